@@ -1,0 +1,24 @@
+//! The SLA engine of loket: calendars, business time, policies, ticket clocks and compliance.
+//!
+//! Pure: no I/O, no async, no system clock. Every function takes the instants it needs.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod calendar;
+pub mod civil;
+pub mod clock;
+pub mod compliance;
+pub mod duration;
+pub mod holidays;
+pub mod ical;
+pub mod policy;
+pub mod rfc3339;
+pub mod ticket;
+
+pub use calendar::{Calendar, CalendarError, CalendarSpec, Window};
+pub use clock::{ClockError, Outcome, TargetClock, TicketClocks, compute};
+pub use compliance::{Compliance, Month, TargetKey, monthly};
+pub use duration::{Lang, PolicyDuration, WORKING_DAY};
+pub use holidays::{Holiday, HolidayRules, HolidaySet, LiberationDay};
+pub use policy::{Bound, Measure, Percent, Policy, PolicyError};
+pub use ticket::{Channel, EventKind, Priority, Status, TicketEvent, TicketKind};
