@@ -204,6 +204,10 @@ struct Segment {
     start: i64,
     end: i64,
     cum: i64,
+    /// UTC offset throughout the segment (seconds east of UTC).
+    offset: i32,
+    /// An offset transition lies within a day of the segment: local-time shortcuts are off.
+    near_transition: bool,
 }
 
 impl Segment {
@@ -211,13 +215,29 @@ impl Segment {
     fn cum_end(&self) -> i64 {
         self.cum + (self.end - self.start)
     }
+
+    #[inline]
+    fn local_start(&self) -> i64 {
+        self.start + i64::from(self.offset)
+    }
+
+    #[inline]
+    fn local_end(&self) -> i64 {
+        self.end + i64::from(self.offset)
+    }
 }
+
+/// Seconds per bucket of the offset-transition index (about 24 days).
+const TRANSITION_BUCKET_SHIFT: u32 = 21;
 
 /// A compiled calendar: every opening of the years 1970–2200 as UTC intervals with running sums.
 ///
-/// Queries cost O(1) to find an instant (a per-UTC-day index into the interval table) and
-/// O(log k) to move forward over k openings (galloping search on the running sums), so a
-/// deadline a month away costs a few more comparisons than one four hours away, never a walk.
+/// Three indexes make every query O(1) for calendars whose openings are of similar length
+/// (such as Service Window 1): by UTC day (to find an instant), by local day (to find a
+/// calendar span's end without time-zone arithmetic), and by business-time bucket (to find
+/// where a business duration runs out). A deadline a month away therefore costs the same
+/// few lookups as one four hours away; calendars with very uneven openings degrade to
+/// O(log k) over the k openings a bucket holds, never to a walk.
 #[derive(Debug, Clone)]
 pub struct Calendar {
     spec: CalendarSpec,
@@ -225,10 +245,24 @@ pub struct Calendar {
     /// Offset transitions in the covered range: (UTC second it takes effect, offset seconds).
     transitions: Vec<(i64, i32)>,
     initial_offset: i32,
+    /// For each bucket of `1 << TRANSITION_BUCKET_SHIFT` UTC seconds, the index of the first
+    /// transition at or after the bucket's start.
+    transition_index: Vec<u32>,
+    first_transition_bucket: i64,
     segments: Vec<Segment>,
     /// For each UTC day since `first_utc_day`, the first segment ending after that day starts.
     day_index: Vec<u32>,
     first_utc_day: i64,
+    /// For each local day since `first_local_day`, the first segment whose local end lies after
+    /// that day's local midnight.
+    local_day_index: Vec<u32>,
+    first_local_day: i64,
+    /// For each bucket of `cum_bucket` business seconds, the first segment whose running sum
+    /// at its end reaches the bucket's start.
+    cum_index: Vec<u32>,
+    cum_bucket: i64,
+    /// Day number of the first day of every month from January of `FIRST_YEAR` on.
+    month_starts: Vec<i64>,
     range_start: i64,
     range_end: i64,
 }
@@ -279,12 +313,25 @@ impl Calendar {
             tz,
             transitions,
             initial_offset,
+            transition_index: Vec::new(),
+            first_transition_bucket: 0,
             segments: Vec::new(),
             day_index: Vec::new(),
             first_utc_day: 0,
+            local_day_index: Vec::new(),
+            first_local_day: first_day,
+            cum_index: Vec::new(),
+            cum_bucket: 1,
+            month_starts: (0..=(i64::from(LAST_YEAR - FIRST_YEAR) + 1) * 12)
+                .map(|m| {
+                    let y = i64::from(FIRST_YEAR) + m / 12;
+                    civil::days_from_civil(y, m % 12 + 1, 1)
+                })
+                .collect(),
             range_start: 0,
             range_end: 0,
         };
+        cal.compile_transition_index(scan_from.as_second(), scan_to);
         cal.range_start = cal.local_to_utc(first_day * DAY);
         cal.range_end = cal.local_to_utc(end_day * DAY);
         cal.compile_segments(first_day, end_day);
@@ -292,6 +339,8 @@ impl Calendar {
             return Err(CalendarError::NeverOpen);
         }
         cal.compile_day_index();
+        cal.compile_local_day_index(end_day);
+        cal.compile_cum_index();
         Ok(cal)
     }
 
@@ -350,12 +399,68 @@ impl Calendar {
                     }
                 }
                 if end > start {
-                    segments.push(Segment { start, end, cum });
+                    segments.push(Segment {
+                        start,
+                        end,
+                        cum,
+                        offset: 0,
+                        near_transition: false,
+                    });
                     cum += end - start;
                 }
             }
         }
+        for seg in &mut segments {
+            seg.offset = self.offset_at_second(seg.start);
+            let i = self
+                .transitions
+                .partition_point(|&(at, _)| at < seg.start - DAY);
+            seg.near_transition = self
+                .transitions
+                .get(i)
+                .is_some_and(|&(at, _)| at <= seg.end + DAY);
+        }
         self.segments = segments;
+    }
+
+    fn compile_transition_index(&mut self, from: i64, to: i64) {
+        self.first_transition_bucket = from >> TRANSITION_BUCKET_SHIFT;
+        let last = to >> TRANSITION_BUCKET_SHIFT;
+        self.transition_index = (self.first_transition_bucket..=last)
+            .map(|b| {
+                let at = b << TRANSITION_BUCKET_SHIFT;
+                self.transitions.partition_point(|&(t, _)| t < at) as u32
+            })
+            .collect();
+    }
+
+    fn compile_local_day_index(&mut self, end_day: i64) {
+        let n = self.segments.len();
+        let mut idx = 0usize;
+        self.local_day_index = (self.first_local_day..=end_day)
+            .map(|k| {
+                while idx < n && self.segments[idx].local_end() <= k * DAY {
+                    idx += 1;
+                }
+                idx as u32
+            })
+            .collect();
+    }
+
+    fn compile_cum_index(&mut self) {
+        let n = self.segments.len();
+        let total = self.segments.last().map_or(0, Segment::cum_end);
+        self.cum_bucket = (total / n as i64).max(1);
+        let buckets = total / self.cum_bucket + 1;
+        let mut idx = 0usize;
+        self.cum_index = (0..=buckets)
+            .map(|b| {
+                while idx < n && self.segments[idx].cum_end() < b * self.cum_bucket {
+                    idx += 1;
+                }
+                idx.min(n - 1) as u32
+            })
+            .collect();
     }
 
     fn compile_day_index(&mut self) {
@@ -386,7 +491,17 @@ impl Calendar {
     /// UTC offset in seconds at an instant (UTC seconds).
     #[inline]
     pub fn offset_at_second(&self, utc: i64) -> i32 {
-        let i = self.transitions.partition_point(|&(at, _)| at <= utc);
+        let bucket = (utc >> TRANSITION_BUCKET_SHIFT) - self.first_transition_bucket;
+        let mut i = match usize::try_from(bucket)
+            .ok()
+            .and_then(|b| self.transition_index.get(b))
+        {
+            Some(&i) => i as usize,
+            None => self.transitions.partition_point(|&(at, _)| at <= utc),
+        };
+        while i < self.transitions.len() && self.transitions[i].0 <= utc {
+            i += 1;
+        }
         if i == 0 {
             self.initial_offset
         } else {
@@ -522,6 +637,11 @@ impl Calendar {
     fn first_reaching(&self, i: usize, target: i64) -> Result<usize, CalendarError> {
         let segs = &self.segments;
         let n = segs.len();
+        let bucket = (target / self.cum_bucket) as usize;
+        let i = match self.cum_index.get(bucket) {
+            Some(&j) => i.max(j as usize),
+            None => return Err(CalendarError::OutOfRange("the deadline".into())),
+        };
         if segs[i].cum_end() >= target {
             return Ok(i);
         }
@@ -560,19 +680,79 @@ impl Calendar {
         match *d {
             PolicyDuration::Business(s) => self.deadline_second(start, s),
             PolicyDuration::Weeks(w) => {
-                let cs = self.clock_start_second(start)?;
-                let local = self.utc_to_local(cs) + i64::from(w) * 7 * DAY;
-                self.clock_start_second(self.local_to_utc(local))
+                let local = self.local_clock_start(start)?;
+                self.clock_start_local(local + i64::from(w) * 7 * DAY)
             }
             PolicyDuration::Months(m) => {
-                let cs = self.clock_start_second(start)?;
-                let local = self.utc_to_local(cs);
+                let local = self.local_clock_start(start)?;
                 let day = local.div_euclid(DAY);
                 let tod = local.rem_euclid(DAY);
-                let target = civil::add_months(day, i64::from(m)) * DAY + tod;
-                self.clock_start_second(self.local_to_utc(target))
+                self.clock_start_local(self.add_months(day, i64::from(m)) * DAY + tod)
             }
         }
+    }
+
+    /// The same day `months` later, clamped to the month's end, through the month table
+    /// (the integer civil conversion outside it).
+    #[inline]
+    fn add_months(&self, day: i64, months: i64) -> i64 {
+        let starts = &self.month_starts;
+        let first = starts[0];
+        // An estimate from the mean Gregorian month, corrected by at most a step or two.
+        let mut m = ((day - first) * 400 / 12_175).max(0) as usize;
+        while m > 0 && starts.get(m).is_some_and(|&s| s > day) {
+            m -= 1;
+        }
+        while starts.get(m + 1).is_some_and(|&s| s <= day) {
+            m += 1;
+        }
+        let target = m + months as usize;
+        match (day >= first, starts.get(target), starts.get(target + 1)) {
+            (true, Some(&start), Some(&next)) => start + (day - starts[m]).min(next - start - 1),
+            _ => civil::add_months(day, months),
+        }
+    }
+
+    /// Local civil second of the clock start of `start`.
+    #[inline]
+    fn local_clock_start(&self, start: i64) -> Result<i64, CalendarError> {
+        let i = self.locate(start)?;
+        let seg = &self.segments[i];
+        let cs = start.max(seg.start);
+        Ok(if seg.near_transition {
+            self.utc_to_local(cs)
+        } else {
+            cs + i64::from(seg.offset)
+        })
+    }
+
+    /// Clock start (UTC) of the instant a local civil second stands for: O(1) through the
+    /// local-day index, exact through the time zone near offset transitions.
+    #[inline]
+    fn clock_start_local(&self, local: i64) -> Result<i64, CalendarError> {
+        let slow = || self.clock_start_second(self.local_to_utc(local));
+        let k = local.div_euclid(DAY) - self.first_local_day;
+        let Some(&first) = usize::try_from(k)
+            .ok()
+            .and_then(|k| self.local_day_index.get(k))
+        else {
+            return slow();
+        };
+        let mut i = first as usize;
+        while let Some(seg) = self.segments.get(i) {
+            if seg.near_transition {
+                return slow();
+            }
+            if seg.local_end() > local {
+                return Ok(if seg.local_start() <= local {
+                    local - i64::from(seg.offset)
+                } else {
+                    seg.start
+                });
+            }
+            i += 1;
+        }
+        slow()
     }
 
     /// Business seconds a policy duration stands for when counted from `start`

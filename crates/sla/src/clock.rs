@@ -52,7 +52,8 @@ pub struct TargetClock {
     pub measured_until: Measure,
     /// The business seconds allowed (for calendar spans: those between clock start and due).
     pub budget: i64,
-    /// When the time allowed runs out; `None` while paused before running out.
+    /// When the time allowed runs out (for a stopped clock with time to spare: where it would
+    /// have run out had it gone on from the stop); `None` while paused before running out.
     pub deadline: Option<Timestamp>,
     /// Where it stands.
     pub outcome: Outcome,
@@ -151,10 +152,11 @@ pub fn compute(
         let at = at.max(start);
         if !was && is {
             runs.push((at, None));
-        } else if was && !is {
-            if let Some(last) = runs.last_mut() {
-                last.1 = Some(at);
-            }
+        } else if was
+            && !is
+            && let Some(last) = runs.last_mut()
+        {
+            last.1 = Some(at);
         }
     };
     change(&mut resolution, false, true, start);
@@ -197,7 +199,11 @@ pub fn compute(
     let mut targets = Vec::with_capacity(set.bounds.len());
     for bound in &set.bounds {
         let budget = calendar.budget_second(start, &bound.within)?;
-        let mut deadline = walk(calendar, runs, budget)?;
+        let mut deadline = match (walk(calendar, runs, budget)?, stop) {
+            // Stopped with time to spare: where the time would have run out from the stop on.
+            (None, Some(r)) if used < budget => Some(calendar.deadline_second(r, budget - used)?),
+            (d, _) => d,
+        };
         if !matches!(bound.within, PolicyDuration::Business(_)) {
             // Calendar spans that end outside the windows move forward to the next opening.
             deadline = deadline

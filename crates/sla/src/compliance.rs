@@ -112,11 +112,11 @@ impl Compliance {
         let counted = met + missed;
         let holds = u64::from(met) * 10_000 >= p * u64::from(counted);
         // k more misses keep it: met / (counted + k) >= p  <=>  k <= met * 10000 / p - counted.
-        let budget = if p == 0 {
-            u32::MAX
-        } else {
-            (u64::from(met) * 10_000 / p).saturating_sub(u64::from(counted)) as u32
-        };
+        let budget = (u64::from(met) * 10_000)
+            .checked_div(p)
+            .map_or(u32::MAX, |allowed| {
+                allowed.saturating_sub(u64::from(counted)) as u32
+            });
         Compliance {
             bound,
             counted,

@@ -14,6 +14,7 @@ pub mod ical;
 pub mod policy;
 pub mod rfc3339;
 pub mod ticket;
+pub mod words;
 
 pub use calendar::{Calendar, CalendarError, CalendarSpec, Window};
 pub use clock::{ClockError, Outcome, TargetClock, TicketClocks, compute};

@@ -35,9 +35,9 @@ impl Percent {
 
 impl fmt::Display for Percent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 100 == 0 {
+        if self.0.is_multiple_of(100) {
             write!(f, "{}%", self.0 / 100)
-        } else if self.0 % 10 == 0 {
+        } else if self.0.is_multiple_of(10) {
             write!(f, "{}.{}%", self.0 / 100, self.0 % 100 / 10)
         } else {
             write!(f, "{}.{:02}%", self.0 / 100, self.0 % 100)
@@ -294,7 +294,19 @@ impl Policy {
             }
         }
         if let Err(e) = self.compile_calendar() {
-            return Err(("calendar".into(), e.to_string()));
+            let key = match &e {
+                CalendarError::UnknownTimeZone(_) => "calendar.time_zone".to_string(),
+                CalendarError::OverlappingWindows { day, .. } => format!("calendar.windows.{day}"),
+                CalendarError::NeverOpen => "calendar.windows".to_string(),
+                _ => "calendar".to_string(),
+            };
+            let hint = match &e {
+                CalendarError::UnknownTimeZone(_) => {
+                    "; expected an IANA name such as \"Europe/Amsterdam\""
+                }
+                _ => "",
+            };
+            return Err((key, format!("{e}{hint}")));
         }
         if let Some(d) = self
             .calendar
@@ -322,33 +334,57 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or(s).trim().to_string()
 }
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column (in characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len(), |nl| before.len() - nl - 1)
-        + 1;
+    let last_line = before.rfind('\n').map_or(before, |nl| &before[nl + 1..]);
+    let column = last_line.chars().count() + 1;
     (line, column)
 }
 
-/// Best-effort location of a dotted key's last segment in the text, for semantic errors.
+/// Location of a dotted key (`targets.rfc.bounds`, `calendar.windows.monday`) in the text,
+/// following table headers; falls back to the nearest enclosing table that is present.
 fn find_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
-    let last = key.rsplit('.').next()?;
-    let last = last.split('[').next()?;
+    let want: Vec<&str> = key
+        .split('.')
+        .map(|k| k.split('[').next().unwrap_or(k))
+        .collect();
+    let mut best: Option<(usize, std::ops::Range<usize>)> = None;
+    let mut table: Vec<String> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();
-        let is_key = t.starts_with(last) && t[last.len()..].trim_start().starts_with('=');
-        let is_table = t.starts_with('[') && t.trim_end().trim_end_matches(']').ends_with(last);
-        if is_key || is_table {
-            let col = line.len() - t.len();
-            return Some(offset + col..offset + col + last.len());
+        let col = offset + line.len() - t.len();
+        let code = t.split('#').next().unwrap_or("").trim_end();
+        let path: Option<Vec<String>> = if let Some(h) = code.strip_prefix('[') {
+            table = h
+                .trim_end_matches(']')
+                .split('.')
+                .map(|p| p.trim().to_string())
+                .collect();
+            Some(table.clone())
+        } else {
+            code.split_once('=').map(|(k, _)| {
+                let mut p = table.clone();
+                p.extend(k.split('.').map(|p| p.trim().to_string()));
+                p
+            })
+        };
+        if let Some(p) = path {
+            let depth = p
+                .iter()
+                .zip(&want)
+                .take_while(|(a, b)| a.as_str() == **b)
+                .count();
+            let full = depth == want.len() && p.len() == want.len();
+            if depth == p.len() && best.as_ref().is_none_or(|(d, _)| depth > *d || full) {
+                best = Some((depth, col..col + code.len()));
+            }
         }
         offset += line.len();
     }
-    None
+    best.map(|(_, r)| r)
 }
 
 type ApplyError = (String, Option<std::ops::Range<usize>>, String);
@@ -558,6 +594,25 @@ impl PolicyFile {
     }
 }
 
+/// A TOML basic string with every character that needs it escaped.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Deserializes a type through its `FromStr`, with `expecting` as the description.
 macro_rules! deserialize_via_from_str {
     ($ty:ty, $expecting:literal) => {
@@ -637,7 +692,7 @@ impl Policy {
     /// The policy as a complete policy file (the inverse of [`Policy::overlay`] on an empty base).
     pub fn to_toml(&self) -> String {
         use std::fmt::Write;
-        let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let q = |s: &str| toml_string(s);
         let list = |items: Vec<String>| format!("[{}]", items.join(", "));
         let bounds = |b: &[Bound]| {
             list(

@@ -84,16 +84,31 @@ pub fn parse(text: &str) -> Result<i64, Rfc3339Error> {
         _ => return Err(err("no offset (Z or ±HH:MM) at the end")),
     };
     let local = civil::days_from_civil(y, mo, d) * DAY + h * 3600 + mi * 60 + s;
-    Ok(local - offset)
+    let utc = local - offset;
+    if !(MIN_UTC..=MAX_UTC).contains(&utc) {
+        return Err(err("outside the years 0000–9999 in UTC"));
+    }
+    Ok(utc)
 }
+
+/// 0000-01-01T00:00:00Z in seconds since 1970.
+const MIN_UTC: i64 = civil::days_from_civil(0, 1, 1) * DAY;
+/// 9999-12-31T23:59:59Z in seconds since 1970.
+const MAX_UTC: i64 = civil::days_from_civil(10_000, 1, 1) * DAY - 1;
 
 /// Length of a formatted instant, e.g. `2024-04-02T11:30:00+02:00`.
 pub const FORMATTED_LEN: usize = 25;
 
 /// Formats UTC seconds as RFC 3339 in the given offset, e.g. `2024-04-02T11:30:00+02:00`
-/// (years 0000–9999).
+/// (years 0000–9999). An offset that is not whole minutes, which RFC 3339 cannot write, is
+/// replaced by `+00:00` so that the instant stays exact.
 #[inline]
 pub fn format(utc: i64, offset_seconds: i32) -> [u8; FORMATTED_LEN] {
+    let offset_seconds = if offset_seconds % 60 == 0 {
+        offset_seconds
+    } else {
+        0
+    };
     let local = utc + i64::from(offset_seconds);
     let (y, mo, d) = civil::civil_from_days(local.div_euclid(DAY));
     let tod = local.rem_euclid(DAY);

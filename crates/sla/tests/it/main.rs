@@ -1,1 +1,9 @@
-mod x {}
+//! Integration tests of the SLA engine (one test binary, one module per theme).
+
+mod calendar_rules;
+mod clocks;
+mod compliance;
+mod holidays;
+mod properties;
+mod robustness;
+mod support;
