@@ -180,7 +180,9 @@ pub enum CalendarError {
     #[error("the calendar is never open")]
     NeverOpen,
     /// An instant or a result lies outside the years the calendar covers.
-    #[error("{0} lies outside the calendar's years {FIRST_YEAR}–{LAST_YEAR}")]
+    #[error(
+        "{0} lies beyond what the calendar covers (openings in the years {FIRST_YEAR}–{LAST_YEAR})"
+    )]
     OutOfRange(String),
     /// A negative duration was given where only forward time makes sense.
     #[error("a business duration cannot be negative ({0} s)")]
@@ -263,6 +265,8 @@ pub struct Calendar {
     cum_bucket: i64,
     /// Day number of the first day of every month from January of `FIRST_YEAR` on.
     month_starts: Vec<i64>,
+    /// For each local day since `first_local_day`, its index in `month_starts`.
+    month_of_day: Vec<u16>,
     range_start: i64,
     range_end: i64,
 }
@@ -328,6 +332,7 @@ impl Calendar {
                     civil::days_from_civil(y, m % 12 + 1, 1)
                 })
                 .collect(),
+            month_of_day: Vec::new(),
             range_start: 0,
             range_end: 0,
         };
@@ -341,6 +346,9 @@ impl Calendar {
         cal.compile_day_index();
         cal.compile_local_day_index(end_day);
         cal.compile_cum_index();
+        cal.month_of_day = (first_day..end_day)
+            .map(|d| (cal.month_starts.partition_point(|&s| s <= d) - 1) as u16)
+            .collect();
         Ok(cal)
     }
 
@@ -626,7 +634,9 @@ impl Calendar {
         if business == 0 {
             return Ok(start.max(seg.start));
         }
-        let target = before + business;
+        let target = before
+            .checked_add(business)
+            .ok_or_else(|| CalendarError::OutOfRange("the deadline".into()))?;
         let j = self.first_reaching(i, target)?;
         let s = &self.segments[j];
         Ok(s.start + (target - s.cum))
@@ -697,18 +707,16 @@ impl Calendar {
     #[inline]
     fn add_months(&self, day: i64, months: i64) -> i64 {
         let starts = &self.month_starts;
-        let first = starts[0];
-        // An estimate from the mean Gregorian month, corrected by at most a step or two.
-        let mut m = ((day - first) * 400 / 12_175).max(0) as usize;
-        while m > 0 && starts.get(m).is_some_and(|&s| s > day) {
-            m -= 1;
-        }
-        while starts.get(m + 1).is_some_and(|&s| s <= day) {
-            m += 1;
-        }
+        let Some(&m) = usize::try_from(day - self.first_local_day)
+            .ok()
+            .and_then(|k| self.month_of_day.get(k))
+        else {
+            return civil::add_months(day, months);
+        };
+        let m = usize::from(m);
         let target = m + months as usize;
-        match (day >= first, starts.get(target), starts.get(target + 1)) {
-            (true, Some(&start), Some(&next)) => start + (day - starts[m]).min(next - start - 1),
+        match (starts.get(target), starts.get(target + 1)) {
+            (Some(&start), Some(&next)) => start + (day - starts[m]).min(next - start - 1),
             _ => civil::add_months(day, months),
         }
     }

@@ -56,8 +56,21 @@ pub fn closed_dates(text: &str) -> Result<BTreeSet<Date>, IcalError> {
             }
             _ => {
                 let Some(e) = event.as_mut() else { continue };
+                let once = |present: bool| {
+                    if present {
+                        Err(err(format!("{name} appears twice in one VEVENT")))
+                    } else {
+                        Ok(())
+                    }
+                };
                 match name.as_str() {
-                    "DTSTART" => e.start = Some(parse_date(value, &params).map_err(err)?),
+                    "DTSTART" => {
+                        once(e.start.is_some())?;
+                        e.start = Some(parse_date(value, &params).map_err(err)?);
+                    }
+                    "DTEND" | "DURATION" if e.end.is_some() || e.days.is_some() => {
+                        return Err(err("a VEVENT has either one DTEND or one DURATION".into()));
+                    }
                     "DTEND" => e.end = Some(parse_date(value, &params).map_err(err)?),
                     "DURATION" => e.days = Some(parse_days(value).map_err(err)?),
                     "RRULE" | "RDATE" => {
@@ -199,6 +212,10 @@ mod tests {
         let timed =
             "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261228T120000Z\nEND:VEVENT\nEND:VCALENDAR\n";
         assert_eq!(closed_dates(timed).map_err(|e| e.line), Err(3));
+        let twice = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261228\nDTSTART:20261229\nEND:VEVENT\nEND:VCALENDAR\n";
+        assert_eq!(closed_dates(twice).map_err(|e| e.line), Err(4));
+        let both = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261228\nDTEND:20261229\nDURATION:P1D\nEND:VEVENT\nEND:VCALENDAR\n";
+        assert_eq!(closed_dates(both).map_err(|e| e.line), Err(5));
         let rec = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261228\nRRULE:FREQ=YEARLY\nEND:VEVENT\nEND:VCALENDAR\n";
         assert_eq!(closed_dates(rec).map_err(|e| e.line), Err(4));
         assert!(closed_dates("hello").is_err());

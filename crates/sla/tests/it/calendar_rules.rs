@@ -453,3 +453,17 @@ fn several_windows_a_day() {
         "2026-11-30 13:00:00"
     );
 }
+
+#[test]
+fn huge_durations_are_out_of_range_not_an_overflow() {
+    let start = at("2026-11-27T18:15:00+01:00");
+    for d in [i64::MAX, i64::MAX - 10, 1 << 40] {
+        assert!(
+            matches!(
+                sw1().deadline(start, d),
+                Err(sla::CalendarError::OutOfRange(_))
+            ),
+            "{d}"
+        );
+    }
+}

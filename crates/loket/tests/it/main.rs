@@ -1,0 +1,7 @@
+//! Integration tests of the loket command line, driving the real binary (one test binary).
+
+mod deadlines;
+mod explain;
+mod holidays;
+mod policy;
+mod support;
