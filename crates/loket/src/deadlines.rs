@@ -397,3 +397,65 @@ fn read_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> io::Result<Read> {
     }
     Ok(Read::Line)
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn calendar() -> &'static Calendar {
+        static C: OnceLock<Calendar> = OnceLock::new();
+        C.get_or_init(|| {
+            let policy = sla::Policy::standard().expect("standard policy");
+            policy.compile_calendar().expect("calendar")
+        })
+    }
+
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..80),
+            "[0-9:TZ+\\-., \"]{0,40}".prop_map(String::into_bytes),
+            (
+                "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})",
+                "-?[0-9]{0,22}"
+            )
+                .prop_map(|(a, b)| format!("{a},{b}").into_bytes()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// No input makes the reader panic; every data line is either written or reported.
+        #[test]
+        fn no_input_panics_and_every_line_is_accounted_for(
+            lines in prop::collection::vec(line(), 0..20),
+            header in prop::bool::ANY,
+        ) {
+            let mut input: Vec<u8> = Vec::new();
+            if header {
+                input.extend_from_slice(b"opened_at,business_seconds\n");
+            }
+            for l in &lines {
+                input.extend(l.iter().filter(|&&b| b != b'\n'));
+                input.push(b'\n');
+            }
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            match run(calendar(), &input[..], &mut out, &mut err) {
+                Ok(summary) => {
+                    let data_lines = input.split(|&b| b == b'\n').count() - 2;
+                    prop_assert!(summary.good + summary.bad <= data_lines as u64);
+                    let written = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+                    prop_assert_eq!(written as u64, summary.good + 1);
+                    for l in out.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty()) {
+                        prop_assert!(l.ends_with(b":00") && l.len() > 27);
+                    }
+                }
+                Err(RunError::Header(_)) => prop_assert!(!header || input.is_empty()),
+                Err(e) => prop_assert!(false, "unexpected {e:?}"),
+            }
+        }
+    }
+}
