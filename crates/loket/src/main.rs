@@ -5,6 +5,7 @@ mod deadlines;
 mod explain;
 mod holidays;
 mod policy;
+mod serve;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ enum Command {
     /// The business calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Runs the service desk (JSON API) on a database, creating it when needed.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +195,7 @@ fn main() -> ExitCode {
         Command::Calendar(CalendarCommand::Holidays(a)) => {
             holidays::command(a.from, a.to.unwrap_or(a.from), a.policy.policy.as_deref())
         }
+        Command::Serve(a) => serve::command(a),
     };
     let (code, message) = match result {
         Ok(()) => return ExitCode::SUCCESS,

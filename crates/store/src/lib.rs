@@ -629,7 +629,7 @@ impl Store {
     pub async fn tokens(&self, person: PersonId) -> Result<Vec<ApiToken>> {
         let sql = "SELECT id, person_id, name, created_at, last_used_at, revoked_at \
                    FROM api_tokens WHERE person_id = $1 ORDER BY id DESC";
-        let rows: Vec<(i64, i64, String, i64, Option<i64>, Option<i64>)> =
+        let rows: Vec<TokenRow> =
             on_pool!(self, p => sqlx::query_as(sql).bind(person.0).fetch_all(p).await?);
         Ok(rows
             .into_iter()
@@ -1020,7 +1020,7 @@ impl Store {
     pub async fn audit_log(&self, scope: &Scope, limit: u32) -> Result<Vec<AuditEntry>> {
         let sql = "SELECT at, actor_id, org_id, action, detail FROM audit_log \
                    WHERE ($1 IS NULL OR org_id = $1) ORDER BY id DESC LIMIT $2";
-        let rows: Vec<(i64, Option<i64>, Option<i64>, String, String)> = on_pool!(self, p => sqlx::query_as(sql)
+        let rows: Vec<AuditRow> = on_pool!(self, p => sqlx::query_as(sql)
                 .bind(scope.org().map(|o| o.0))
                 .bind(i64::from(limit))
                 .fetch_all(p)
@@ -1039,6 +1039,11 @@ impl Store {
             .collect()
     }
 }
+
+/// A token row: id, person, name, created, last used, revoked.
+type TokenRow = (i64, i64, String, i64, Option<i64>, Option<i64>);
+/// An audit row: at, actor, organization, action, detail.
+type AuditRow = (i64, Option<i64>, Option<i64>, String, String);
 
 fn admin_limit(max: u32) -> StoreError {
     StoreError::Rejected {

@@ -1,0 +1,162 @@
+//! `loket serve`: the service desk on SQLite (default `./loket.db`) or PostgreSQL.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use store::{NewPerson, Role, Store};
+use web::clock::SystemClock;
+use web::{AppState, Config};
+
+use crate::Failure;
+
+/// Options of `loket serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The database: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(
+        long,
+        env = "LOKET_DATABASE",
+        default_value = "sqlite:loket.db",
+        hide_env_values = true
+    )]
+    database: String,
+    /// Address to listen on.
+    #[arg(long, env = "LOKET_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// On an empty database: the e-mail address of the first administrator. The password is
+    /// read from stdin when it is not a terminal, else generated and printed once.
+    #[arg(
+        long,
+        env = "LOKET_ADMIN_EMAIL",
+        default_value = "admin@loket.localhost"
+    )]
+    admin_email: String,
+    /// Mark cookies Secure (when served behind HTTPS).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+/// Runs the server until interrupted.
+pub fn command(args: ServeArgs) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Io(e.into()))?;
+    runtime.block_on(run(args))
+}
+
+async fn run(args: ServeArgs) -> Result<(), Failure> {
+    let store = Store::connect(&args.database)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&args.database)))?;
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        Config {
+            secure_cookies: args.secure_cookies,
+        },
+    );
+    first_run(&state, &args.admin_email).await?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| Failure::Io(e.into()))?;
+    say(&format!(
+        "loket serves on http://{addr}/ (API http://{addr}/api/v1, document http://{addr}/api/openapi.json) using {}",
+        store.backend()
+    ));
+    web::serve(listener, state)
+        .await
+        .map_err(|e| Failure::Io(e.into()))?;
+    store.close().await;
+    Ok(())
+}
+
+/// On an empty database, creates the vendor administrator.
+async fn first_run(state: &AppState, email: &str) -> Result<(), Failure> {
+    if state
+        .store
+        .count_people()
+        .await
+        .map_err(anyhow::Error::new)?
+        > 0
+    {
+        return Ok(());
+    }
+    let stdin = io::stdin();
+    let (password, generated) = if stdin.is_terminal() {
+        (
+            web::auth::new_secret().map_err(|e| anyhow::anyhow!("{e}"))?[..20].to_string(),
+            true,
+        )
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Io(e.into()))?;
+        let line = line.trim_end_matches(['\r', '\n']).to_string();
+        if line.is_empty() {
+            (
+                web::auth::new_secret().map_err(|e| anyhow::anyhow!("{e}"))?[..20].to_string(),
+                true,
+            )
+        } else {
+            (line, false)
+        }
+    };
+    if password.chars().count() < 12 {
+        return Err(Failure::User(anyhow::anyhow!(
+            "the administrator password read from stdin has fewer than 12 characters"
+        )));
+    }
+    let hash = web::auth::hash_password(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (person, _) = state
+        .create_person(
+            None,
+            NewPerson {
+                email: email.to_string(),
+                name: "Beheerder".into(),
+                role: Role::Admin,
+                org_id: None,
+                lang: "nl".into(),
+                password_hash: Some(hash),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the administrator: {e}"))?;
+    if generated {
+        say(&format!(
+            "First start: administrator {} created with password {password} (shown once; sign in with POST /api/v1/session)",
+            person.email
+        ));
+    } else {
+        say(&format!(
+            "First start: administrator {} created with the password from stdin",
+            person.email
+        ));
+    }
+    Ok(())
+}
+
+fn say(line: &str) {
+    let _ = writeln!(io::stdout().lock(), "{line}");
+}
+
+/// The database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,250 @@
+//! Small, realistic data and assertion helpers shared by the cases.
+
+use std::fmt::Debug;
+
+use serde_json::json;
+use store::{
+    Agreement, Derived, Millis, NewAgreement, NewEvent, NewPerson, NewTicket, OrgId, Organization,
+    Person, Role, Scope, Store, StoreError, TargetRow, Ticket, TicketUpdate,
+};
+
+/// 2026-01-05T08:00:00Z, a Monday morning.
+pub const T0: Millis = 1_767_600_000_000;
+/// One minute, one hour, one day in milliseconds.
+pub const MINUTE: Millis = 60_000;
+/// One hour.
+pub const HOUR: Millis = 60 * MINUTE;
+/// One day.
+pub const DAY: Millis = 24 * HOUR;
+
+/// Asserts `NotFound`.
+#[track_caller]
+pub fn assert_not_found<T: Debug>(r: Result<T, StoreError>) {
+    match r {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+/// Asserts `Conflict` on `field`.
+#[track_caller]
+pub fn assert_conflict<T: Debug>(r: Result<T, StoreError>, field: &str) {
+    match r {
+        Err(StoreError::Conflict { field: f, .. }) if f == field => {}
+        other => panic!("expected Conflict on `{field}`, got {other:?}"),
+    }
+}
+
+/// Asserts `Rejected` on `field`.
+#[track_caller]
+pub fn assert_rejected<T: Debug>(r: Result<T, StoreError>, field: &str) {
+    match r {
+        Err(StoreError::Rejected { field: f, .. }) if f == field => {}
+        other => panic!("expected Rejected on `{field}`, got {other:?}"),
+    }
+}
+
+/// A customer organization.
+pub async fn org(store: &Store, name: &str) -> Organization {
+    store
+        .create_org(name, T0 - 30 * DAY)
+        .await
+        .expect("create org")
+}
+
+/// The standard agreement of `org`, in force from 30 days before `T0`.
+pub async fn agreement(store: &Store, org: OrgId) -> Agreement {
+    store
+        .add_agreement(
+            &Scope::System,
+            &NewAgreement {
+                org_id: org,
+                name: "Standaard".into(),
+                policy: String::new(),
+                effective_from: T0 - 30 * DAY,
+                document_ref: Some("DOC-2025-001".into()),
+            },
+            T0 - 30 * DAY,
+        )
+        .await
+        .expect("add agreement")
+}
+
+/// A new person's input.
+pub fn new_person(email: &str, name: &str, role: Role, org: Option<OrgId>) -> NewPerson {
+    NewPerson {
+        email: email.into(),
+        name: name.into(),
+        role,
+        org_id: org,
+        lang: "nl".into(),
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+    }
+}
+
+/// Creates a person without an administrator limit.
+pub async fn person(
+    store: &Store,
+    email: &str,
+    name: &str,
+    role: Role,
+    org: Option<OrgId>,
+) -> Person {
+    store
+        .create_person(&new_person(email, name, role, org), None, T0 - 20 * DAY)
+        .await
+        .expect("create person")
+}
+
+/// The scope a person acts in.
+pub fn scope_of(p: &Person) -> Scope {
+    match p.org_id {
+        Some(org) => Scope::Customer {
+            person: p.id,
+            org,
+            role: p.role,
+        },
+        None => Scope::Vendor {
+            person: p.id,
+            role: p.role,
+        },
+    }
+}
+
+/// Two customers with an agreement and an administrator each, and one vendor agent.
+pub struct World {
+    pub org_a: Organization,
+    pub org_b: Organization,
+    pub agreement_a: Agreement,
+    pub agreement_b: Agreement,
+    pub admin_a: Person,
+    pub admin_b: Person,
+    pub agent: Person,
+}
+
+impl World {
+    pub async fn new(store: &Store) -> World {
+        let org_a = org(store, "Gemeente Aadorp").await;
+        let org_b = org(store, "Bakkerij Bolder").await;
+        let agreement_a = agreement(store, org_a.id).await;
+        let agreement_b = agreement(store, org_b.id).await;
+        let admin_a = person(
+            store,
+            "anna@aadorp.nl",
+            "Anna de Vries",
+            Role::CustomerAdmin,
+            Some(org_a.id),
+        )
+        .await;
+        let admin_b = person(
+            store,
+            "bram@bolder.nl",
+            "Bram Bolder",
+            Role::CustomerAdmin,
+            Some(org_b.id),
+        )
+        .await;
+        let agent = person(store, "sanne@loket.nl", "Sanne Agent", Role::Agent, None).await;
+        World {
+            org_a,
+            org_b,
+            agreement_a,
+            agreement_b,
+            admin_a,
+            admin_b,
+            agent,
+        }
+    }
+
+    pub fn customer_a(&self) -> Scope {
+        scope_of(&self.admin_a)
+    }
+
+    pub fn customer_b(&self) -> Scope {
+        scope_of(&self.admin_b)
+    }
+
+    pub fn vendor(&self) -> Scope {
+        scope_of(&self.agent)
+    }
+
+    /// An incident of customer A received at `at`.
+    pub fn incident_a(&self, subject: &str, at: Millis) -> NewTicket {
+        NewTicket {
+            org_id: self.org_a.id,
+            agreement_id: self.agreement_a.id,
+            kind: "incident".into(),
+            priority: Some("P2".into()),
+            channel: "portal".into(),
+            subject: subject.into(),
+            reporter_id: self.admin_a.id,
+            received_at: at,
+            created_at: at + 1_000,
+        }
+    }
+}
+
+/// A `created` event at `at` by `actor`.
+pub fn created_event(at: Millis, actor: &Person, subject: &str) -> NewEvent {
+    NewEvent {
+        at,
+        actor_id: Some(actor.id),
+        kind: "created".into(),
+        data: json!({ "subject": subject, "channel": "portal" }),
+    }
+}
+
+/// A response and a resolution target with deadlines after `start`.
+pub fn two_targets(start: Millis) -> Vec<TargetRow> {
+    vec![
+        TargetRow {
+            bound: 0,
+            percent_bp: 9_000,
+            within: "4 hours".into(),
+            deadline: Some(start + 4 * HOUR),
+            outcome: "running".into(),
+            decided_at: None,
+            business_used: 0,
+            budget: 4 * 3_600,
+        },
+        TargetRow {
+            bound: 1,
+            percent_bp: 10_000,
+            within: "2 days".into(),
+            deadline: Some(start + 2 * DAY),
+            outcome: "running".into(),
+            decided_at: None,
+            business_used: 0,
+            budget: 16 * 3_600,
+        },
+    ]
+}
+
+/// A fresh open ticket's state: clocks running from `start`.
+pub fn open_state(start: Millis) -> TicketUpdate {
+    TicketUpdate {
+        status: "new".into(),
+        priority: Some("P2".into()),
+        assignee_id: None,
+        clocks: Derived {
+            clock_start: start,
+            next_deadline: Some(start + 4 * HOUR),
+            queue_at: Some(start + 4 * HOUR),
+            sla_outcome: "running".into(),
+            paused: false,
+            targets: two_targets(start),
+        },
+    }
+}
+
+/// Creates an open incident of customer A.
+pub async fn open_ticket(store: &Store, w: &World, subject: &str, at: Millis) -> Ticket {
+    store
+        .create_ticket(
+            &w.incident_a(subject, at),
+            &created_event(at, &w.admin_a, subject),
+            &open_state(at),
+        )
+        .await
+        .expect("create ticket")
+}
