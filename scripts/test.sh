@@ -20,6 +20,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
 
+echo "== API contract: schemathesis against a running server (SQLite and PostgreSQL)"
+cargo build -p loket
+bash scripts/api-contract.sh target/debug/loket
+
 echo "== benchmarks (quick run)"
 cargo bench -p sla --bench engine -- --quick --noplot
 cargo bench -p loket --bench deadlines_cli

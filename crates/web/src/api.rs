@@ -200,6 +200,7 @@ impl From<Organization> for OrganizationDto {
 #[serde(deny_unknown_fields)]
 pub struct NewOrganizationBody {
     /// Name, unique.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
 }
 
@@ -1226,7 +1227,7 @@ pub async fn health(State(app): State<AppState>) -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "loket", description = "The loket service desk API: customers, agreements, people and tickets with their SLA clocks."),
-    components(schemas(Problem)),
+    components(schemas(Problem, OrderDto, OutcomeDto, KindDto, PriorityDto, StatusDto, RoleDto)),
     modifiers(&Security)
 )]
 struct Doc;
