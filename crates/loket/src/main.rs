@@ -2,6 +2,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod deadlines;
+mod demo;
 mod explain;
 mod holidays;
 mod policy;
@@ -41,6 +42,8 @@ enum Command {
     Calendar(CalendarCommand),
     /// Runs the service desk (JSON API) on a database, creating it when needed.
     Serve(serve::ServeArgs),
+    /// Fills an empty database with a year of demo data: customers, people and tickets.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +199,7 @@ fn main() -> ExitCode {
             holidays::command(a.from, a.to.unwrap_or(a.from), a.policy.policy.as_deref())
         }
         Command::Serve(a) => serve::command(a),
+        Command::Demo(a) => demo::command(a),
     };
     let (code, message) = match result {
         Ok(()) => return ExitCode::SUCCESS,

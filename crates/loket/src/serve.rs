@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when served behind HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// On an empty database: fill it with a year of demo data first (every demo person,
+    /// the administrator `--admin-email` included, gets the password `demo-wachtwoord-2026`).
+    #[arg(long)]
+    demo: bool,
 }
 
 /// Runs the server until interrupted.
@@ -51,6 +55,9 @@ async fn run(args: ServeArgs) -> Result<(), Failure> {
     let store = Store::connect(&args.database)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&args.database)))?;
+    if args.demo {
+        crate::demo::on_serve(&store, &args.admin_email).await?;
+    }
     let state = AppState::new(
         store.clone(),
         Arc::new(SystemClock),
@@ -143,12 +150,12 @@ async fn first_run(state: &AppState, email: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     let _ = writeln!(io::stdout().lock(), "{line}");
 }
 
 /// The database URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];

@@ -72,6 +72,9 @@ enum Db {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Db,
+    /// SQLite allows one writer at a time: writers queue here instead of in SQLite's
+    /// busy handler, whose sleeps would waste most of the time under load.
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Runs `$body` with `$p` bound to the pool of whichever backend is in use.
@@ -91,6 +94,7 @@ macro_rules! in_tx {
     ($store:expr, $tx:ident, $lock:ident => $body:expr) => {
         match &$store.db {
             Db::Sqlite(p) => {
+                let _writer = $store.write_lock.lock().await;
                 let mut $tx = p
                     .begin_with("BEGIN IMMEDIATE")
                     .await
@@ -189,7 +193,8 @@ impl Store {
             let path = url
                 .strip_prefix("sqlite://")
                 .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
+                .or_else(|| url.ends_with(".db").then_some(url))
+                .unwrap_or_default();
             if path.is_empty() {
                 return Err(StoreError::Url(url.to_string()));
             }
@@ -202,14 +207,22 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory");
+            // An in-memory database exists per connection: keep exactly one, for good.
+            let memory = path == ":memory:";
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(if memory { 1 } else { 8 })
+                .min_connections(u32::from(memory))
+                .idle_timeout((!memory).then_some(Duration::from_secs(600)))
+                .max_lifetime((!memory).then_some(Duration::from_secs(1800)))
                 .connect_with(options)
                 .await?;
             SQLITE_MIGRATIONS.run(&pool).await?;
             Db::Sqlite(pool)
         };
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            write_lock: Default::default(),
+        })
     }
 
     /// `sqlite` or `postgres`.
@@ -342,7 +355,9 @@ impl Store {
         org: OrgId,
         at: Millis,
     ) -> Result<Option<Agreement>> {
-        self.get_org(scope, org).await?;
+        if *scope != Scope::System {
+            self.get_org(scope, org).await?;
+        }
         let sql = "SELECT id, org_id, name, policy, effective_from, document_ref, created_at, \
                    created_by FROM agreements WHERE org_id = $1 AND effective_from <= $2 \
                    ORDER BY effective_from DESC, id DESC LIMIT 1";
@@ -382,8 +397,13 @@ impl Store {
                       VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id";
         let count = "SELECT COUNT(*) FROM people \
                      WHERE org_id = $1 AND role = 'customer_admin' AND active = 1";
-        let id: i64 = in_tx!(self, tx, _lock => {
+        let id: i64 = in_tx!(self, tx, lock => {
             if let (Role::CustomerAdmin, Some(org), Some(max)) = (new.role, new.org_id, max_admins) {
+                // Hold the organization's row, so concurrent grants count one after another.
+                sqlx::query(AssertSqlSafe(format!("SELECT id FROM organizations WHERE id = $1{lock}")))
+                    .bind(org.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let n: i64 = sqlx::query_scalar(count).bind(org.0).fetch_one(&mut *tx).await?;
                 if n >= i64::from(max) {
                     return Err(admin_limit(max));
@@ -438,8 +458,13 @@ impl Store {
         let count = "SELECT COUNT(*) FROM people \
                      WHERE org_id = $1 AND role = 'customer_admin' AND active = 1 AND id <> $2";
         let update = "UPDATE people SET role = $1 WHERE id = $2";
-        in_tx!(self, tx, _lock => {
+        in_tx!(self, tx, lock => {
             if let (Role::CustomerAdmin, Some(org), Some(max)) = (role, current.org_id, max_admins) {
+                // Hold the organization's row, so concurrent grants count one after another.
+                sqlx::query(AssertSqlSafe(format!("SELECT id FROM organizations WHERE id = $1{lock}")))
+                    .bind(org.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let n: i64 = sqlx::query_scalar(count)
                     .bind(org.0)
                     .bind(person.0)
@@ -663,17 +688,24 @@ impl Store {
     /// The active person a live API token belongs to; records its use.
     pub async fn token_person(&self, token_hash: &str, now: Millis) -> Result<Option<Person>> {
         let sql = format!(
-            "SELECT {} FROM api_tokens t JOIN people pe ON pe.id = t.person_id \
+            "SELECT {}, t.last_used_at FROM api_tokens t JOIN people pe ON pe.id = t.person_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND pe.active = 1",
             prefixed(PERSON_COLUMNS, "pe")
         );
+        // Record use at most once a minute, so reading with a token is not a write each time.
         let touch = "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2";
         let row: Option<PersonRecord> = on_pool!(self, p => {
-            let row = sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await?;
-            if row.is_some() {
-                sqlx::query(touch).bind(now).bind(token_hash).execute(p).await?;
+            let row = sqlx::query(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await?;
+            match row {
+                Some(r) => {
+                    let last: Option<i64> = r.try_get("last_used_at")?;
+                    if last.is_none_or(|l| now - l >= 60_000) {
+                        sqlx::query(touch).bind(now).bind(token_hash).execute(p).await?;
+                    }
+                    Some(sqlx::FromRow::from_row(&r)?)
+                }
+                None => None,
             }
-            row
         });
         row.map(Person::try_from).transpose()
     }
@@ -771,11 +803,51 @@ impl Store {
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
     {
+        self.update_ticket(scope, ticket, Some(event), now, compute)
+            .await
+    }
+
+    /// Recomputes a ticket's derived state from its unchanged history (time has passed: a
+    /// deadline may have gone by), in one transaction that holds the ticket's row.
+    pub async fn refresh_ticket<E, F>(&self, ticket: TicketId, compute: F) -> Result<Ticket, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
+        let current = self.get_ticket(&Scope::System, ticket).await?;
+        self.update_ticket(&Scope::System, ticket, None, current.updated_at, compute)
+            .await
+    }
+
+    /// Open tickets whose next running deadline lies before `now`, so their stored outcome
+    /// may be stale: the oldest first, at most `limit`.
+    pub async fn tickets_past_deadline(&self, now: Millis, limit: u32) -> Result<Vec<TicketId>> {
+        let sql = "SELECT id FROM tickets WHERE next_deadline < $1 ORDER BY next_deadline LIMIT $2";
+        let ids: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(sql)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(p)
+            .await?);
+        Ok(ids.into_iter().map(TicketId).collect())
+    }
+
+    async fn update_ticket<E, F>(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        event: Option<&NewEvent>,
+        now: Millis,
+        compute: F,
+    ) -> Result<Ticket, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
         let select =
             |lock: &str| format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1{lock}");
         let update = "UPDATE tickets SET status = $1, priority = $2, assignee_id = $3, \
             updated_at = $4, clock_start = $5, next_deadline = $6, queue_at = $7, \
-            sla_outcome = $8, paused = $9, event_count = event_count + 1 WHERE id = $10";
+            sla_outcome = $8, paused = $9, event_count = event_count + $11 WHERE id = $10";
         let events = "SELECT id, ticket_id, at, actor_id, kind, data, recorded_at \
             FROM ticket_events WHERE ticket_id = $1 ORDER BY id";
         let targets = "SELECT ticket_id, bound, percent_bp, within, deadline, outcome, \
@@ -796,7 +868,9 @@ impl Store {
                 .await
                 .map_err(StoreError::from)?;
             current.clocks.targets = t.into_iter().map(TargetRow::from).collect();
-            insert_event!(tx, ticket.0, event, now)?;
+            if let Some(event) = event {
+                insert_event!(tx, ticket.0, event, now)?;
+            }
             let history: Vec<EventRecord> = sqlx::query_as(events)
                 .bind(ticket.0)
                 .fetch_all(&mut *tx)
@@ -819,6 +893,7 @@ impl Store {
                 .bind(&c.sla_outcome)
                 .bind(i64::from(c.paused))
                 .bind(ticket.0)
+                .bind(i64::from(event.is_some()))
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
@@ -829,7 +904,7 @@ impl Store {
                 assignee_id: next.assignee_id,
                 updated_at: now,
                 clocks: next.clocks,
-                event_count: current.event_count + 1,
+                event_count: current.event_count + i64::from(event.is_some()),
                 ..current
             })
         });

@@ -89,9 +89,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let Path(raw): Path<String> = Path::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound("resource"))?;
-        raw.parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
+        // Only the canonical form: digits, no sign, no leading zero.
+        let canonical =
+            !raw.is_empty() && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit());
+        canonical
+            .then(|| raw.parse::<i64>().ok())
+            .flatten()
             .map(Id)
             .ok_or(ApiError::NotFound("resource"))
     }
@@ -105,6 +108,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
+        if let Some((k, _)) = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::BadRequest {
+                detail: crate::error::NUL_DETAIL.into(),
+                field: Some(k.replace('\0', "%00")),
+            });
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)

@@ -775,6 +775,35 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Recomputes the clocks of open tickets whose next deadline has passed since their last
+    /// event, so stored outcomes (and the filters on them) follow the time. Returns how many.
+    pub async fn refresh_clocks(&self) -> Result<usize, ApiError> {
+        let now = self.clock.now();
+        let due = self.store.tickets_past_deadline(ms(now), 500).await?;
+        for id in &due {
+            let ticket = self.store.get_ticket(&Scope::System, *id).await?;
+            let agreement = self
+                .store
+                .get_agreement(&Scope::System, ticket.agreement_id)
+                .await?;
+            let compiled = self.policies.get(&agreement)?;
+            let status: Status = word(&ticket.status)?;
+            self.store
+                .refresh_ticket(*id, |t, history| {
+                    Ok::<_, ApiError>(TicketUpdate {
+                        status: t.status.clone(),
+                        priority: t.priority.clone(),
+                        assignee_id: t.assignee_id,
+                        clocks: derive(history, status, &compiled, now)?,
+                    })
+                })
+                .await?;
+        }
+        Ok(due.len())
+    }
+}
+
 /// Input for filing a ticket.
 #[derive(Debug, Clone)]
 pub struct FileTicket {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod demo;
 pub mod desk;
 pub mod error;
 
@@ -13,7 +14,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use store::{Millis, Store};
 use tokio::net::TcpListener;
@@ -81,22 +81,48 @@ pub fn router(state: AppState) -> Router {
             async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
+    .route("/", axum::routing::get(home))
     .fallback(|| async { ApiError::NotFound("route").into_response() })
-    .method_not_allowed_fallback(|| async {
-        let mut p = ApiError::BadRequest {
-            detail: "this method is not allowed here".into(),
-            field: None,
-        }
-        .into_response();
-        *p.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        p
-    })
+    .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
     .layer(DefaultBodyLimit::max(MAX_BODY))
     .with_state(state)
 }
 
-/// Serves the application on `listener` until the process is stopped.
+/// The front page: where things are, until the web interface arrives.
+async fn home() -> axum::response::Html<&'static str> {
+    axum::response::Html(concat!(
+        "<!doctype html><html lang=\"nl\"><meta charset=\"utf-8\"><title>loket</title>",
+        "<h1>loket</h1><p>De servicedesk draait. The service desk is running.</p><ul>",
+        "<li><a href=\"/api/openapi.json\">API document (OpenAPI 3.1)</a></li>",
+        "<li>API: <code>/api/v1</code> &mdash; sign in with <code>POST /api/v1/session</code></li>",
+        "<li><a href=\"/healthz\">health</a></li></ul></html>"
+    ))
+}
+
+/// How often deadlines that passed are folded into the stored clocks.
+pub const CLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Serves the application on `listener` until the process is stopped, refreshing the clocks
+/// of tickets whose deadline passed every [`CLOCK_REFRESH`] (idempotent, so several
+/// instances on one database may all do it).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let refresher = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CLOCK_REFRESH);
+        loop {
+            tick.tick().await;
+            loop {
+                match refresher.refresh_clocks().await {
+                    Ok(n) if n >= 500 => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "refreshing clocks failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

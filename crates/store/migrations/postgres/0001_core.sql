@@ -82,6 +82,7 @@ CREATE TABLE tickets (
 );
 CREATE INDEX tickets_queue ON tickets(queue_at, id);
 CREATE INDEX tickets_org ON tickets(org_id, id);
+CREATE INDEX tickets_next_deadline ON tickets(next_deadline);
 CREATE INDEX tickets_org_queue ON tickets(org_id, queue_at, id);
 
 CREATE TABLE ticket_targets (

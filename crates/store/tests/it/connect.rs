@@ -81,27 +81,47 @@ pub async fn case_connect_and_migrate(store: &Store, url: &str) {
 }
 
 pub async fn case_bad_urls(store: &Store, url: &str) {
-    // An empty SQLite path is refused before anything is opened.
-    assert!(matches!(
-        Store::connect("sqlite:").await,
-        Err(StoreError::Url(_))
+    let scratch = std::env::temp_dir().join(format!(
+        "loket-store-it-urls-{}-{}",
+        std::process::id(),
+        store.backend()
     ));
-    // Unreachable or malformed databases error (rather than hang or panic).
-    let dir = std::env::temp_dir().join("loket-store-it-does-not-exist/nor-this");
-    let missing_dir = format!("sqlite:{}", dir.join("x.db").display());
-    assert!(Store::connect(&missing_dir).await.is_err());
-    // PROBE
-    let m = Store::connect("sqlite::memory:").await.unwrap();
-    let mut hs = vec![];
-    for _ in 0..8 {
-        let m = m.clone();
-        hs.push(tokio::spawn(async move {
-            m.count_people().await.map_err(|e| e.to_string())
-        }));
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    // Not `sqlite:PATH`, not a bare `….db` path, not `postgres://`: refused before anything
+    // is opened or created.
+    let bare = scratch.join("loket");
+    for garbage in [
+        String::new(),
+        "sqlite:".into(),
+        "sqlite://".into(),
+        "mysql://loket@localhost/loket".into(),
+        "postgress://loket@localhost/loket".into(),
+        "http://example.org/loket".into(),
+        bare.display().to_string(),
+    ] {
+        match Store::connect(&garbage).await {
+            Err(StoreError::Url(u)) => assert_eq!(u, garbage),
+            other => panic!("{garbage:?}: expected a URL error, got {other:?}"),
+        }
     }
-    for h in hs {
-        eprintln!("PROBE mem {:?}", h.await.unwrap());
-    }
+    assert!(!bare.exists(), "a garbage URL created a database file");
+    // A bare path ending in `.db` is SQLite, as documented.
+    let bare_db = scratch.join("loket.db");
+    let s = Store::connect(&bare_db.display().to_string())
+        .await
+        .expect("bare .db path");
+    assert_eq!(s.backend(), "sqlite");
+    s.close().await;
+    assert!(bare_db.exists());
+    std::fs::remove_dir_all(&scratch).expect("remove scratch dir");
+
+    // Unopenable or malformed databases error (rather than hang or panic).
+    let missing_dir = scratch.join("no/such/dir/x.db");
+    assert!(
+        Store::connect(&format!("sqlite:{}", missing_dir.display()))
+            .await
+            .is_err()
+    );
     assert!(Store::connect("postgres://[::1").await.is_err());
     assert!(
         Store::connect("postgres://loket:loket@127.0.0.1:notaport/none")
@@ -109,10 +129,30 @@ pub async fn case_bad_urls(store: &Store, url: &str) {
             .is_err()
     );
     if store.backend() == "postgres" {
-        // Right server, wrong password / database: errors.
+        // The right server, a database that does not exist.
         let wrong_db = crate::harness::with_database(url, "loket_t_no_such_database");
         assert!(Store::connect(&wrong_db).await.is_err());
     }
     // The store given is still fine.
     store.ping().await.expect("ping");
+}
+
+/// `sqlite::memory:` must give every connection of the pool the same (migrated) database,
+/// or be refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_memory_url_is_one_database_or_refused() {
+    let Ok(store) = Store::connect("sqlite::memory:").await else {
+        return; // refusing is fine
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.count_people().await }));
+    }
+    for t in tasks {
+        assert_eq!(
+            t.await.expect("task").expect("schema on every connection"),
+            0
+        );
+    }
 }

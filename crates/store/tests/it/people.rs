@@ -305,4 +305,38 @@ pub async fn case_administrator_limit_concurrent(store: &Store) {
     }
     assert_eq!(created, 2, "exactly two more administrators fit");
     assert_eq!(store.count_admins(org).await.expect("count"), 3);
+
+    // The same for promotions: B has one administrator (Bram); 12 viewers are promoted at once.
+    let org = w.org_b.id;
+    let mut viewers = Vec::new();
+    for n in 0..12 {
+        let v = person(
+            store,
+            &format!("kijker{n}@bolder.nl"),
+            &format!("Kijker {n}"),
+            Role::CustomerViewer,
+            Some(org),
+        )
+        .await;
+        viewers.push(v.id);
+    }
+    let mut tasks = Vec::new();
+    for id in viewers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .set_role(&Scope::System, id, Role::CustomerAdmin, Some(3))
+                .await
+        }));
+    }
+    let mut promoted = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => promoted += 1,
+            Err(store::StoreError::Rejected { field: "role", .. }) => {}
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    assert_eq!(promoted, 2, "exactly two promotions fit");
+    assert_eq!(store.count_admins(org).await.expect("count"), 3);
 }
