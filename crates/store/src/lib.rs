@@ -118,9 +118,8 @@ macro_rules! in_tx {
 const INSERT_EVENT: &str = "INSERT INTO ticket_events \
     (ticket_id, at, actor_id, kind, data, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)";
 
-const INSERT_TARGET: &str = "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, \
-    deadline, outcome, decided_at, business_used, budget) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+const INSERT_TARGETS: &str = "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, \
+    deadline, outcome, decided_at, business_used, budget) VALUES";
 
 /// Appends one event row inside the transaction `$tx`.
 macro_rules! insert_event {
@@ -138,28 +137,44 @@ macro_rules! insert_event {
     };
 }
 
-/// Writes a ticket's target rows inside the transaction `$tx`, replacing earlier ones.
+/// Writes a ticket's target rows inside the transaction `$tx` (one statement), replacing
+/// earlier ones when `$replace` is true.
 macro_rules! write_targets {
-    ($tx:expr, $ticket:expr, $targets:expr) => {{
-        sqlx::query("DELETE FROM ticket_targets WHERE ticket_id = $1")
-            .bind($ticket)
-            .execute(&mut *$tx)
-            .await
-            .map_err(StoreError::from)?;
-        for t in $targets {
-            sqlx::query(INSERT_TARGET)
+    ($tx:expr, $ticket:expr, $targets:expr, $replace:expr) => {{
+        if $replace {
+            sqlx::query("DELETE FROM ticket_targets WHERE ticket_id = $1")
                 .bind($ticket)
-                .bind(t.bound)
-                .bind(t.percent_bp)
-                .bind(&t.within)
-                .bind(t.deadline)
-                .bind(&t.outcome)
-                .bind(t.decided_at)
-                .bind(t.business_used)
-                .bind(t.budget)
                 .execute(&mut *$tx)
                 .await
                 .map_err(StoreError::from)?;
+        }
+        let targets: &[TargetRow] = $targets;
+        if !targets.is_empty() {
+            let values = (0..targets.len())
+                .map(|i| {
+                    let b = i * 9;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("{INSERT_TARGETS} {values}");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for t in targets {
+                q = q
+                    .bind($ticket)
+                    .bind(t.bound)
+                    .bind(t.percent_bp)
+                    .bind(t.within.clone())
+                    .bind(t.deadline)
+                    .bind(t.outcome.clone())
+                    .bind(t.decided_at)
+                    .bind(t.business_used)
+                    .bind(t.budget);
+            }
+            q.execute(&mut *$tx).await.map_err(StoreError::from)?;
         }
     }};
 }
@@ -739,36 +754,113 @@ impl Store {
         first: &NewEvent,
         update: &TicketUpdate,
     ) -> Result<Ticket> {
-        let insert = "INSERT INTO tickets (org_id, agreement_id, kind, priority, status, channel, \
-            subject, reporter_id, assignee_id, received_at, created_at, updated_at, clock_start, \
-            next_deadline, queue_at, sla_outcome, paused, event_count) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, 1) \
-            RETURNING id";
+        // One round trip for all rows: a data-modifying CTE on PostgreSQL (atomic by itself),
+        // several statements in one call inside a write transaction on SQLite (whose single
+        // writer makes `MAX(id)` the ticket just inserted).
         let c = &update.clocks;
-        let id: i64 = in_tx!(self, tx, _lock => {
-            let id: i64 = sqlx::query_scalar(insert)
-                .bind(new.org_id.0)
-                .bind(new.agreement_id.0)
-                .bind(&new.kind)
-                .bind(&update.priority)
-                .bind(&update.status)
-                .bind(&new.channel)
-                .bind(&new.subject)
-                .bind(new.reporter_id.0)
-                .bind(update.assignee_id.map(|a| a.0))
-                .bind(new.received_at)
-                .bind(new.created_at)
-                .bind(c.clock_start)
-                .bind(c.next_deadline)
-                .bind(c.queue_at)
-                .bind(&c.sla_outcome)
-                .bind(i64::from(c.paused))
-                .fetch_one(&mut *tx)
-                .await?;
-            insert_event!(tx, id, first, new.created_at)?;
-            write_targets!(tx, id, &c.targets);
-            id
-        });
+        let n = c.targets.len();
+        let ticket_values = "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, 1)";
+        let columns = "(org_id, agreement_id, kind, priority, status, channel, subject, reporter_id, \
+            assignee_id, received_at, created_at, updated_at, clock_start, next_deadline, queue_at, \
+            sla_outcome, paused, event_count)";
+        let event_values = |id: &str| format!("({id}, $17, $18, $19, $20, $11)");
+        let target_values = |id: &str| {
+            (0..n)
+                .map(|i| {
+                    let b = 21 + i * 8;
+                    format!(
+                        "({id}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let event_columns = "(ticket_id, at, actor_id, kind, data, recorded_at)";
+        let target_columns = "(ticket_id, bound, percent_bp, within, deadline, outcome, decided_at, \
+            business_used, budget)";
+        let sql = match self.db {
+            Db::Postgres(_) => {
+                let targets = if n == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ", x AS (INSERT INTO ticket_targets {target_columns} SELECT * FROM (VALUES {}) AS v)",
+                        target_values("(SELECT id FROM t)")
+                    )
+                };
+                format!(
+                    "WITH t AS (INSERT INTO tickets {columns} VALUES {ticket_values} RETURNING id), \
+                     e AS (INSERT INTO ticket_events {event_columns} VALUES {}){targets} \
+                     SELECT id FROM t",
+                    event_values("(SELECT id FROM t)")
+                )
+            }
+            Db::Sqlite(_) => {
+                let last = "(SELECT MAX(id) FROM tickets)";
+                let targets = if n == 0 {
+                    String::new()
+                } else {
+                    format!("INSERT INTO ticket_targets {target_columns} VALUES {};", target_values(last))
+                };
+                format!(
+                    "INSERT INTO tickets {columns} VALUES {ticket_values}; \
+                     INSERT INTO ticket_events {event_columns} VALUES {}; {targets} \
+                     SELECT MAX(id) FROM tickets",
+                    event_values(last)
+                )
+            }
+        };
+        macro_rules! bind_all {
+            ($q:expr) => {{
+                let mut q = $q
+                    .bind(new.org_id.0)
+                    .bind(new.agreement_id.0)
+                    .bind(&new.kind)
+                    .bind(&update.priority)
+                    .bind(&update.status)
+                    .bind(&new.channel)
+                    .bind(&new.subject)
+                    .bind(new.reporter_id.0)
+                    .bind(update.assignee_id.map(|a| a.0))
+                    .bind(new.received_at)
+                    .bind(new.created_at)
+                    .bind(c.clock_start)
+                    .bind(c.next_deadline)
+                    .bind(c.queue_at)
+                    .bind(&c.sla_outcome)
+                    .bind(i64::from(c.paused))
+                    .bind(first.at)
+                    .bind(first.actor_id.map(|a| a.0))
+                    .bind(&first.kind)
+                    .bind(first.data.to_string());
+                for t in &c.targets {
+                    q = q
+                        .bind(t.bound)
+                        .bind(t.percent_bp)
+                        .bind(&t.within)
+                        .bind(t.deadline)
+                        .bind(&t.outcome)
+                        .bind(t.decided_at)
+                        .bind(t.business_used)
+                        .bind(t.budget);
+                }
+                q
+            }};
+        }
+        let id: i64 = match &self.db {
+            Db::Postgres(p) => {
+                bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
+                    .fetch_one(p)
+                    .await?
+            }
+            Db::Sqlite(_) => in_tx!(self, tx, _lock => {
+                let ids: Vec<i64> = bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                ids.last().copied().ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?
+            }),
+        };
         Ok(Ticket {
             id: TicketId(id),
             org_id: new.org_id,
@@ -897,7 +989,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
-            write_targets!(tx, ticket.0, &c.targets);
+            write_targets!(tx, ticket.0, &c.targets, true);
             Ok(Ticket {
                 status: next.status,
                 priority: next.priority,
