@@ -155,7 +155,15 @@ macro_rules! write_targets {
                     let b = i * 9;
                     format!(
                         "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 9
                     )
                 })
                 .collect::<Vec<_>>()
@@ -759,7 +767,8 @@ impl Store {
         // writer makes `MAX(id)` the ticket just inserted).
         let c = &update.clocks;
         let n = c.targets.len();
-        let ticket_values = "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, 1)";
+        let ticket_values =
+            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, 1)";
         let columns = "(org_id, agreement_id, kind, priority, status, channel, subject, reporter_id, \
             assignee_id, received_at, created_at, updated_at, clock_start, next_deadline, queue_at, \
             sla_outcome, paused, event_count)";
@@ -770,7 +779,14 @@ impl Store {
                     let b = 21 + i * 8;
                     format!(
                         "({id}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+                        b,
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7
                     )
                 })
                 .collect::<Vec<_>>()
@@ -801,7 +817,10 @@ impl Store {
                 let targets = if n == 0 {
                     String::new()
                 } else {
-                    format!("INSERT INTO ticket_targets {target_columns} VALUES {};", target_values(last))
+                    format!(
+                        "INSERT INTO ticket_targets {target_columns} VALUES {};",
+                        target_values(last)
+                    )
                 };
                 format!(
                     "INSERT INTO tickets {columns} VALUES {ticket_values}; \
@@ -854,12 +873,27 @@ impl Store {
                     .fetch_one(p)
                     .await?
             }
-            Db::Sqlite(_) => in_tx!(self, tx, _lock => {
-                let ids: Vec<i64> = bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                ids.last().copied().ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?
-            }),
+            Db::Sqlite(p) => {
+                // BEGIN … COMMIT travel in the same call; a failure rolls back before the
+                // connection returns to the pool.
+                let _writer = self.write_lock.lock().await;
+                let mut conn = p.acquire().await?;
+                let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
+                let ids: std::result::Result<Vec<i64>, sqlx::Error> =
+                    bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
+                        .fetch_all(&mut *conn)
+                        .await;
+                match ids {
+                    Ok(ids) => ids
+                        .last()
+                        .copied()
+                        .ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?,
+                    Err(e) => {
+                        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                        return Err(e.into());
+                    }
+                }
+            }
         };
         Ok(Ticket {
             id: TicketId(id),

@@ -79,6 +79,7 @@ conformance! {
         case_tokens,
         case_sign_in_failures,
         case_create_and_get_ticket,
+        case_failed_ticket_creation_writes_nothing,
         case_record_event,
         case_concurrent_events,
         case_internal_notes,

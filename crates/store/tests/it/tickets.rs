@@ -457,3 +457,67 @@ pub async fn case_internal_notes(store: &Store) {
     assert_eq!(seen, expected);
     assert_not_found(store.ticket_events(&w.customer_b(), t.id).await);
 }
+
+/// A ticket whose rows cannot all be written leaves nothing behind (no ticket, no event, no
+/// target), and the store goes on working: the creation is one transaction.
+pub async fn case_failed_ticket_creation_writes_nothing(store: &Store) {
+    let w = World::new(store).await;
+    let count = |t: Option<&Ticket>| t.map_or(0, |t| t.event_count);
+    let new = w.incident_a("Eerste", T0);
+    let ok = store
+        .create_ticket(
+            &new,
+            &created_event(T0, &w.admin_a, "Eerste"),
+            &open_state(T0),
+        )
+        .await
+        .expect("create");
+    assert_eq!(count(Some(&ok)), 1);
+
+    // Two targets with the same bound break the primary key of the last statement.
+    let mut broken = open_state(T0 + HOUR);
+    let dup = broken.clocks.targets[0].clone();
+    broken.clocks.targets.push(dup);
+    for _ in 0..10 {
+        let err = store
+            .create_ticket(
+                &w.incident_a("Kapot", T0 + HOUR),
+                &created_event(T0 + HOUR, &w.admin_a, "Kapot"),
+                &broken,
+            )
+            .await;
+        assert!(matches!(err, Err(StoreError::Database(_))), "{err:?}");
+    }
+    let all = store
+        .list_tickets(
+            &Scope::System,
+            &store::TicketFilter {
+                order: store::TicketOrder::Newest,
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .expect("list");
+    assert_eq!(all.items.len(), 1, "no half-written ticket");
+    assert_eq!(
+        store
+            .ticket_events(&Scope::System, ok.id)
+            .await
+            .expect("events")
+            .len(),
+        1
+    );
+    // Every pooled connection is usable afterwards (none was left inside a transaction).
+    for i in 0..20 {
+        store
+            .create_ticket(
+                &w.incident_a("Daarna", T0 + i),
+                &created_event(T0 + i, &w.admin_a, "Daarna"),
+                &open_state(T0 + i),
+            )
+            .await
+            .expect("create after a failure");
+    }
+}
