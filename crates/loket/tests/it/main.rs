@@ -4,4 +4,5 @@ mod deadlines;
 mod explain;
 mod holidays;
 mod policy;
+mod serve;
 mod support;
