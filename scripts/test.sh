@@ -27,3 +27,4 @@ bash scripts/api-contract.sh target/debug/loket
 echo "== benchmarks (quick run)"
 cargo bench -p sla --bench engine -- --quick --noplot
 cargo bench -p loket --bench deadlines_cli
+cargo bench -p web --bench desk -- --quick
