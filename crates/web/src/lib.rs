@@ -8,6 +8,7 @@ pub mod clock;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -81,22 +82,11 @@ pub fn router(state: AppState) -> Router {
             async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
-    .route("/", axum::routing::get(home))
+    .merge(ui::routes())
     .fallback(|| async { ApiError::NotFound("route").into_response() })
     .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
     .layer(DefaultBodyLimit::max(MAX_BODY))
     .with_state(state)
-}
-
-/// The front page: where things are, until the web interface arrives.
-async fn home() -> axum::response::Html<&'static str> {
-    axum::response::Html(concat!(
-        "<!doctype html><html lang=\"nl\"><meta charset=\"utf-8\"><title>loket</title>",
-        "<h1>loket</h1><p>De servicedesk draait. The service desk is running.</p><ul>",
-        "<li><a href=\"/api/openapi.json\">API document (OpenAPI 3.1)</a></li>",
-        "<li>API: <code>/api/v1</code> &mdash; sign in with <code>POST /api/v1/session</code></li>",
-        "<li><a href=\"/healthz\">health</a></li></ul></html>"
-    ))
 }
 
 /// How often deadlines that passed are folded into the stored clocks.

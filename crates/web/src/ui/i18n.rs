@@ -1,0 +1,132 @@
+//! The catalog of texts for people, in Dutch (default) and English.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use sla::Lang;
+
+/// The Dutch catalog: one file per part of the interface.
+const NL: &[&str] = &[
+    include_str!("nl.txt"),
+    include_str!("portal.nl.txt"),
+    include_str!("ticket.nl.txt"),
+    include_str!("desk.nl.txt"),
+    include_str!("admin.nl.txt"),
+];
+/// The English catalog, file for file.
+const EN: &[&str] = &[
+    include_str!("en.txt"),
+    include_str!("portal.en.txt"),
+    include_str!("ticket.en.txt"),
+    include_str!("desk.en.txt"),
+    include_str!("admin.en.txt"),
+];
+
+fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {
+    files
+        .iter()
+        .flat_map(|f| f.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect()
+}
+
+static CATALOGS: LazyLock<[HashMap<&'static str, &'static str>; 2]> =
+    LazyLock::new(|| [parse(NL), parse(EN)]);
+
+/// A translator for one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    /// The language from a person's setting (`nl` or `en`); Dutch otherwise.
+    pub fn for_code(code: &str) -> Tr {
+        Tr(if code == "en" { Lang::En } else { Lang::Nl })
+    }
+
+    /// The text for a key (the key itself if the catalog lacks it; a test forbids that).
+    pub fn get(&self, key: &str) -> &'static str {
+        let i = usize::from(self.0 == Lang::En);
+        CATALOGS[i].get(key).copied().unwrap_or("??")
+    }
+
+    /// `nl` or `en`, for `<html lang>`.
+    pub fn code(&self) -> &'static str {
+        match self.0 {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Keys of a catalog, for the completeness test.
+pub fn keys(lang: Lang) -> Vec<&'static str> {
+    let i = usize::from(lang == Lang::En);
+    let mut k: Vec<&'static str> = CATALOGS[i].keys().copied().collect();
+    k.sort_unstable();
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_every_key_and_no_empty_text() {
+        assert_eq!(keys(Lang::Nl), keys(Lang::En));
+        for lang in [Lang::Nl, Lang::En] {
+            for k in keys(lang) {
+                assert!(!Tr(lang).get(k).is_empty(), "{k}");
+            }
+        }
+        // Every line of the files is a `key = text` pair or a comment.
+        for text in NL.iter().chain(EN) {
+            for line in text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            {
+                assert!(line.contains(" = "), "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_the_templates_and_code_use_is_in_the_catalog() {
+        // Templates use `t.get("key")`; Rust code uses `t.get("key")` too.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["templates", "src/ui"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("dir") {
+                let path = entry.expect("entry").path();
+                if matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("html" | "rs")
+                ) {
+                    sources.push((
+                        path.display().to_string(),
+                        std::fs::read_to_string(&path).expect("read"),
+                    ));
+                }
+            }
+        }
+        assert!(sources.len() >= 4);
+        for (name, src) in &sources {
+            for part in src.split("t.get(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                if key == "key" {
+                    continue;
+                }
+                for lang in [Lang::Nl, Lang::En] {
+                    assert_ne!(
+                        Tr(lang).get(key),
+                        "??",
+                        "{key} (used in {name}) missing in {lang:?}"
+                    );
+                }
+            }
+        }
+    }
+}
