@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Real services the tests use: a throw-away PostgreSQL cluster (installed from Debian's
-# packages when missing), stopped again when this script exits.
+# packages when missing), stopped again when this script exits; Chromium and ChromeDriver for
+# the browser journeys (web's `browser::` tests).
 source scripts/services.sh
 start_postgres
+install_chromium
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -91,6 +91,61 @@ pub fn format_local(calendar: &Calendar, utc_seconds: i64, lang: Lang) -> String
     format_civil(calendar.utc_to_local(utc_seconds), lang)
 }
 
+/// An instant in the calendar's local time, without the year when it lies in the local year of
+/// `now_utc`: `ma 30 nov 09:00`, `Mon 30 Nov 09:00`; else `ma 30 nov 2026 09:00`.
+pub fn format_local_short(
+    calendar: &Calendar,
+    utc_seconds: i64,
+    now_utc: i64,
+    lang: Lang,
+) -> String {
+    let local = calendar.utc_to_local(utc_seconds);
+    let day = local.div_euclid(DAY);
+    let (y, m, d) = civil::civil_from_days(day);
+    let (this_year, _, _) = civil::civil_from_days(calendar.utc_to_local(now_utc).div_euclid(DAY));
+    let time = time_of_day(local.rem_euclid(DAY) as u32);
+    let weekday = weekday_abbr(civil::weekday(day), lang);
+    let month = month_abbr(m, lang);
+    if y == this_year {
+        format!("{weekday} {d} {month} {time}")
+    } else {
+        format!("{weekday} {d} {month} {y} {time}")
+    }
+}
+
+/// The weekday and time of an instant in the calendar's local time: `ma 13:00`, `Mon 13:00`
+/// (for an instant on a day already named nearby).
+pub fn format_local_weekday_time(calendar: &Calendar, utc_seconds: i64, lang: Lang) -> String {
+    let local = calendar.utc_to_local(utc_seconds);
+    format!(
+        "{} {}",
+        weekday_abbr(civil::weekday(local.div_euclid(DAY)), lang),
+        time_of_day(local.rem_euclid(DAY) as u32)
+    )
+}
+
+/// Whether two instants fall on the same local date of the calendar.
+pub fn same_local_day(calendar: &Calendar, a_utc: i64, b_utc: i64) -> bool {
+    calendar.utc_to_local(a_utc).div_euclid(DAY) == calendar.utc_to_local(b_utc).div_euclid(DAY)
+}
+
+/// Business time left, in whole hours and minutes (seconds dropped): `4 u 0 m`, `2 h 10 m`,
+/// `45 m`; a negative amount (overrun) gets a minus sign.
+pub fn hours_minutes(seconds: i64, lang: Lang) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let abs = seconds.unsigned_abs();
+    let (h, m) = (abs / 3600, abs % 3600 / 60);
+    let hour = match lang {
+        Lang::Nl => "u",
+        Lang::En => "h",
+    };
+    if h > 0 {
+        format!("{sign}{h} {hour} {m} m")
+    } else {
+        format!("{sign}{m} m")
+    }
+}
+
 /// A business duration in hours and minutes: `2 u 10 m`, `2 h 10 m` (`0 m` for zero, `s` for stray seconds).
 pub fn business_duration(seconds: i64, lang: Lang) -> String {
     let sign = if seconds < 0 { "-" } else { "" };
@@ -408,6 +463,42 @@ mod tests {
             "di 2 apr 2024 09:30:05"
         );
         assert_eq!(time_of_day(86_400), "24:00");
+    }
+
+    #[test]
+    fn short_forms_of_local_instants() {
+        let cal = sw1();
+        let monday = at("2026-11-30T09:00:00+01:00");
+        let now = at("2026-11-27T18:15:00+01:00");
+        assert_eq!(
+            format_local_short(&cal, monday, now, Lang::Nl),
+            "ma 30 nov 09:00"
+        );
+        assert_eq!(
+            format_local_short(&cal, monday, now, Lang::En),
+            "Mon 30 Nov 09:00"
+        );
+        let next_year = at("2027-01-04T10:30:00+01:00");
+        assert_eq!(
+            format_local_short(&cal, monday, next_year, Lang::Nl),
+            "ma 30 nov 2026 09:00"
+        );
+        let one_pm = at("2026-11-30T13:00:00+01:00");
+        assert_eq!(
+            format_local_weekday_time(&cal, one_pm, Lang::Nl),
+            "ma 13:00"
+        );
+        assert_eq!(
+            format_local_weekday_time(&cal, one_pm, Lang::En),
+            "Mon 13:00"
+        );
+        assert!(same_local_day(&cal, monday, one_pm));
+        // 00:30 local on Tuesday is still Monday in UTC.
+        assert!(!same_local_day(&cal, monday, at("2026-11-30T23:30:00Z")));
+        assert_eq!(hours_minutes(4 * 3600, Lang::Nl), "4 u 0 m");
+        assert_eq!(hours_minutes(7859, Lang::En), "2 h 10 m");
+        assert_eq!(hours_minutes(45 * 60, Lang::Nl), "45 m");
+        assert_eq!(hours_minutes(-90 * 60, Lang::Nl), "-1 u 30 m");
     }
 
     #[test]

@@ -55,9 +55,13 @@ impl Client {
 
     async fn call(&mut self, method: &str, path: &str, body: Option<&str>) -> (u16, Vec<u8>) {
         let body = body.unwrap_or("");
+        let auth = if self.token.starts_with("loket_session=") {
+            format!("Cookie: {}\r\nAccept-Encoding: gzip", self.token)
+        } else {
+            format!("Authorization: Bearer {}", self.token)
+        };
         let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.token,
+            "{method} {path} HTTP/1.1\r\nHost: bench\r\n{auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         self.conn
@@ -73,20 +77,41 @@ impl Client {
             .and_then(|s| s.parse().ok())
             .expect("status");
         let mut length = 0usize;
+        let mut chunked = false;
         loop {
             line.clear();
             self.conn.read_line(&mut line).await.expect("header");
             if line == "\r\n" {
                 break;
             }
-            if let Some((k, v)) = line.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse().expect("length");
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().expect("length");
+                }
+                if k.eq_ignore_ascii_case("transfer-encoding")
+                    && v.trim().eq_ignore_ascii_case("chunked")
+                {
+                    chunked = true;
+                }
             }
         }
-        let mut buf = vec![0; length];
-        self.conn.read_exact(&mut buf).await.expect("body");
+        if !chunked {
+            let mut buf = vec![0; length];
+            self.conn.read_exact(&mut buf).await.expect("body");
+            return (status, buf);
+        }
+        let mut buf = Vec::new();
+        loop {
+            line.clear();
+            self.conn.read_line(&mut line).await.expect("chunk size");
+            let size = usize::from_str_radix(line.trim(), 16).expect("chunk size");
+            let mut chunk = vec![0; size + 2];
+            self.conn.read_exact(&mut chunk).await.expect("chunk");
+            if size == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..size]);
+        }
         (status, buf)
     }
 }
@@ -375,6 +400,7 @@ async fn run(url: &str, opts: &Options) {
     }
     ticket_times.sort();
     events_times.sort();
+    pages(&store, addr, id, opts).await;
     println!(
         "  one ticket with 100 events: ticket p50 {} p99 {}; its 100 events p50 {} p99 {}",
         ms(percentile(&ticket_times, 0.5)),
@@ -383,6 +409,81 @@ async fn run(url: &str, opts: &Options) {
         ms(percentile(&events_times, 0.99))
     );
     store.close().await;
+}
+
+/// Every page of the web interface, rendered on the server: p99 time and gzip size.
+async fn pages(store: &Store, addr: std::net::SocketAddr, ticket: i64, opts: &Options) {
+    let people = store
+        .list_people(&Scope::System, None)
+        .await
+        .expect("people");
+    let admin = people
+        .iter()
+        .find(|p| p.role == Role::Admin)
+        .expect("admin");
+    let customer = people
+        .iter()
+        .find(|p| p.role == Role::CustomerAdmin)
+        .expect("customer");
+    let org = customer.org_id.expect("org").0;
+    let now = Timestamp::now().as_millisecond();
+    let session = |p: &store::Person| {
+        let secret = web::auth::new_secret().expect("secret");
+        let hash = web::auth::hash_secret(&secret);
+        let id = p.id;
+        async move {
+            store
+                .create_session(&hash, id, now, now + 3_600_000)
+                .await
+                .expect("session");
+            format!("loket_session={secret}")
+        }
+    };
+    let vendor = session(admin).await;
+    let client_cookie = session(customer).await;
+    let routes: Vec<(&str, String, &String)> = vec![
+        ("sign-in page", "/login".into(), &vendor),
+        ("agent queue", "/desk".into(), &vendor),
+        (
+            "queue filtered",
+            "/desk?kind=incident&priority=urgent".into(),
+            &vendor,
+        ),
+        ("register a phone call", "/desk/phone".into(), &vendor),
+        (
+            "ticket page (100 events)",
+            format!("/tickets/{ticket}"),
+            &vendor,
+        ),
+        ("customer portal", "/portal".into(), &client_cookie),
+        ("file a ticket", "/portal/new".into(), &client_cookie),
+        ("administration", "/admin".into(), &vendor),
+        (
+            "a customer's agreements",
+            format!("/admin/customers/{org}"),
+            &vendor,
+        ),
+        ("people", "/admin/people".into(), &vendor),
+    ];
+    for (name, path, cookie) in routes {
+        let mut client = Client::new(addr, cookie).await;
+        let mut times = Vec::with_capacity(opts.samples);
+        let mut size = 0;
+        for _ in 0..opts.samples.min(300) {
+            let t = Instant::now();
+            let (status, body) = client.call("GET", &path, None).await;
+            times.push(t.elapsed());
+            assert_eq!(status, 200, "{path}");
+            size = body.len();
+        }
+        times.sort();
+        println!(
+            "  page {name} ({path}): p50 {} p99 {}, {:.1} KB gzip",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            size as f64 / 1024.0
+        );
+    }
 }
 
 fn main() {

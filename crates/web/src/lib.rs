@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     .fallback(|| async { ApiError::NotFound("route").into_response() })
     .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
     .layer(DefaultBodyLimit::max(MAX_BODY))
+    .layer(tower_http::compression::CompressionLayer::new())
     .with_state(state)
 }
 

@@ -17,6 +17,7 @@ mod orgs;
 mod people;
 mod schema;
 mod tickets;
+mod views;
 
 use audit::*;
 use auth::*;
@@ -26,6 +27,7 @@ use listing::*;
 use orgs::*;
 use people::*;
 use tickets::*;
+use views::*;
 
 /// Two tests per case, one per backend, each on a fresh database.
 macro_rules! conformance {
@@ -86,6 +88,7 @@ conformance! {
         case_list_tickets_paging,
         case_list_tickets_filters,
         case_audit,
+        case_saved_views,
     ],
     url: [
         case_connect_and_migrate,

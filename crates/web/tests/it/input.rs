@@ -631,7 +631,7 @@ pub async fn input_bad_paths(app: App) {
         "/api/v1/ticket",
         "/api/v2/tickets",
         "/api/v1/tickets/1/nope",
-        "/admin",
+        "/beheer",
     ] {
         let r = app.get(&admin, path).await.problem(404, None);
         assert!(is_route_miss(&r), "{path}: {}", r.json);

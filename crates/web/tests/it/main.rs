@@ -7,6 +7,7 @@
 //! `LOKET_REQUIRE_POSTGRES=1`). `cargo test -p web --test it sqlite` selects one backend.
 
 mod authz;
+mod desk_pages;
 mod harness;
 mod input;
 mod notes;
@@ -18,6 +19,7 @@ mod sla;
 mod world;
 
 use authz::*;
+use desk_pages::*;
 use input::*;
 use notes::*;
 use openapi::*;
@@ -66,5 +68,33 @@ cases! {
     notes_internal_and_first_response,
     openapi_document_and_health,
     refresh_marks_passed_deadlines_missed,
+    admin_pages_customers_and_administrator_limit,
+    admin_pages_agreement_error_at_its_line,
+    admin_pages_custom_agreement_raises_the_limit,
+    admin_pages_role_address_warning_and_staff,
+    admin_pages_forbidden_and_csrf,
+    desk_pages_queue_order_and_marks,
+    desk_pages_filters_and_paging,
+    desk_pages_saved_views,
+    desk_pages_phone_registration,
+    desk_pages_bulk_actions,
+    desk_pages_staff_only,
+    pages_portal_lists_own_organization,
+    pages_portal_pages_and_filters,
+    pages_filing_through_the_form,
+    pages_viewer_cannot_file,
+    pages_other_customers_ticket_is_not_found,
+    pages_comment_appears_in_history,
+    pages_internal_notes_stay_with_the_desk,
+    pages_forms_without_the_right_token_are_refused,
+    pages_friday_evening_urgent_ticket,
+    pages_english_for_lang_en,
+    pages_desk_forms_and_customer_decision,
 }
+mod admin_pages;
+mod browser;
 mod demo;
+mod webdriver;
+use admin_pages::*;
+mod pages;
+use pages::*;
