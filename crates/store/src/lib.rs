@@ -18,7 +18,9 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Row};
 
 pub use model::*;
-use records::{AgreementRecord, EventRecord, PersonRecord, TargetRecord, TicketRecord};
+use records::{
+    AgreementRecord, AttachmentRecord, EventRecord, PersonRecord, TargetRecord, TicketRecord,
+};
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
@@ -116,25 +118,57 @@ macro_rules! in_tx {
 }
 
 const INSERT_EVENT: &str = "INSERT INTO ticket_events \
-    (ticket_id, at, actor_id, kind, data, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    (ticket_id, at, actor_id, kind, data, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    RETURNING id";
 
 const INSERT_TARGETS: &str = "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, \
     deadline, outcome, decided_at, business_used, budget) VALUES";
 
-/// Appends one event row inside the transaction `$tx`.
+/// Appends one event row inside the transaction `$tx`; yields its id.
 macro_rules! insert_event {
     ($tx:expr, $ticket:expr, $e:expr, $now:expr) => {
-        sqlx::query(INSERT_EVENT)
+        sqlx::query_scalar::<_, i64>(INSERT_EVENT)
             .bind($ticket)
             .bind($e.at)
             .bind($e.actor_id.map(|a| a.0))
             .bind(&$e.kind)
             .bind($e.data.to_string())
             .bind($now)
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await
             .map_err(StoreError::from)
     };
+}
+
+const INSERT_ATTACHMENT: &str = "INSERT INTO ticket_attachments (ticket_id, org_id, event_id, \
+    file_name, content_type, size, sha256, data, uploaded_by, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+
+const ATTACHMENT_COLUMNS: &str = "a.id, a.ticket_id, a.org_id, a.event_id, a.file_name, \
+    a.content_type, a.size, a.sha256, a.uploaded_by, a.created_at";
+
+/// Stores one attachment row inside the transaction `$tx`; `$meta` is the [`Attachment`]
+/// made by [`attachment_meta`], returned with its new id.
+macro_rules! insert_attachment {
+    ($tx:expr, $meta:expr, $data:expr) => {{
+        let mut meta: Attachment = $meta;
+        let id: i64 = sqlx::query_scalar(INSERT_ATTACHMENT)
+            .bind(meta.ticket_id.0)
+            .bind(meta.org_id.0)
+            .bind(meta.event_id)
+            .bind(&meta.file_name)
+            .bind(&meta.content_type)
+            .bind(meta.size)
+            .bind(&meta.sha256)
+            .bind($data)
+            .bind(meta.uploaded_by.0)
+            .bind(meta.created_at)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(StoreError::from)?;
+        meta.id = AttachmentId(id);
+        meta
+    }};
 }
 
 /// Writes a ticket's target rows inside the transaction `$tx` (one statement), replacing
@@ -579,6 +613,13 @@ impl Store {
         Ok(())
     }
 
+    /// Sets a person's language (`nl` or `en`).
+    pub async fn set_lang(&self, person: PersonId, lang: &str) -> Result<()> {
+        let sql = "UPDATE people SET lang = $1 WHERE id = $2";
+        on_pool!(self, p => sqlx::query(sql).bind(lang).bind(person.0).execute(p).await.map(|_| ())?);
+        Ok(())
+    }
+
     // ----- sessions and tokens ----------------------------------------------------------
 
     /// Stores a new session (by the hash of its secret).
@@ -929,8 +970,40 @@ impl Store {
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
     {
-        self.update_ticket(scope, ticket, Some(event), now, compute)
+        self.update_ticket(scope, ticket, Some(event), None, now, compute)
             .await
+            .map(|(t, _)| t)
+    }
+
+    /// [`Store::record_event`] with a file attached to the new event, in the same
+    /// transaction: both are stored or neither is. Customer scopes may not attach a file
+    /// to an internal note.
+    pub async fn record_event_with_attachment<E, F>(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        event: &NewEvent,
+        attachment: &NewAttachment,
+        now: Millis,
+        compute: F,
+    ) -> Result<(Ticket, Attachment), E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
+        check_attachment(attachment)?;
+        if scope.org().is_some() && is_internal_data(&event.data) {
+            return Err(StoreError::Rejected {
+                field: "file",
+                message: "internal notes are for the service desk".into(),
+            }
+            .into());
+        }
+        let (t, a) = self
+            .update_ticket(scope, ticket, Some(event), Some(attachment), now, compute)
+            .await?;
+        let a = a.ok_or_else(|| StoreError::Corrupt("attachment not stored".into()))?;
+        Ok((t, a))
     }
 
     /// Recomputes a ticket's derived state from its unchanged history (time has passed: a
@@ -941,8 +1014,16 @@ impl Store {
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
     {
         let current = self.get_ticket(&Scope::System, ticket).await?;
-        self.update_ticket(&Scope::System, ticket, None, current.updated_at, compute)
-            .await
+        self.update_ticket(
+            &Scope::System,
+            ticket,
+            None,
+            None,
+            current.updated_at,
+            compute,
+        )
+        .await
+        .map(|(t, _)| t)
     }
 
     /// Open tickets whose next running deadline lies before `now`, so their stored outcome
@@ -962,9 +1043,10 @@ impl Store {
         scope: &Scope,
         ticket: TicketId,
         event: Option<&NewEvent>,
+        attachment: Option<&NewAttachment>,
         now: Millis,
         compute: F,
-    ) -> Result<Ticket, E>
+    ) -> Result<(Ticket, Option<Attachment>), E>
     where
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
@@ -978,7 +1060,7 @@ impl Store {
             FROM ticket_events WHERE ticket_id = $1 ORDER BY id";
         let targets = "SELECT ticket_id, bound, percent_bp, within, deadline, outcome, \
             decided_at, business_used, budget FROM ticket_targets WHERE ticket_id = $1 ORDER BY bound";
-        let result: Result<Ticket, E> = in_tx!(self, tx, lock => {
+        let result: Result<(Ticket, Option<Attachment>), E> = in_tx!(self, tx, lock => {
             let row: Option<TicketRecord> = sqlx::query_as(AssertSqlSafe(select(lock)))
                 .bind(ticket.0)
                 .fetch_optional(&mut *tx)
@@ -994,8 +1076,13 @@ impl Store {
                 .await
                 .map_err(StoreError::from)?;
             current.clocks.targets = t.into_iter().map(TargetRow::from).collect();
+            let mut stored = None;
             if let Some(event) = event {
-                insert_event!(tx, ticket.0, event, now)?;
+                let event_id = insert_event!(tx, ticket.0, event, now)?;
+                if let Some(new) = attachment {
+                    let meta = attachment_meta(ticket, current.org_id, Some(event_id), new);
+                    stored = Some(insert_attachment!(tx, meta, &new.data));
+                }
             }
             let history: Vec<EventRecord> = sqlx::query_as(events)
                 .bind(ticket.0)
@@ -1024,15 +1111,18 @@ impl Store {
                 .await
                 .map_err(StoreError::from)?;
             write_targets!(tx, ticket.0, &c.targets, true);
-            Ok(Ticket {
-                status: next.status,
-                priority: next.priority,
-                assignee_id: next.assignee_id,
-                updated_at: now,
-                clocks: next.clocks,
-                event_count: current.event_count + i64::from(event.is_some()),
-                ..current
-            })
+            Ok((
+                Ticket {
+                    status: next.status,
+                    priority: next.priority,
+                    assignee_id: next.assignee_id,
+                    updated_at: now,
+                    clocks: next.clocks,
+                    event_count: current.event_count + i64::from(event.is_some()),
+                    ..current
+                },
+                stored,
+            ))
         });
         result
     }
@@ -1300,6 +1390,174 @@ impl Store {
             .rows_affected());
         Ok(done == 1)
     }
+
+    // ----- attachments -----------------------------------------------------------------
+
+    /// Attaches a file to a ticket the scope may see, optionally to one of its events
+    /// (customer scopes may not attach to an internal note).
+    pub async fn add_attachment(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        new: &NewAttachment,
+    ) -> Result<Attachment> {
+        check_attachment(new)?;
+        let owner = "SELECT org_id FROM tickets WHERE id = $1";
+        let event_sql = "SELECT data FROM ticket_events WHERE id = $1 AND ticket_id = $2";
+        let stored = in_tx!(self, tx, _lock => {
+            let org: Option<i64> = sqlx::query_scalar(owner)
+                .bind(ticket.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let org = match org {
+                Some(o) if scope.may_see(OrgId(o)) => OrgId(o),
+                _ => return Err(StoreError::NotFound("ticket")),
+            };
+            if let Some(event) = new.event_id {
+                let data: Option<String> = sqlx::query_scalar(event_sql)
+                    .bind(event)
+                    .bind(ticket.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let data = data.ok_or(StoreError::NotFound("event"))?;
+                let data: serde_json::Value = serde_json::from_str(&data)
+                    .map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?;
+                if scope.org().is_some() && is_internal_data(&data) {
+                    return Err(StoreError::NotFound("event"));
+                }
+            }
+            let meta = attachment_meta(ticket, org, new.event_id, new);
+            insert_attachment!(tx, meta, &new.data)
+        });
+        Ok(stored)
+    }
+
+    /// The attachments of a ticket the scope may see, oldest first, without their bytes;
+    /// those of internal notes are left out for customer scopes.
+    pub async fn attachments(&self, scope: &Scope, ticket: TicketId) -> Result<Vec<Attachment>> {
+        self.get_ticket(scope, ticket).await?;
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS}, e.data AS event_data FROM ticket_attachments a \
+             LEFT JOIN ticket_events e ON e.id = a.event_id \
+             WHERE a.ticket_id = $1 AND ($2 IS NULL OR a.org_id = $2) ORDER BY a.id"
+        );
+        let rows: Vec<AttachmentRecord> = on_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
+            .bind(ticket.0)
+            .bind(scope.org().map(|o| o.0))
+            .fetch_all(p)
+            .await?);
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            if scope.org().is_some() && r.internal()? {
+                continue;
+            }
+            out.push(Attachment::from(r));
+        }
+        Ok(out)
+    }
+
+    /// One attachment of a ticket the scope may see, with its bytes.
+    pub async fn attachment_data(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        id: AttachmentId,
+    ) -> Result<(Attachment, Vec<u8>)> {
+        self.get_ticket(scope, ticket)
+            .await
+            .map_err(|_| StoreError::NotFound("attachment"))?;
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS}, e.data AS event_data, a.data AS bytes \
+             FROM ticket_attachments a LEFT JOIN ticket_events e ON e.id = a.event_id \
+             WHERE a.id = $1 AND a.ticket_id = $2 AND ($3 IS NULL OR a.org_id = $3)"
+        );
+        let row = on_pool!(self, p => {
+            let row = sqlx::query(AssertSqlSafe(sql))
+                .bind(id.0)
+                .bind(ticket.0)
+                .bind(scope.org().map(|o| o.0))
+                .fetch_optional(p)
+                .await?;
+            match row {
+                Some(r) => {
+                    let bytes: Vec<u8> = r.try_get("bytes")?;
+                    let rec: AttachmentRecord = sqlx::FromRow::from_row(&r)?;
+                    Some((rec, bytes))
+                }
+                None => None,
+            }
+        });
+        match row {
+            Some((rec, bytes)) if scope.org().is_none() || !rec.internal()? => {
+                Ok((Attachment::from(rec), bytes))
+            }
+            _ => Err(StoreError::NotFound("attachment")),
+        }
+    }
+}
+
+/// The metadata of a new attachment row (id 0 until stored): size and SHA-256 of the bytes.
+fn attachment_meta(
+    ticket: TicketId,
+    org: OrgId,
+    event: Option<i64>,
+    new: &NewAttachment,
+) -> Attachment {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let digest = Sha256::digest(&new.data);
+    let mut sha256 = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(sha256, "{b:02x}");
+    }
+    Attachment {
+        id: AttachmentId(0),
+        ticket_id: ticket,
+        org_id: org,
+        event_id: event,
+        file_name: new.file_name.clone(),
+        content_type: new.content_type.clone(),
+        size: i64::try_from(new.data.len()).unwrap_or(i64::MAX),
+        sha256,
+        uploaded_by: new.uploaded_by,
+        created_at: new.created_at,
+    }
+}
+
+/// The rules every stored attachment keeps, whoever calls.
+fn check_attachment(new: &NewAttachment) -> Result<()> {
+    let name = &new.file_name;
+    let bad_name = name.trim().is_empty()
+        || name.chars().count() > 200
+        || name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\')
+        || name == "."
+        || name == "..";
+    if bad_name {
+        return Err(StoreError::Rejected {
+            field: "file",
+            message:
+                "a file name of 1 to 200 characters without a path or control characters is needed"
+                    .into(),
+        });
+    }
+    if new.data.len() > MAX_ATTACHMENT_BYTES {
+        return Err(StoreError::Rejected {
+            field: "file",
+            message: format!("a file of at most {MAX_ATTACHMENT_BYTES} bytes"),
+        });
+    }
+    if new.content_type.is_empty()
+        || new.content_type.len() > 255
+        || new.content_type.chars().any(|c| c.is_control())
+    {
+        return Err(StoreError::Rejected {
+            field: "file",
+            message: "a media type of 1 to 255 characters is needed".into(),
+        });
+    }
+    Ok(())
 }
 
 /// A person's named filter of the agent queue.
@@ -1332,7 +1590,11 @@ fn admin_limit(max: u32) -> StoreError {
 }
 
 fn is_internal(e: &Event) -> bool {
-    e.data.get("internal").and_then(|v| v.as_bool()) == Some(true)
+    is_internal_data(&e.data)
+}
+
+fn is_internal_data(data: &serde_json::Value) -> bool {
+    data.get("internal").and_then(|v| v.as_bool()) == Some(true)
 }
 
 fn prefixed(columns: &str, alias: &str) -> String {

@@ -43,6 +43,10 @@ id_type!(
     /// A personal API token.
     TokenId
 );
+id_type!(
+    /// A file attached to a ticket.
+    AttachmentId
+);
 
 /// What a person may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -443,4 +447,50 @@ pub struct AuditEntry {
     pub action: String,
     /// Details as JSON.
     pub detail: serde_json::Value,
+}
+
+/// Largest file the store keeps as one attachment (10 MiB).
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// A file attached to a ticket: its metadata (the bytes are read only on request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Its id.
+    pub id: AttachmentId,
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The ticket's customer.
+    pub org_id: OrgId,
+    /// The comment event it came with, if any.
+    pub event_id: Option<i64>,
+    /// The file's name (sanitised by the caller: no path, no control characters).
+    pub file_name: String,
+    /// The media type the uploader declared.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
+    /// Who uploaded it.
+    pub uploaded_by: PersonId,
+    /// When.
+    pub created_at: Millis,
+}
+
+/// Input for a new attachment.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    /// The event of the same ticket it belongs to (ignored when the store records the
+    /// event and the attachment together).
+    pub event_id: Option<i64>,
+    /// The file's name.
+    pub file_name: String,
+    /// The declared media type.
+    pub content_type: String,
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// Who uploads it.
+    pub uploaded_by: PersonId,
+    /// When.
+    pub created_at: Millis,
 }

@@ -168,3 +168,49 @@ impl TryFrom<EventRecord> for Event {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttachmentRecord {
+    id: i64,
+    ticket_id: i64,
+    org_id: i64,
+    event_id: Option<i64>,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    uploaded_by: i64,
+    created_at: i64,
+    event_data: Option<String>,
+}
+
+impl AttachmentRecord {
+    /// Whether the event it came with is an internal note.
+    pub(crate) fn internal(&self) -> Result<bool, StoreError> {
+        match &self.event_data {
+            None => Ok(false),
+            Some(d) => {
+                let v: serde_json::Value = serde_json::from_str(d)
+                    .map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?;
+                Ok(v.get("internal").and_then(|v| v.as_bool()) == Some(true))
+            }
+        }
+    }
+}
+
+impl From<AttachmentRecord> for Attachment {
+    fn from(r: AttachmentRecord) -> Self {
+        Attachment {
+            id: AttachmentId(r.id),
+            ticket_id: TicketId(r.ticket_id),
+            org_id: OrgId(r.org_id),
+            event_id: r.event_id,
+            file_name: r.file_name,
+            content_type: r.content_type,
+            size: r.size,
+            sha256: r.sha256,
+            uploaded_by: PersonId(r.uploaded_by),
+            created_at: r.created_at,
+        }
+    }
+}

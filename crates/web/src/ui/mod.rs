@@ -290,8 +290,11 @@ async fn login_form(Query(q): Query<LoginQuery>) -> Result<Response, ApiError> {
 
 #[derive(Debug, Deserialize)]
 struct LoginForm {
+    #[serde(default)]
     email: String,
+    #[serde(default)]
     password: String,
+    #[serde(default)]
     csrf: String,
     next: Option<String>,
 }
@@ -369,6 +372,7 @@ async fn login_submit(
 
 #[derive(Debug, Deserialize)]
 struct CsrfForm {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -411,6 +415,41 @@ async fn logout(
     Ok(res)
 }
 
+#[derive(Debug, Deserialize)]
+struct LangForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// Switches the signed-in person's language (kept on their account) and returns to the page.
+async fn set_lang(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    axum::Form(form): axum::Form<LangForm>,
+) -> Result<Redirect, PageError> {
+    viewer.check_csrf(&form.csrf)?;
+    if !matches!(form.lang.as_str(), "nl" | "en") {
+        return Err(PageError::Forbidden(
+            viewer.t,
+            viewer.t.get("error.bad_input").to_string(),
+        ));
+    }
+    app.store
+        .set_lang(viewer.caller.person.id, &form.lang)
+        .await
+        .map_err(|e| PageError::Api(viewer.t, e.into()))?;
+    // Back to the page the form was on, if it is one of ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]));
+    Ok(Redirect::to(&safe_next(back)))
+}
+
 async fn home(viewer: Viewer) -> Redirect {
     if viewer.caller.role().is_vendor() {
         Redirect::to("/desk")
@@ -445,6 +484,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
+        .route("/me/lang", post(set_lang))
         .route("/static/loket.css", get(stylesheet))
         .route("/static/loket.js", get(script))
         .merge(portal::routes())

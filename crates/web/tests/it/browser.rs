@@ -447,6 +447,22 @@ impl Bench {
         path
     }
 
+    /// Switches the signed-in person's language with the layout's button, from `from` to
+    /// `to`, and waits for the page to come back in `to`.
+    #[track_caller]
+    fn switch_language(&self, from: &str, to: &str) {
+        let button = self.browser.find("header form.lang button[type=submit]");
+        assert_eq!(
+            self.browser.text(&button).trim(),
+            tr(from, "lang.other_name"),
+            "{}: the layout offers {to}",
+            self.journey
+        );
+        self.browser.click(&button);
+        self.browser.wait_for(&format!("html[lang={to}]"));
+        self.page_lang(to);
+    }
+
     /// Signs out through the layout's button.
     #[track_caller]
     fn sign_out(&self) {
@@ -1198,18 +1214,23 @@ fn journey_f_english() {
     b.shot("portal");
     b.phone_shot("portal");
 
-    // An English agent on Monday morning.
+    // On Monday morning a Dutch agent switches to English from the layout.
     b.set_time(MONDAY_MORNING);
     let agent = b.person(
         "s.smith@loket.example",
         "Sam Smith",
         Role::Agent,
         None,
-        "en",
+        "nl",
     );
     let landed = b.sign_in(&agent, "agent");
     assert!(landed.starts_with("/desk"), "{landed}");
-    b.page_lang("en");
+    b.page_lang("nl");
+    b.sees(&[tr("nl", "desk.title")]);
+    b.shot("queue-nl");
+    b.switch_language("nl", "en");
+    b.browser
+        .wait_path("back on the queue", |p| p.starts_with("/desk"));
     b.sees(&[
         tr("en", "desk.title"),
         tr("en", "desk.filter.title"),
@@ -1264,6 +1285,19 @@ fn journey_f_english() {
     b.visit("/tickets/999999");
     b.sees(&[tr("en", "error.title"), tr("en", "error.not_found")]);
     b.shot("not-found");
+
+    // The agent's choice is kept on their account: English at the next sign-in, until they
+    // switch back.
+    let agent = Who {
+        lang: "en",
+        ..agent
+    };
+    b.sign_in(&agent, "agent-again");
+    b.page_lang("en");
+    b.sees(&[tr("en", "desk.title")]);
+    b.switch_language("en", "nl");
+    b.sees(&[tr("nl", "desk.title"), tr("nl", "nav.signout")]);
+    b.shot("queue-back-to-nl");
 
     // An English viewer: the refusal to file, in English.
     let viewer = b.person(

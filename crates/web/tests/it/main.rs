@@ -90,6 +90,7 @@ cases! {
     pages_friday_evening_urgent_ticket,
     pages_english_for_lang_en,
     pages_desk_forms_and_customer_decision,
+    pages_language_switch,
 }
 mod admin_pages;
 mod browser;

@@ -857,3 +857,38 @@ pub async fn pages_desk_forms_and_customer_decision(app: App) {
         .await
         .expect(403);
 }
+
+/// A person switches the interface to English from the header, and back; the choice stays on
+/// their account, and the form needs the page's CSRF token.
+pub async fn pages_language_switch(app: App) {
+    let w = app.world().await;
+    let dutch = dutch_admin(&app, &w).await;
+    let b = Browser::of(&app, &dutch);
+    let portal = b.get("/portal").await.expect(200);
+    portal.has("<html lang=\"nl\">").has("English");
+    b.post("/me/lang", &[("lang", "en")]).await.expect(403);
+    b.get("/portal").await.expect(200).has("<html lang=\"nl\">");
+    let csrf = portal.csrf();
+    b.post("/me/lang", &[("csrf", &csrf), ("lang", "en")])
+        .await
+        .expect(303);
+    b.get("/portal")
+        .await
+        .expect(200)
+        .has("<html lang=\"en\">")
+        .has("Nederlands");
+    let person = app
+        .state
+        .store
+        .get_person(&store::Scope::System, store::PersonId(dutch.id))
+        .await
+        .expect("person");
+    assert_eq!(person.lang, "en");
+    b.post("/me/lang", &[("csrf", &csrf), ("lang", "fr")])
+        .await
+        .expect(403);
+    b.post("/me/lang", &[("csrf", &csrf), ("lang", "nl")])
+        .await
+        .expect(303);
+    b.get("/portal").await.expect(200).has("<html lang=\"nl\">");
+}
