@@ -1463,9 +1463,7 @@ impl Store {
         ticket: TicketId,
         id: AttachmentId,
     ) -> Result<(Attachment, Vec<u8>)> {
-        self.get_ticket(scope, ticket)
-            .await
-            .map_err(|_| StoreError::NotFound("attachment"))?;
+        self.get_ticket(scope, ticket).await?;
         let sql = format!(
             "SELECT {ATTACHMENT_COLUMNS}, e.data AS event_data, a.data AS bytes \
              FROM ticket_attachments a LEFT JOIN ticket_events e ON e.id = a.event_id \

@@ -8,9 +8,9 @@ use jiff::Timestamp;
 use serde_json::json;
 use sla::{Calendar, EventKind, Outcome, Policy, Priority, Status, TicketEvent, TicketKind};
 use store::{
-    Agreement, AgreementId, AuditEntry, Derived, Event, Millis, NewAgreement, NewEvent, NewPerson,
-    NewTicket, OrgId, Organization, Person, PersonId, Role, Scope, TargetRow, Ticket, TicketId,
-    TicketUpdate,
+    Agreement, AgreementId, Attachment, AuditEntry, Derived, Event, Millis, NewAgreement,
+    NewAttachment, NewEvent, NewPerson, NewTicket, OrgId, Organization, Person, PersonId, Role,
+    Scope, TargetRow, Ticket, TicketId, TicketUpdate,
 };
 
 use crate::AppState;
@@ -620,6 +620,23 @@ impl AppState {
         id: TicketId,
         action: Action,
     ) -> Result<Ticket, ApiError> {
+        self.act_with_file(caller, id, action, None)
+            .await
+            .map(|(t, _)| t)
+    }
+
+    /// [`AppState::act`] with a file attached to a comment: the comment's event, the file
+    /// and the recomputed clocks are stored in one transaction (all or nothing).
+    pub async fn act_with_file(
+        &self,
+        caller: &Caller,
+        id: TicketId,
+        action: Action,
+        file: Option<Upload>,
+    ) -> Result<(Ticket, Option<Attachment>), ApiError> {
+        if file.is_some() && !matches!(action, Action::Comment { .. }) {
+            return Err(ApiError::field("file", "files go with a comment"));
+        }
         let now = self.clock.now();
         let ticket = self.store.get_ticket(&caller.scope, id).await?;
         let vendor = caller.role().is_vendor();
@@ -760,18 +777,38 @@ impl AppState {
             .get_agreement(&Scope::System, ticket.agreement_id)
             .await?;
         let compiled = policies.get(&agreement)?;
-        let updated = self
-            .store
-            .record_event(&caller.scope, id, &event, ms(now), |_, history| {
-                Ok::<_, ApiError>(TicketUpdate {
-                    status: next_status.as_str().into(),
-                    priority: next_priority.clone(),
-                    assignee_id: next_assignee,
-                    clocks: derive(history, next_status, &compiled, now)?,
-                })
+        let compute = |_: &Ticket, history: &[Event]| {
+            Ok::<_, ApiError>(TicketUpdate {
+                status: next_status.as_str().into(),
+                priority: next_priority.clone(),
+                assignee_id: next_assignee,
+                clocks: derive(history, next_status, &compiled, now)?,
             })
-            .await?;
-        Ok(updated)
+        };
+        match file {
+            None => {
+                let updated = self
+                    .store
+                    .record_event(&caller.scope, id, &event, ms(now), compute)
+                    .await?;
+                Ok((updated, None))
+            }
+            Some(f) => {
+                let new = NewAttachment {
+                    event_id: None,
+                    file_name: f.file_name,
+                    content_type: f.content_type,
+                    data: f.data,
+                    uploaded_by: caller.person.id,
+                    created_at: ms(now),
+                };
+                let (updated, a) = self
+                    .store
+                    .record_event_with_attachment(&caller.scope, id, &event, &new, ms(now), compute)
+                    .await?;
+                Ok((updated, Some(a)))
+            }
+        }
     }
 }
 
@@ -821,6 +858,17 @@ pub struct FileTicket {
     pub reporter_id: Option<PersonId>,
     /// When the call came in (phone registrations).
     pub received_at: Option<Timestamp>,
+}
+
+/// A file sent with a comment (name sanitised, type normalised by the caller).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The file's name.
+    pub file_name: String,
+    /// Its declared media type.
+    pub content_type: String,
+    /// The bytes.
+    pub data: Vec<u8>,
 }
 
 /// Something done to a ticket.

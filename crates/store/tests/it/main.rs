@@ -7,6 +7,7 @@
 //! URL); `conformance!` turns it into `sqlite_case_x` and `postgres_case_x`, so
 //! `cargo test -p store --test it sqlite_` or `postgres_` selects one backend.
 
+mod attachments;
 mod audit;
 mod auth;
 mod connect;
@@ -19,6 +20,7 @@ mod schema;
 mod tickets;
 mod views;
 
+use attachments::*;
 use audit::*;
 use auth::*;
 use connect::*;
@@ -89,6 +91,9 @@ conformance! {
         case_list_tickets_filters,
         case_audit,
         case_saved_views,
+        case_attachments_round_trip_and_scope,
+        case_attachments_with_events,
+        case_attachment_listing_has_no_data,
     ],
     url: [
         case_connect_and_migrate,

@@ -212,12 +212,15 @@ pub async fn security_headers(
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
         h.insert(k, HeaderValue::from_static(v));
     };
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    // A response with a policy of its own (a download: `sandbox`) keeps it.
+    if !h.contains_key("content-security-policy") {
+        set(
+            h,
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-    );
+        );
+    }
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "same-origin");
     set(h, "x-frame-options", "DENY");
@@ -297,6 +300,8 @@ struct LoginForm {
     #[serde(default)]
     csrf: String,
     next: Option<String>,
+    /// The language of the form, so a refusal answers in it.
+    lang: Option<String>,
 }
 
 async fn login_submit(
@@ -305,7 +310,7 @@ async fn login_submit(
     headers: axum::http::HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Result<Response, Response> {
-    let t = Tr::for_code("nl");
+    let t = Tr::for_code(form.lang.as_deref().unwrap_or("nl"));
     let cookie_secret = headers
         .get_all(header::COOKIE)
         .iter()

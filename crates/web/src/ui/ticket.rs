@@ -6,20 +6,23 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use sla::words::{self, ClockStartReason};
 use sla::{Calendar, Lang, Percent, PolicyDuration, Priority, Status, TicketKind};
-use store::{AgreementId, Event, Millis, PersonId, Role, Scope, TargetRow, Ticket, TicketId};
+use store::{
+    AgreementId, Attachment, AttachmentId, Event, MAX_ATTACHMENT_BYTES, Millis, PersonId, Role,
+    Scope, TargetRow, Ticket, TicketId,
+};
 
 use super::i18n::Tr;
 use super::{PageError, Shell, Viewer, render};
 use crate::AppState;
-use crate::desk::{Action, Compiled};
-use crate::error::ApiError;
+use crate::desk::{Action, Compiled, Upload};
+use crate::error::{ApiError, MAX_BODY};
 
 // ----- shared helpers -----------------------------------------------------------------------
 
@@ -295,6 +298,18 @@ struct EventView {
     why: Option<String>,
     body: Option<String>,
     internal: bool,
+    files: Vec<AttachmentView>,
+}
+
+/// One attached file, as listed.
+#[derive(Clone)]
+struct AttachmentView {
+    url: String,
+    name: String,
+    size: String,
+    who: String,
+    when: String,
+    when_iso: String,
 }
 
 /// An option of a select or radio group.
@@ -310,6 +325,7 @@ struct FormState {
     comment_error: Option<String>,
     comment_body: String,
     comment_internal: bool,
+    comment_file_error: Option<String>,
     priority_error: Option<String>,
     reason_error: Option<String>,
     priority_reason: String,
@@ -340,6 +356,7 @@ struct TicketPage {
     running: String,
     targets: Vec<TargetView>,
     events: Vec<EventView>,
+    attachments: Vec<AttachmentView>,
     may_comment: bool,
     vendor: bool,
     may_decide: bool,
@@ -356,6 +373,7 @@ impl FormState {
     fn first_error(&self) -> Option<(&'static str, String)> {
         [
             ("body", &self.comment_error),
+            ("file", &self.comment_file_error),
             ("priority", &self.priority_error),
             ("priority-reason", &self.reason_error),
             ("assignee", &self.assign_error),
@@ -516,6 +534,7 @@ async fn event_view(
         why,
         body,
         internal,
+        files: Vec::new(),
     }
 }
 
@@ -652,9 +671,32 @@ async fn ticket_page(
         })
         .collect();
 
+    let stored = app
+        .store
+        .attachments(&scope, id)
+        .await
+        .map_err(|e| to_page(e.into()))?;
+    let mut attachments = Vec::with_capacity(stored.len());
+    for a in &stored {
+        attachments.push(AttachmentView {
+            url: format!("/tickets/{}/attachments/{}", id.0, a.id.0),
+            name: a.file_name.clone(),
+            size: size_words(a.size, lang),
+            who: names.of(Some(a.uploaded_by)).await,
+            when: words::format_local_short(calendar, secs(a.created_at), now_s, lang),
+            when_iso: rfc3339(a.created_at),
+        });
+    }
     let mut history = Vec::with_capacity(events.len());
     for e in &events {
-        history.push(event_view(e, t, &mut names, calendar, now_s).await);
+        let mut view = event_view(e, t, &mut names, calendar, now_s).await;
+        view.files = stored
+            .iter()
+            .zip(&attachments)
+            .filter(|(a, _)| a.event_id == Some(e.id))
+            .map(|(_, v)| v.clone())
+            .collect();
+        history.push(view);
     }
 
     let priorities = if vendor && ticket.kind == "incident" {
@@ -725,6 +767,7 @@ async fn ticket_page(
         running,
         targets,
         events: history,
+        attachments,
         // The desk may still note things on a closed ticket; a customer reopens instead.
         may_comment: role != Role::CustomerViewer && (vendor || status != Status::Closed),
         vendor,
@@ -774,8 +817,18 @@ async fn submit(
     body: Bytes,
     read: fn(&Fields, Tr) -> Asked,
 ) -> Result<Response, PageError> {
+    submit_fields(app, viewer, raw, Fields::parse(&body), read, None).await
+}
+
+async fn submit_fields(
+    app: AppState,
+    viewer: Viewer,
+    raw: String,
+    fields: Fields,
+    read: fn(&Fields, Tr) -> Asked,
+    file: Option<Upload>,
+) -> Result<Response, PageError> {
     let t = viewer.t;
-    let fields = Fields::parse(&body);
     // The token first: a forged form learns nothing, not even whether the ticket exists.
     viewer.check_csrf(fields.text("csrf"))?;
     let id = parse_id(&raw, t)?;
@@ -793,12 +846,13 @@ async fn submit(
         Asked::Again(form) => return again(&app, &viewer, id, form).await,
     };
     let kept = kept_values(&action);
-    match app.act(&viewer.caller, id, action).await {
+    match app.act_with_file(&viewer.caller, id, action, file).await {
         Ok(_) => Ok(Redirect::to(&format!("/tickets/{}?notice={notice}", id.0)).into_response()),
         Err(ApiError::Unprocessable { field, message }) => {
             let mut form = kept;
             let slot = match field.as_str() {
                 "body" => &mut form.comment_error,
+                "file" => &mut form.comment_file_error,
                 "reason" => &mut form.reason_error,
                 "priority" => &mut form.priority_error,
                 "assignee_id" => &mut form.assign_error,
@@ -917,13 +971,270 @@ fn read_status(f: &Fields, t: Tr) -> Asked {
     }
 }
 
+/// Largest body of the comment form: one file of at most [`MAX_ATTACHMENT_BYTES`] and the
+/// text beside it (a comment of 100,000 characters fits several times).
+pub const COMMENT_BODY_LIMIT: usize = MAX_ATTACHMENT_BYTES + 1024 * 1024;
+
+/// A file name fit to store and to show: the last part of any path, without control or
+/// bidirectional-override characters, trimmed, at most 200 characters.
+pub fn sanitize_file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last
+        .chars()
+        .filter(|c| {
+            !c.is_control() && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    let clean: String = clean.trim().chars().take(200).collect();
+    let clean = clean.trim().to_string();
+    if clean.is_empty() || clean.chars().all(|c| c == '.') {
+        "file".to_string()
+    } else {
+        clean
+    }
+}
+
+/// The declared media type of an uploaded part, reduced to `type/subtype` in lower case, or
+/// `application/octet-stream` when it is missing or malformed.
+fn media_type(declared: Option<&str>) -> String {
+    let essence = declared
+        .and_then(|d| d.split(';').next())
+        .map(|d| d.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 100
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    match essence.split_once('/') {
+        Some((a, b)) if token(a) && token(b) => essence,
+        _ => "application/octet-stream".to_string(),
+    }
+}
+
+/// The type a download is served with: a few harmless types as declared, else bytes.
+fn served_type(declared: &str) -> &'static str {
+    match declared {
+        "image/png" => "image/png",
+        "image/jpeg" => "image/jpeg",
+        "application/pdf" => "application/pdf",
+        "text/plain" => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `Content-Disposition` for a download (RFC 6266): an ASCII fallback name and the exact
+/// name in UTF-8 (RFC 8187).
+pub fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' && c != '%' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// A file size in words: bytes, KB or MB (1024-based), with the language's decimal mark.
+fn size_words(bytes: i64, lang: Lang) -> String {
+    let (value, unit) = if bytes < 1024 {
+        return format!("{bytes} B");
+    } else if bytes < 1024 * 1024 {
+        (bytes as f64 / 1024.0, "KB")
+    } else {
+        (bytes as f64 / (1024.0 * 1024.0), "MB")
+    };
+    let text = format!("{value:.1}");
+    let text = if lang == Lang::Nl {
+        text.replace('.', ",")
+    } else {
+        text
+    };
+    format!("{text} {unit}")
+}
+
+/// What a multipart comment form held.
+enum Posted {
+    /// The text fields and the file, if one was chosen.
+    Form(Fields, Option<Upload>),
+    /// The file (or the whole body) was too large; the text fields read before it.
+    TooLarge(Fields),
+}
+
+/// Reads a multipart comment form: text fields, and one file of at most
+/// [`MAX_ATTACHMENT_BYTES`] (an empty file part without a name is no file).
+async fn read_multipart(mut form: Multipart, t: Tr) -> Result<Posted, PageError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        PageError::Api(
+            t,
+            ApiError::BadRequest {
+                detail: format!("cannot read the form: {e}"),
+                field: None,
+            },
+        )
+    };
+    let mut fields = Vec::new();
+    let mut file = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Ok(Posted::TooLarge(Fields(fields)));
+            }
+            Err(e) => return Err(bad(e)),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let content_type = media_type(field.content_type());
+            let mut field = field;
+            let mut data = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if data.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
+                            return Ok(Posted::TooLarge(Fields(fields)));
+                        }
+                        data.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Ok(Posted::TooLarge(Fields(fields)));
+                    }
+                    Err(e) => return Err(bad(e)),
+                }
+            }
+            if file.is_none() && !(file_name.is_empty() && data.is_empty()) {
+                file = Some(Upload {
+                    file_name: sanitize_file_name(&file_name),
+                    content_type,
+                    data,
+                });
+            }
+        } else {
+            match field.text().await {
+                Ok(v) => fields.push((name, v)),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Ok(Posted::TooLarge(Fields(fields)));
+                }
+                Err(e) => return Err(bad(e)),
+            }
+        }
+    }
+    Ok(Posted::Form(Fields(fields), file))
+}
+
+/// The comment form, url-encoded (text only) or multipart (with an optional file).
 async fn comment(
     State(app): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
-    body: Bytes,
+    req: Request,
 ) -> Result<Response, PageError> {
-    submit(app, viewer, raw, body, read_comment).await
+    let t = viewer.t;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    if !multipart {
+        // Text alone: the ordinary limit of a form, not the file's.
+        let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| PageError::Api(t, ApiError::TooLarge(MAX_BODY)))?;
+        return submit(app, viewer, raw, body, read_comment).await;
+    }
+    let form = Multipart::from_request(req, &app).await.map_err(|e| {
+        PageError::Api(
+            t,
+            ApiError::BadRequest {
+                detail: format!("cannot read the form: {e}"),
+                field: None,
+            },
+        )
+    })?;
+    match read_multipart(form, t).await? {
+        Posted::Form(fields, file) => {
+            submit_fields(app, viewer, raw, fields, read_comment, file).await
+        }
+        Posted::TooLarge(fields) => {
+            // The token first, as for every form; without it, a bare refusal.
+            if fields.text("csrf").is_empty() {
+                return Err(PageError::Api(t, ApiError::TooLarge(COMMENT_BODY_LIMIT)));
+            }
+            viewer.check_csrf(fields.text("csrf"))?;
+            let id = parse_id(&raw, t)?;
+            let form = FormState {
+                comment_file_error: Some(t.get("ticket.error.file_too_large").to_string()),
+                comment_body: fields.text("body").replace('\0', ""),
+                comment_internal: fields.text("visibility") == "internal",
+                ..FormState::default()
+            };
+            let page = ticket_page(&app, &viewer, id, None, form).await?;
+            Ok((StatusCode::PAYLOAD_TOO_LARGE, render(&page)).into_response())
+        }
+    }
+}
+
+/// One attachment's bytes, for those who may see its ticket (and, for customers, its event).
+async fn download(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path((raw, raw_file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let t = viewer.t;
+    let id = parse_id(&raw, t)?;
+    let file = AttachmentId(parse_id(&raw_file, t)?.0);
+    let (a, data): (Attachment, Vec<u8>) = app
+        .store
+        .attachment_data(&viewer.caller.scope, id, file)
+        .await
+        .map_err(|e| api(t)(e.into()))?;
+    let mut res = Response::new(axum::body::Body::from(data));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(served_type(&a.content_type)),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&a.file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    } else {
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(res)
 }
 
 async fn priority(
@@ -957,7 +1268,11 @@ async fn status(
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tickets/{id}", get(show))
-        .route("/tickets/{id}/comment", post(comment))
+        .route(
+            "/tickets/{id}/comment",
+            post(comment).layer(DefaultBodyLimit::max(COMMENT_BODY_LIMIT)),
+        )
+        .route("/tickets/{id}/attachments/{file}", get(download))
         .route("/tickets/{id}/priority", post(priority))
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/status", post(status))
@@ -1080,6 +1395,48 @@ mod tests {
             ]
         );
         assert!(!desk_statuses(Status::Open).contains(&Status::Open));
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(
+            sanitize_file_name("C:\\Users\\piet\\rapport.pdf"),
+            "rapport.pdf"
+        );
+        assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_file_name("a\u{0}b\r\nc\u{7f}.txt"), "abc.txt");
+        assert_eq!(sanitize_file_name("evil\u{202e}fdp.exe"), "evilfdp.exe");
+        assert_eq!(sanitize_file_name("  ..  "), "file");
+        assert_eq!(sanitize_file_name("dir/"), "file");
+        assert_eq!(sanitize_file_name(""), "file");
+        let long = format!("{}.txt", "é".repeat(300));
+        assert_eq!(sanitize_file_name(&long).chars().count(), 200);
+        assert_eq!(
+            sanitize_file_name("Overzicht 2026 (concept).xlsx"),
+            "Overzicht 2026 (concept).xlsx"
+        );
+    }
+
+    #[test]
+    fn downloads_name_the_file_safely() {
+        assert_eq!(
+            content_disposition("rapport.pdf"),
+            "attachment; filename=\"rapport.pdf\"; filename*=UTF-8''rapport.pdf"
+        );
+        assert_eq!(
+            content_disposition("offerte \"Zoë\" 100%.pdf"),
+            "attachment; filename=\"offerte _Zo__ 100_.pdf\"; \
+             filename*=UTF-8''offerte%20%22Zo%C3%AB%22%20100%25.pdf"
+        );
+        assert_eq!(served_type("image/png"), "image/png");
+        assert_eq!(served_type("text/html"), "application/octet-stream");
+        assert_eq!(served_type("image/svg+xml"), "application/octet-stream");
+        assert_eq!(media_type(Some("Text/Plain; charset=utf-8")), "text/plain");
+        assert_eq!(media_type(Some("bogus")), "application/octet-stream");
+        assert_eq!(media_type(None), "application/octet-stream");
+        assert_eq!(size_words(512, Lang::Nl), "512 B");
+        assert_eq!(size_words(1536, Lang::Nl), "1,5 KB");
+        assert_eq!(size_words(3 * 1024 * 1024, Lang::En), "3.0 MB");
     }
 
     #[test]

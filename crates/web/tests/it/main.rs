@@ -91,6 +91,7 @@ cases! {
     pages_english_for_lang_en,
     pages_desk_forms_and_customer_decision,
     pages_language_switch,
+    pages_sign_in_refusal_in_the_forms_language,
 }
 mod admin_pages;
 mod browser;

@@ -892,3 +892,64 @@ pub async fn pages_language_switch(app: App) {
         .expect(303);
     b.get("/portal").await.expect(200).has("<html lang=\"nl\">");
 }
+
+/// A refused sign-in answers in the language of the form it came from.
+pub async fn pages_sign_in_refusal_in_the_forms_language(app: App) {
+    let _w = app.world().await;
+    for (lang, words) in [
+        ("en", "The e-mail address or password is not right."),
+        ("nl", "Het e-mailadres of wachtwoord klopt niet."),
+    ] {
+        let router = web::router(app.state.clone());
+        let res = router
+            .clone()
+            .oneshot(
+                Request::get(format!("/login?lang={lang}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        let cookie = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("csrf cookie")
+            .to_string();
+        let html = String::from_utf8_lossy(
+            &axum::body::to_bytes(res.into_body(), usize::MAX)
+                .await
+                .expect("body"),
+        )
+        .into_owned();
+        let marker = "name=\"csrf\" value=\"";
+        let start = html.find(marker).expect("csrf input") + marker.len();
+        let csrf = html[start..].split('"').next().expect("token").to_string();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf", &csrf)
+            .append_pair("email", "niemand@example.nl")
+            .append_pair("password", "verkeerd-wachtwoord")
+            .append_pair("lang", lang)
+            .finish();
+        let res = router
+            .oneshot(
+                Request::post("/login")
+                    .header(header::COOKIE, cookie)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let html = String::from_utf8_lossy(
+            &axum::body::to_bytes(res.into_body(), usize::MAX)
+                .await
+                .expect("body"),
+        )
+        .into_owned();
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{html}");
+        assert!(html.contains(words), "{html}");
+    }
+}
