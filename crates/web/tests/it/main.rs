@@ -100,3 +100,5 @@ mod webdriver;
 use admin_pages::*;
 mod pages;
 use pages::*;
+mod attachments;
+use attachments::*;
