@@ -807,7 +807,13 @@ async fn show(
 /// What a ticket form asks: the action, or the form again with a message at a field.
 enum Asked {
     Do(Action, &'static str),
-    Again(FormState),
+    Again(Box<FormState>),
+}
+
+impl Asked {
+    fn again(form: FormState) -> Asked {
+        Asked::Again(Box::new(form))
+    }
 }
 
 async fn submit(
@@ -843,7 +849,7 @@ async fn submit_fields(
     }
     let (action, notice) = match read(&fields, t) {
         Asked::Do(a, n) => (a, n),
-        Asked::Again(form) => return again(&app, &viewer, id, form).await,
+        Asked::Again(form) => return again(&app, &viewer, id, *form).await,
     };
     let kept = kept_values(&action);
     match app.act_with_file(&viewer.caller, id, action, file).await {
@@ -901,7 +907,7 @@ fn read_comment(f: &Fields, t: Tr) -> Asked {
     let body = f.text("body").to_string();
     let internal = f.text("visibility") == "internal";
     if body.trim().is_empty() {
-        return Asked::Again(FormState {
+        return Asked::again(FormState {
             comment_error: Some(t.get("ticket.error.body").to_string()),
             comment_body: body,
             comment_internal: internal,
@@ -928,7 +934,7 @@ fn read_priority(f: &Fields, t: Tr) -> Asked {
         Ok(to) if form.reason_error.is_none() => {
             Asked::Do(Action::Priority { to, reason }, "priority")
         }
-        _ => Asked::Again(form),
+        _ => Asked::again(form),
     }
 }
 
@@ -944,7 +950,7 @@ fn read_assign(f: &Fields, t: Tr) -> Asked {
             },
             "assign",
         ),
-        Err(_) => Asked::Again(FormState {
+        Err(_) => Asked::again(FormState {
             assign_error: Some(t.get("ticket.error.assignee").to_string()),
             ..FormState::default()
         }),
@@ -961,7 +967,7 @@ fn read_status(f: &Fields, t: Tr) -> Asked {
             },
             "status",
         ),
-        Err(_) => Asked::Again(FormState {
+        Err(_) => Asked::again(FormState {
             status_error: Some(t.get("ticket.error.status").to_string()),
             status_reason: reason.clone(),
             decide_error: Some(t.get("ticket.error.status").to_string()),
@@ -1070,8 +1076,10 @@ fn size_words(bytes: i64, lang: Lang) -> String {
 enum Posted {
     /// The text fields and the file, if one was chosen.
     Form(Fields, Option<Upload>),
-    /// The file (or the whole body) was too large; the text fields read before it.
+    /// The file was too large; the text fields beside it.
     TooLarge(Fields),
+    /// The whole body was too large to read at all (its announced length is over the limit).
+    Unreadable,
 }
 
 /// Reads a multipart comment form: text fields, and one file of at most
@@ -1088,15 +1096,21 @@ async fn read_multipart(mut form: Multipart, t: Tr) -> Result<Posted, PageError>
     };
     let mut fields = Vec::new();
     let mut file = None;
+    let mut parts = 0usize;
+    // Past the file's limit the rest is read and dropped (within the route's body limit),
+    // so the browser, still sending, gets the answer.
+    let mut too_large = false;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Ok(Posted::TooLarge(Fields(fields)));
+                too_large = true;
+                break;
             }
             Err(e) => return Err(bad(e)),
         };
+        parts += 1;
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             let file_name = field.file_name().unwrap_or_default().to_string();
@@ -1106,19 +1120,22 @@ async fn read_multipart(mut form: Multipart, t: Tr) -> Result<Posted, PageError>
             loop {
                 match field.chunk().await {
                     Ok(Some(chunk)) => {
-                        if data.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
-                            return Ok(Posted::TooLarge(Fields(fields)));
+                        if too_large || data.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
+                            too_large = true;
+                            data = Vec::new();
+                        } else {
+                            data.extend_from_slice(&chunk);
                         }
-                        data.extend_from_slice(&chunk);
                     }
                     Ok(None) => break,
                     Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return Ok(Posted::TooLarge(Fields(fields)));
+                        too_large = true;
+                        break;
                     }
                     Err(e) => return Err(bad(e)),
                 }
             }
-            if file.is_none() && !(file_name.is_empty() && data.is_empty()) {
+            if !too_large && file.is_none() && !(file_name.is_empty() && data.is_empty()) {
                 file = Some(Upload {
                     file_name: sanitize_file_name(&file_name),
                     content_type,
@@ -1129,13 +1146,18 @@ async fn read_multipart(mut form: Multipart, t: Tr) -> Result<Posted, PageError>
             match field.text().await {
                 Ok(v) => fields.push((name, v)),
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Ok(Posted::TooLarge(Fields(fields)));
+                    too_large = true;
+                    break;
                 }
                 Err(e) => return Err(bad(e)),
             }
         }
     }
-    Ok(Posted::Form(Fields(fields), file))
+    Ok(match (too_large, parts) {
+        (false, _) => Posted::Form(Fields(fields), file),
+        (true, 0) => Posted::Unreadable,
+        (true, _) => Posted::TooLarge(Fields(fields)),
+    })
 }
 
 /// The comment form, url-encoded (text only) or multipart (with an optional file).
@@ -1176,22 +1198,34 @@ async fn comment(
             submit_fields(app, viewer, raw, fields, read_comment, file).await
         }
         Posted::TooLarge(fields) => {
-            // The token first, as for every form; without it, a bare refusal.
-            if fields.text("csrf").is_empty() {
-                return Err(PageError::Api(t, ApiError::TooLarge(COMMENT_BODY_LIMIT)));
-            }
+            // The token first, as for every form.
             viewer.check_csrf(fields.text("csrf"))?;
-            let id = parse_id(&raw, t)?;
             let form = FormState {
-                comment_file_error: Some(t.get("ticket.error.file_too_large").to_string()),
                 comment_body: fields.text("body").replace('\0', ""),
                 comment_internal: fields.text("visibility") == "internal",
                 ..FormState::default()
             };
-            let page = ticket_page(&app, &viewer, id, None, form).await?;
-            Ok((StatusCode::PAYLOAD_TOO_LARGE, render(&page)).into_response())
+            too_large(&app, &viewer, &raw, form).await
         }
+        // Refused before a byte was read, so there is no token to check: the page is shown
+        // as a GET would show it (nothing was changed, and another site cannot read it),
+        // without the text, which was never read.
+        Posted::Unreadable => too_large(&app, &viewer, &raw, FormState::default()).await,
     }
+}
+
+/// The ticket page again with the message that the file is too large (413).
+async fn too_large(
+    app: &AppState,
+    viewer: &Viewer,
+    raw: &str,
+    mut form: FormState,
+) -> Result<Response, PageError> {
+    let t = viewer.t;
+    let id = parse_id(raw, t)?;
+    form.comment_file_error = Some(t.get("ticket.error.file_too_large").to_string());
+    let page = ticket_page(app, viewer, id, None, form).await?;
+    Ok((StatusCode::PAYLOAD_TOO_LARGE, render(&page)).into_response())
 }
 
 /// One attachment's bytes, for those who may see its ticket (and, for customers, its event).

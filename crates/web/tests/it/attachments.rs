@@ -99,13 +99,21 @@ impl Answer {
 
     #[track_caller]
     fn has(&self, words: &str) -> &Answer {
-        assert!(self.text().contains(words), "`{words}` not in: {}", self.text());
+        assert!(
+            self.text().contains(words),
+            "`{words}` not in: {}",
+            self.text()
+        );
         self
     }
 
     #[track_caller]
     fn lacks(&self, words: &str) -> &Answer {
-        assert!(!self.text().contains(words), "`{words}` is in: {}", self.text());
+        assert!(
+            !self.text().contains(words),
+            "`{words}` is in: {}",
+            self.text()
+        );
         self
     }
 
@@ -128,8 +136,13 @@ impl Answer {
             .filter(|s| s.contains("/attachments/"))
             .map(str::to_string)
             .collect();
-        links.dedup();
-        links
+        let mut unique = Vec::new();
+        for l in links.drain(..) {
+            if !unique.contains(&l) {
+                unique.push(l);
+            }
+        }
+        unique
     }
 }
 
@@ -197,17 +210,17 @@ impl Browser {
     }
 
     async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Answer {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs {
-            s.append_pair(k, v);
-        }
+        let body = {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in pairs {
+                s.append_pair(k, v);
+            }
+            s.finish().into_bytes()
+        };
         self.send(
             Method::POST,
             path,
-            Some((
-                "application/x-www-form-urlencoded",
-                s.finish().into_bytes(),
-            )),
+            Some(("application/x-www-form-urlencoded", body)),
         )
         .await
     }
@@ -316,13 +329,19 @@ pub async fn attachments_upload_listing_and_download(app: App) {
     // The service desk may download it; the other customer does not learn it exists.
     let desk = Browser::of(&app, &w.agent);
     assert_eq!(desk.get(&url).await.expect(200).body, data);
-    desk.get(&page_path).await.expect(200).has("fout rapport é.pdf");
+    desk.get(&page_path)
+        .await
+        .expect(200)
+        .has("fout rapport é.pdf");
     let viewer = Browser::of(&app, &w.a.viewer);
     assert_eq!(viewer.get(&url).await.expect(200).body, data);
     let other = Browser::of(&app, &w.b.admin);
     other.get(&url).await.expect(404).lacks("fout rapport");
     other
-        .get(&format!("/tickets/{}/attachments/{}", w.b.ticket, file.id.0))
+        .get(&format!(
+            "/tickets/{}/attachments/{}",
+            w.b.ticket, file.id.0
+        ))
         .await
         .expect(404);
     // Without a session: to the sign-in page.
@@ -331,7 +350,11 @@ pub async fn attachments_upload_listing_and_download(app: App) {
         cookie: String::new(),
     };
     let r = anon.get(&url).await.expect(303);
-    assert!(r.header("location").starts_with("/login?next="), "{}", r.header("location"));
+    assert!(
+        r.header("location").starts_with("/login?next="),
+        "{}",
+        r.header("location")
+    );
     admin
         .get(&format!("/tickets/{id}/attachments/999999"))
         .await
@@ -447,11 +470,20 @@ pub async fn attachments_oversized_file_is_refused(app: App) {
     let w = app.world().await;
     let id = w.a.ticket;
     let admin = Browser::of(&app, &w.a.admin);
-    let csrf = admin.get(&format!("/tickets/{id}")).await.expect(200).csrf();
+    let csrf = admin
+        .get(&format!("/tickets/{id}"))
+        .await
+        .expect(200)
+        .csrf();
     let before = written(&app, id).await;
     // Just over the file limit (the body is within the route's limit), and far over it
     // (the body limit stops the reading).
-    for size in [MAX_ATTACHMENT_BYTES + 1, MAX_ATTACHMENT_BYTES + 3 * 1024 * 1024] {
+    for size in [
+        MAX_ATTACHMENT_BYTES + 1,
+        MAX_ATTACHMENT_BYTES + 3 * 1024 * 1024,
+    ] {
+        // Over the route's body limit nothing is read, so the text cannot be kept.
+        let readable = size < web::ui::ticket::COMMENT_BODY_LIMIT;
         let big = vec![b'x'; size];
         let r = admin
             .post_multipart(
@@ -471,8 +503,10 @@ pub async fn attachments_oversized_file_is_refused(app: App) {
             .expect(413);
         r.has("<!doctype html>")
             .has("The file is larger than 10 MB")
-            .has("aria-invalid=\"true\"")
-            .has("Met een te groot bestand</textarea>");
+            .has("aria-invalid=\"true\"");
+        if readable {
+            r.has("Met een te groot bestand</textarea>");
+        }
         assert_eq!(written(&app, id).await, before, "{size}: nothing written");
     }
     // Exactly at the limit is fine.
@@ -519,20 +553,23 @@ pub async fn attachments_need_the_csrf_token(app: App) {
             .expect(403);
         assert_eq!(written(&app, id).await, before, "nothing written");
     }
-    // Without the token, a too-large body is refused without showing the ticket.
+    // A too-large file without the token: the token is checked first.
     let big = vec![b'x'; MAX_ATTACHMENT_BYTES + 1];
     admin
         .post_multipart(
             &format!("/tickets/{id}/comment"),
-            &[Part::File {
-                name: "file",
-                file_name: "groot.bin",
-                content_type: "application/octet-stream",
-                data: &big,
-            }],
+            &[
+                Part::Text("body", "Vervalst en te groot"),
+                Part::File {
+                    name: "file",
+                    file_name: "groot.bin",
+                    content_type: "application/octet-stream",
+                    data: &big,
+                },
+            ],
         )
         .await
-        .expect(413)
+        .expect(403)
         .lacks("Printer van Klant A");
     assert_eq!(written(&app, id).await, before);
 }

@@ -92,6 +92,10 @@ cases! {
     pages_desk_forms_and_customer_decision,
     pages_language_switch,
     pages_sign_in_refusal_in_the_forms_language,
+    attachments_upload_listing_and_download,
+    attachments_viewer_cannot_attach,
+    attachments_oversized_file_is_refused,
+    attachments_need_the_csrf_token,
 }
 mod admin_pages;
 mod browser;
