@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
@@ -655,30 +655,9 @@ pub async fn sign_in(
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<Response, ApiError> {
     let person = app.sign_in(&body.email, &body.password, client).await?;
-    let secret = auth::new_secret()?;
-    let now = app.now_ms();
-    app.store
-        .create_session(
-            &auth::hash_secret(&secret),
-            person.id,
-            now,
-            now + auth::SESSION_HOURS * 3_600_000,
-        )
-        .await?;
-    let cookie = format!(
-        "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        auth::SESSION_COOKIE,
-        auth::SESSION_HOURS * 3600,
-        if app.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
+    let cookie = app.open_session(&person).await?;
     let mut res = ApiJson(PersonDto::from(person)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(res)
 }
 
@@ -707,27 +686,9 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let _ = caller;
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == auth::SESSION_COOKIE)
-        .map(|(_, v)| v.to_string());
-    if let Some(secret) = cookie {
-        app.store
-            .delete_session(&auth::hash_secret(&secret))
-            .await?;
-    }
+    let clear = app.end_session(&headers).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    let clear = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        auth::SESSION_COOKIE
-    );
-    if let Ok(v) = HeaderValue::from_str(&clear) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    res.headers_mut().insert(header::SET_COOKIE, clear);
     Ok(res)
 }
 

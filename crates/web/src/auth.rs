@@ -7,8 +7,8 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use sha2::{Digest, Sha256};
 use store::{Person, Role, Scope};
 
@@ -131,18 +131,62 @@ impl Caller {
     }
 }
 
-/// The session secret from the request's cookies.
-pub fn session_cookie(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The value of a cookie in a request's headers.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
         .filter(|v| !v.is_empty())
+}
+
+/// The session secret from the request's cookies.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    cookie(&parts.headers, SESSION_COOKIE)
+}
+
+impl AppState {
+    /// Opens a session for a person: stores it and returns the `Set-Cookie` value that carries it.
+    pub async fn open_session(&self, person: &Person) -> Result<HeaderValue, ApiError> {
+        let secret = new_secret()?;
+        let now = self.now_ms();
+        self.store
+            .create_session(
+                &hash_secret(&secret),
+                person.id,
+                now,
+                now + SESSION_HOURS * 3_600_000,
+            )
+            .await?;
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            SESSION_HOURS * 3600
+        );
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.into()))
+    }
+
+    /// Ends the session the request's cookie names (if any) and returns the `Set-Cookie`
+    /// value that clears it.
+    pub async fn end_session(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<HeaderValue, ApiError> {
+        if let Some(secret) = cookie(headers, SESSION_COOKIE) {
+            self.store.delete_session(&hash_secret(&secret)).await?;
+        }
+        Ok(HeaderValue::from_static(
+            "loket_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        ))
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {

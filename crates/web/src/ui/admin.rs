@@ -11,7 +11,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
@@ -796,15 +796,7 @@ struct AgreementInput {
 /// Reads the agreement form: `multipart/form-data` (with the file) from the page, or
 /// `application/x-www-form-urlencoded` (pasted text only).
 async fn read_agreement(app: &AppState, t: Tr, req: Request) -> Result<AgreementInput, PageError> {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        });
+    let multipart = super::is_multipart(req.headers());
     let bad = |detail: String| {
         PageError::Api(
             t,

@@ -129,6 +129,18 @@ fn shell_person(p: &Person) -> ShellPerson {
     }
 }
 
+/// Whether a request body is `multipart/form-data` (a form with a file).
+pub fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
 /// Percent-encodes a value for a URL query.
 pub fn encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
@@ -311,15 +323,7 @@ async fn login_submit(
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Result<Response, Response> {
     let t = Tr::for_code(form.lang.as_deref().unwrap_or("nl"));
-    let cookie_secret = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == LOGIN_CSRF_COOKIE)
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_default();
+    let cookie_secret = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie_secret.is_empty() || !same(&csrf_token(&cookie_secret), &form.csrf) {
         return Err(PageError::Csrf(t).into_response());
     }
@@ -347,31 +351,12 @@ async fn login_submit(
             return Ok((status, render(&page)).into_response());
         }
     };
-    let secret = auth::new_secret().map_err(IntoResponse::into_response)?;
-    let now = app.now_ms();
-    app.store
-        .create_session(
-            &auth::hash_secret(&secret),
-            person.id,
-            now,
-            now + auth::SESSION_HOURS * 3_600_000,
-        )
+    let cookie = app
+        .open_session(&person)
         .await
-        .map_err(|e| ApiError::from(e).into_response())?;
+        .map_err(IntoResponse::into_response)?;
     let mut res = Redirect::to(&next).into_response();
-    let cookie = format!(
-        "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        auth::SESSION_COOKIE,
-        auth::SESSION_HOURS * 3600,
-        if app.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    res.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(res)
 }
 
@@ -388,35 +373,12 @@ async fn logout(
     axum::Form(form): axum::Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(&form.csrf)?;
-    let _ = headers;
-    let mut parts_secret = None;
-    for v in headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-    {
-        for kv in v.split(';') {
-            if let Some((k, val)) = kv.trim().split_once('=')
-                && k == auth::SESSION_COOKIE
-            {
-                parts_secret = Some(val.to_string());
-            }
-        }
-    }
-    if let Some(secret) = parts_secret {
-        app.store
-            .delete_session(&auth::hash_secret(&secret))
-            .await
-            .map_err(|e| PageError::Api(viewer.t, e.into()))?;
-    }
+    let clear = app
+        .end_session(&headers)
+        .await
+        .map_err(|e| PageError::Api(viewer.t, e))?;
     let mut res = Redirect::to("/login").into_response();
-    let clear = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        auth::SESSION_COOKIE
-    );
-    if let Ok(v) = HeaderValue::from_str(&clear) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    res.headers_mut().append(header::SET_COOKIE, clear);
     Ok(res)
 }
 

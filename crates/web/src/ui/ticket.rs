@@ -1168,15 +1168,7 @@ async fn comment(
     req: Request,
 ) -> Result<Response, PageError> {
     let t = viewer.t;
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        });
+    let multipart = super::is_multipart(req.headers());
     if !multipart {
         // Text alone: the ordinary limit of a form, not the file's.
         let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
