@@ -51,7 +51,18 @@ pub fn command(args: ServeArgs) -> Result<(), Failure> {
     runtime.block_on(run(args))
 }
 
+/// Logs to stderr; `RUST_LOG` (e.g. `info,web=debug`) selects what, `warn` by default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
+}
+
 async fn run(args: ServeArgs) -> Result<(), Failure> {
+    init_logging();
     let store = Store::connect(&args.database)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&args.database)))?;
