@@ -6,6 +6,7 @@ mod demo;
 mod explain;
 mod holidays;
 mod policy;
+mod report;
 mod serve;
 
 use std::io::{self, Write};
@@ -44,6 +45,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Fills an empty database with a year of demo data: customers, people and tickets.
     Demo(demo::DemoArgs),
+    /// Prints the monthly service-level report of a customer, or of all, as CSV or JSON.
+    Report(report::ReportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +203,7 @@ fn main() -> ExitCode {
         }
         Command::Serve(a) => serve::command(a),
         Command::Demo(a) => demo::command(a),
+        Command::Report(a) => report::command(a),
     };
     let (code, message) = match result {
         Ok(()) => return ExitCode::SUCCESS,

@@ -1289,6 +1289,153 @@ impl Store {
         Ok(Page { items, next })
     }
 
+    // ----- reports ---------------------------------------------------------------------
+
+    /// The organization a report query covers: the scope's own, or the one asked for, or all;
+    /// `Err(())` when a customer asks for another customer's (nothing to show).
+    fn report_org(scope: &Scope, org: Option<OrgId>) -> std::result::Result<Option<OrgId>, ()> {
+        match (scope.org(), org) {
+            (Some(own), Some(asked)) if own != asked => Err(()),
+            (Some(own), _) => Ok(Some(own)),
+            (None, asked) => Ok(asked),
+        }
+    }
+
+    /// Met and missed targets decided in `[from, to)`, per customer, kind, priority and bound
+    /// (the month-assignment rule: a target counts when its outcome was decided — met when
+    /// resolved in time, missed when its deadline passed).
+    pub async fn report_counts(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<ReportCount>> {
+        let Ok(org) = Self::report_org(scope, org) else {
+            return Ok(Vec::new());
+        };
+        let mut q = QueryBuilder::new(
+            "SELECT t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within, \
+             CAST(SUM(CASE WHEN g.outcome = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, \
+             CAST(SUM(CASE WHEN g.outcome = 'missed' THEN 1 ELSE 0 END) AS BIGINT) AS missed \
+             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id WHERE 1 = 1"
+                .to_string(),
+        );
+        q.push_i64(" AND g.decided_at >= ", from);
+        q.push_i64(" AND g.decided_at < ", to);
+        if let Some(o) = org {
+            q.push_i64(" AND t.org_id = ", o.0);
+        }
+        q.sql.push_str(
+            " GROUP BY t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within \
+             ORDER BY t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within",
+        );
+        type Row = (i64, String, Option<String>, i64, i64, String, i64, i64);
+        let rows: Vec<Row> = on_pool!(self, p => {
+            let mut query = sqlx::query_as(AssertSqlSafe(q.sql.clone()));
+            for arg in &q.args {
+                query = match arg {
+                    Arg::Int(v) => query.bind(*v),
+                    Arg::Text(v) => query.bind(v.clone()),
+                };
+            }
+            query.fetch_all(p).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(org_id, kind, priority, bound, percent_bp, within, met, missed)| ReportCount {
+                    org_id: OrgId(org_id),
+                    kind,
+                    priority,
+                    bound,
+                    percent_bp,
+                    within,
+                    met,
+                    missed,
+                },
+            )
+            .collect())
+    }
+
+    /// The targets missed in `[from, to)`, by decision instant, then ticket and bound.
+    pub async fn missed_targets(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<MissedTarget>> {
+        let Ok(org) = Self::report_org(scope, org) else {
+            return Ok(Vec::new());
+        };
+        let mut q = QueryBuilder::new(
+            "SELECT t.id, t.org_id, t.kind, t.subject, t.priority, g.bound, g.percent_bp, \
+             g.within, g.deadline, g.decided_at \
+             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id \
+             WHERE g.outcome = 'missed'"
+                .to_string(),
+        );
+        q.push_i64(" AND g.decided_at >= ", from);
+        q.push_i64(" AND g.decided_at < ", to);
+        if let Some(o) = org {
+            q.push_i64(" AND t.org_id = ", o.0);
+        }
+        q.sql.push_str(" ORDER BY g.decided_at, t.id, g.bound");
+        type Row = (
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            i64,
+            i64,
+            String,
+            Option<i64>,
+            i64,
+        );
+        let rows: Vec<Row> = on_pool!(self, p => {
+            let mut query = sqlx::query_as(AssertSqlSafe(q.sql.clone()));
+            for arg in &q.args {
+                query = match arg {
+                    Arg::Int(v) => query.bind(*v),
+                    Arg::Text(v) => query.bind(v.clone()),
+                };
+            }
+            query.fetch_all(p).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    org_id,
+                    kind,
+                    subject,
+                    priority,
+                    bound,
+                    percent_bp,
+                    within,
+                    deadline,
+                    decided_at,
+                )| {
+                    MissedTarget {
+                        ticket_id: TicketId(id),
+                        org_id: OrgId(org_id),
+                        kind,
+                        subject,
+                        priority,
+                        bound,
+                        percent_bp,
+                        within,
+                        deadline,
+                        decided_at,
+                    }
+                },
+            )
+            .collect())
+    }
+
     // ----- audit -----------------------------------------------------------------------
 
     /// Appends an entry to the audit trail.

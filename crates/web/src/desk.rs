@@ -777,7 +777,27 @@ impl AppState {
             .get_agreement(&Scope::System, ticket.agreement_id)
             .await?;
         let compiled = policies.get(&agreement)?;
-        let compute = |_: &Ticket, history: &[Event]| {
+        // The action was checked against the ticket as read above; if another change landed
+        // in between (the transaction holds the row now), refuse rather than act on a stale view.
+        let seen = (
+            ticket.status.clone(),
+            ticket.priority.clone(),
+            ticket.assignee_id,
+        );
+        let compute = |current: &Ticket, history: &[Event]| {
+            if (
+                current.status.clone(),
+                current.priority.clone(),
+                current.assignee_id,
+            ) != seen
+            {
+                return Err(ApiError::Conflict {
+                    field: "status",
+                    message:
+                        "the ticket changed while you were acting on it; reload it and try again"
+                            .into(),
+                });
+            }
             Ok::<_, ApiError>(TicketUpdate {
                 status: next_status.as_str().into(),
                 priority: next_priority.clone(),

@@ -4,5 +4,6 @@ mod deadlines;
 mod explain;
 mod holidays;
 mod policy;
+mod reports;
 mod serve;
 mod support;

@@ -16,6 +16,7 @@ mod harness;
 mod listing;
 mod orgs;
 mod people;
+mod reports;
 mod schema;
 mod tickets;
 mod views;
@@ -28,6 +29,7 @@ use harness::Backend;
 use listing::*;
 use orgs::*;
 use people::*;
+use reports::*;
 use tickets::*;
 use views::*;
 
@@ -94,6 +96,7 @@ conformance! {
         case_attachments_round_trip_and_scope,
         case_attachments_with_events,
         case_attachment_listing_has_no_data,
+        case_report_counts,
     ],
     url: [
         case_connect_and_migrate,

@@ -4,227 +4,10 @@
 //! Like `pages.rs`, these requests go straight into the router: pages answer errors with
 //! HTML, and downloads with bytes, not with problem documents.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use store::{MAX_ATTACHMENT_BYTES, Scope, TicketId};
-use tower::ServiceExt;
 
 use crate::harness::App;
-use crate::world::Actor;
-
-/// One part of a multipart form.
-enum Part<'a> {
-    Text(&'a str, &'a str),
-    File {
-        name: &'a str,
-        file_name: &'a str,
-        content_type: &'a str,
-        data: &'a [u8],
-    },
-}
-
-const BOUNDARY: &str = "----loket-test-boundary-7MA4YWxkTrZu0gW";
-
-fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for p in parts {
-        out.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match p {
-            Part::Text(name, value) => {
-                out.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-                );
-                out.extend_from_slice(value.as_bytes());
-            }
-            Part::File {
-                name,
-                file_name,
-                content_type,
-                data,
-            } => {
-                out.extend_from_slice(
-                    format!(
-                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
-                         Content-Type: {content_type}\r\n\r\n"
-                    )
-                    .as_bytes(),
-                );
-                out.extend_from_slice(data);
-            }
-        }
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    out
-}
-
-/// An answer, read whole.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    #[track_caller]
-    fn expect(self, status: u16) -> Answer {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "expected {status}, got {}: {}",
-            self.status,
-            self.text()
-        );
-        self
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-
-    /// The body as text, with askama's escapes undone.
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body)
-            .replace("&#38;", "&")
-            .replace("&amp;", "&")
-            .replace("&#34;", "\"")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&#x27;", "'")
-    }
-
-    #[track_caller]
-    fn has(&self, words: &str) -> &Answer {
-        assert!(
-            self.text().contains(words),
-            "`{words}` not in: {}",
-            self.text()
-        );
-        self
-    }
-
-    #[track_caller]
-    fn lacks(&self, words: &str) -> &Answer {
-        assert!(
-            !self.text().contains(words),
-            "`{words}` is in: {}",
-            self.text()
-        );
-        self
-    }
-
-    /// The CSRF token of the page's forms.
-    #[track_caller]
-    fn csrf(&self) -> String {
-        let html = self.text();
-        let marker = "name=\"csrf\" value=\"";
-        let start = html.find(marker).expect("a csrf input") + marker.len();
-        html[start..].split('"').next().expect("token").to_string()
-    }
-
-    /// The download links of the page.
-    fn downloads(&self) -> Vec<String> {
-        let mut links: Vec<String> = self
-            .text()
-            .split("href=\"")
-            .skip(1)
-            .filter_map(|s| s.split('"').next())
-            .filter(|s| s.contains("/attachments/"))
-            .map(str::to_string)
-            .collect();
-        let mut unique = Vec::new();
-        for l in links.drain(..) {
-            if !unique.contains(&l) {
-                unique.push(l);
-            }
-        }
-        unique
-    }
-}
-
-/// One person's browser over the whole application.
-struct Browser {
-    router: Router,
-    cookie: String,
-}
-
-impl Browser {
-    fn of(app: &App, actor: &Actor) -> Browser {
-        Browser {
-            router: web::router(app.state.clone()),
-            cookie: actor.cookie.clone(),
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Answer {
-        let mut b = Request::builder().method(method).uri(path);
-        if !self.cookie.is_empty() {
-            b = b.header(
-                header::COOKIE,
-                format!("{}={}", web::auth::SESSION_COOKIE, self.cookie),
-            );
-        }
-        let body = match body {
-            Some((content_type, bytes)) => {
-                b = b.header(header::CONTENT_TYPE, content_type);
-                Body::from(bytes)
-            }
-            None => Body::empty(),
-        };
-        let res = self
-            .router
-            .clone()
-            .oneshot(b.body(body).expect("request"))
-            .await
-            .expect("infallible");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .expect("body")
-            .to_vec();
-        assert!(
-            !status.is_server_error(),
-            "{path}: {status}: {}",
-            String::from_utf8_lossy(&body)
-        );
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        self.send(Method::GET, path, None).await
-    }
-
-    async fn post_multipart(&self, path: &str, parts: &[Part<'_>]) -> Answer {
-        let ct = format!("multipart/form-data; boundary={BOUNDARY}");
-        self.send(Method::POST, path, Some((&ct, multipart(parts))))
-            .await
-    }
-
-    async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Answer {
-        let body = {
-            let mut s = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in pairs {
-                s.append_pair(k, v);
-            }
-            s.finish().into_bytes()
-        };
-        self.send(
-            Method::POST,
-            path,
-            Some(("application/x-www-form-urlencoded", body)),
-        )
-        .await
-    }
-}
+use crate::pagekit::{Browser, Part};
 
 /// What a ticket holds: the number of events and of attachments (as the desk sees them).
 async fn written(app: &App, ticket: i64) -> (usize, usize) {
@@ -345,10 +128,7 @@ pub async fn attachments_upload_listing_and_download(app: App) {
         .await
         .expect(404);
     // Without a session: to the sign-in page.
-    let anon = Browser {
-        router: web::router(app.state.clone()),
-        cookie: String::new(),
-    };
+    let anon = Browser::with_cookie(&app, "");
     let r = anon.get(&url).await.expect(303);
     assert!(
         r.header("location").starts_with("/login?next="),
@@ -409,7 +189,7 @@ pub async fn attachments_upload_listing_and_download(app: App) {
         .await
         .expect(303);
     admin
-        .post_form(
+        .post(
             &format!("{page_path}/comment"),
             &[("csrf", &csrf), ("body", "Gewoon formulier")],
         )

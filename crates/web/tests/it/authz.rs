@@ -38,13 +38,14 @@ pub enum Ep {
     ChangePriority,
     Assign,
     SetStatus,
+    Report,
     Health,
     OpenApi,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 26] = [
+pub const ALL: [Ep; 27] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -69,6 +70,7 @@ pub const ALL: [Ep; 26] = [
     ChangePriority,
     Assign,
     SetStatus,
+    Report,
     Health,
     OpenApi,
 ];
@@ -100,15 +102,16 @@ impl Ep {
             ChangePriority => (Method::POST, "/api/v1/tickets/{id}/priority"),
             Assign => (Method::POST, "/api/v1/tickets/{id}/assignment"),
             SetStatus => (Method::POST, "/api/v1/tickets/{id}/status"),
+            Report => (Method::GET, "/api/v1/reports/{month}"),
             Health => (Method::GET, "/healthz"),
             OpenApi => (Method::GET, "/api/openapi.json"),
         }
     }
 
-    /// Whether the request names a customer's resource (in the path, or in the body for filing
-    /// tickets and adding people), so own / other / missing differ.
+    /// Whether the request names a customer's resource (in the path, in the body for filing
+    /// tickets and adding people, in the query for reports), so own / other / missing differ.
     fn targeted(self) -> bool {
-        self.route().1.contains("{id}") || matches!(self, CreatePerson | FileTicket)
+        self.route().1.contains("{id}") || matches!(self, CreatePerson | FileTicket | Report)
     }
 }
 
@@ -123,7 +126,8 @@ impl Ep {
 /// incident (set-status reopens it after the admin resolved it), people actions on each
 /// customer's viewer, filing is a question (customers pass `organization_id`, the service desk
 /// registers a call for the customer's administrator by `reporter_id`), revoking a token
-/// revokes the caller's own token / customer B's administrator's token / no token.
+/// revokes the caller's own token / customer B's administrator's token / no token; a report is
+/// January 2026's for each customer's organization (in the `organization` query parameter).
 const RULES: &str = "
 #                  admin        service_mgr  agent        cust_admin   cust_viewer  anonymous
 #                  own oth mis  own oth mis  own oth mis  own oth mis  own oth mis  own oth mis
@@ -151,6 +155,7 @@ Comment            200 200 404  200 200 404  200 200 404  200 404 404  403 404 4
 ChangePriority     200 200 404  200 200 404  200 200 404  403 404 404  403 404 404  401 401 401
 Assign             200 200 404  200 200 404  200 200 404  403 404 404  403 404 404  401 401 401
 SetStatus          200 200 404  200 200 404  200 200 404  200 404 404  403 404 404  401 401 401
+Report             200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 Health             200          200          200          200          200          200
 OpenApi            200          200          200          200          200          200
 ";
@@ -339,7 +344,7 @@ impl Matrix<'_> {
                 (Some(self.pick(target, own, self.other_token)), None)
             }
             CreateOrg => (None, Some(json!({ "name": format!("Matrix {n}") }))),
-            GetOrg | ListAgreements => (Some(self.pick(target, w.a.id, w.b.id)), None),
+            GetOrg | ListAgreements | Report => (Some(self.pick(target, w.a.id, w.b.id)), None),
             AddAgreement => (
                 Some(self.pick(target, w.a.id, w.b.id)),
                 Some(json!({ "name": format!("Versie {n}"), "policy": "",
@@ -426,9 +431,11 @@ impl Matrix<'_> {
             }
             _ => auth,
         };
-        let path = match id {
-            Some(id) => template.replace("{id}", &id.to_string()),
-            None => template.to_string(),
+        let path = match (ep, id) {
+            // A report of a month for the customer in the query.
+            (Report, Some(id)) => format!("/api/v1/reports/2026-01?organization={id}"),
+            (_, Some(id)) => template.replace("{id}", &id.to_string()),
+            (_, None) => template.to_string(),
         };
         let mut req = Req::new(method, path).auth(&auth);
         if let Some(b) = &body {

@@ -4,129 +4,18 @@
 //! Pages answer errors with HTML, not problem documents, so these cases send their requests
 //! straight into a router of their own instead of through `App::send`.
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::harness::{App, Auth};
+use crate::pagekit::{Browser, Page, unescape};
 use crate::world::World;
 
-/// A page as a browser sees it.
-#[derive(Debug)]
-struct Page {
-    status: u16,
-    location: Option<String>,
-    html: String,
-}
-
-impl Page {
-    #[track_caller]
-    fn expect(self, status: u16) -> Page {
-        assert_eq!(self.status, status, "expected {status}: {}", self.html);
-        self
-    }
-
-    /// The `csrf` hidden input's value.
-    #[track_caller]
-    fn csrf(&self) -> String {
-        let at = self
-            .html
-            .find("name=\"csrf\" value=\"")
-            .unwrap_or_else(|| panic!("no csrf input in {}", self.html));
-        let rest = &self.html[at + "name=\"csrf\" value=\"".len()..];
-        rest[..rest.find('"').expect("end of value")].to_string()
-    }
-
-    /// The table row of the queue holding ticket `id`.
-    #[track_caller]
-    fn row(&self, id: i64) -> &str {
-        let needle = format!("name=\"ids\" value=\"{id}\"");
-        let at = self
-            .html
-            .find(&needle)
-            .unwrap_or_else(|| panic!("ticket {id} is not in the queue: {}", self.html));
-        let start = self.html[..at].rfind("<tr").expect("row start");
-        let end = at + self.html[at..].find("</tr>").expect("row end");
-        &self.html[start..end]
-    }
-
-    /// The ids of the queue's rows, top to bottom.
-    fn ids(&self) -> Vec<i64> {
-        self.html
-            .split("name=\"ids\" value=\"")
-            .skip(1)
-            .map(|s| s[..s.find('"').expect("end")].parse().expect("id"))
-            .collect()
-    }
-
-    /// The `href` of the link with `rel="next"`, unescaped.
-    fn next(&self) -> Option<String> {
-        let at = self.html.find("rel=\"next\"")?;
-        let start = self.html[..at].rfind("href=\"")? + "href=\"".len();
-        let end = start + self.html[start..].find('"')?;
-        Some(unescape(&self.html[start..end]))
-    }
-}
-
-/// Undoes askama's HTML escaping of an attribute value.
-fn unescape(s: &str) -> String {
-    s.replace("&#38;", "&")
-        .replace("&amp;", "&")
-        .replace("&#61;", "=")
-        .replace("&#43;", "+")
-        .replace("&#37;", "%")
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-}
-
-/// Sends a page request with a session cookie (`""`: none) and an optional form body.
-async fn page(app: &App, cookie: &str, method: Method, path: &str, form: &[(&str, &str)]) -> Page {
-    let mut b = Request::builder().method(method.clone()).uri(path);
-    if !cookie.is_empty() {
-        b = b.header(
-            header::COOKIE,
-            format!("{}={cookie}", web::auth::SESSION_COOKIE),
-        );
-    }
-    let body = if method == Method::POST {
-        b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form {
-            s.append_pair(k, v);
-        }
-        Body::from(s.finish())
-    } else {
-        Body::empty()
-    };
-    let res = web::router(app.state.clone())
-        .oneshot(b.body(body).expect("request"))
-        .await
-        .expect("infallible");
-    let status = res.status().as_u16();
-    assert!(status < 500, "{method} {path}: {status}");
-    let location = res
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    Page {
-        status,
-        location,
-        html: String::from_utf8(bytes.to_vec()).expect("utf-8"),
-    }
-}
-
 async fn get(app: &App, cookie: &str, path: &str) -> Page {
-    page(app, cookie, Method::GET, path, &[]).await
+    Browser::with_cookie(app, cookie).get(path).await
 }
 
 async fn post(app: &App, cookie: &str, path: &str, form: &[(&str, &str)]) -> Page {
-    page(app, cookie, Method::POST, path, form).await
+    Browser::with_cookie(app, cookie).post(path, form).await
 }
 
 /// A ticket as the API shows it to `auth`.
@@ -433,10 +322,7 @@ pub async fn desk_pages_saved_views(app: App) {
     .await
     .expect(303);
     let normal = format!("customer={}&priority=urgent", w.a.id);
-    assert_eq!(
-        saved.location.as_deref(),
-        Some(format!("/desk?{normal}").as_str())
-    );
+    assert_eq!(saved.location(), Some(format!("/desk?{normal}").as_str()));
 
     let listed = get(&app, c, "/desk").await.expect(200);
     assert!(listed.html.contains("Urgent &#60;A&#62;") || listed.html.contains("Urgent &lt;A&gt;"));
@@ -483,7 +369,7 @@ pub async fn desk_pages_saved_views(app: App) {
     );
 
     let gone = post(&app, c, &delete, &[("csrf", &csrf)]).await.expect(303);
-    assert_eq!(gone.location.as_deref(), Some("/desk"));
+    assert_eq!(gone.location(), Some("/desk"));
     assert!(
         get(&app, c, "/desk")
             .await
@@ -607,7 +493,7 @@ pub async fn desk_pages_phone_registration(app: App) {
     )
     .await
     .expect(303);
-    let location = filed.location.expect("a location");
+    let location = filed.location().expect("a location");
     let new_id: i64 = location
         .strip_prefix("/tickets/")
         .and_then(|s| s.parse().ok())
@@ -640,7 +526,7 @@ pub async fn desk_pages_phone_registration(app: App) {
     )
     .await
     .expect(303);
-    let qid: i64 = q.location.expect("location")["/tickets/".len()..]
+    let qid: i64 = q.location().expect("location")["/tickets/".len()..]
         .parse()
         .expect("id");
     let t = ticket(&app, &w.b.admin.bearer(), qid).await;
@@ -892,8 +778,5 @@ pub async fn desk_pages_staff_only(app: App) {
 
     // Not signed in: to the sign-in page, and back here afterwards.
     let anon = get(&app, "", "/desk?kind=rfc").await.expect(303);
-    assert_eq!(
-        anon.location.as_deref(),
-        Some("/login?next=%2Fdesk%3Fkind%3Drfc")
-    );
+    assert_eq!(anon.location(), Some("/login?next=%2Fdesk%3Fkind%3Drfc"));
 }

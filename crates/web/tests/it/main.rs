@@ -12,8 +12,10 @@ mod harness;
 mod input;
 mod notes;
 mod openapi;
+mod pagekit;
 mod people;
 mod refresh;
+mod reports;
 mod signin;
 mod sla;
 mod world;
@@ -25,6 +27,7 @@ use notes::*;
 use openapi::*;
 use people::*;
 use refresh::*;
+use reports::*;
 use signin::*;
 use sla::*;
 
@@ -68,6 +71,9 @@ cases! {
     notes_internal_and_first_response,
     openapi_document_and_health,
     refresh_marks_passed_deadlines_missed,
+    concurrent_actions_never_act_on_a_stale_ticket,
+    reports_monthly_counts,
+    reports_customers_and_bad_months,
     admin_pages_customers_and_administrator_limit,
     admin_pages_agreement_error_at_its_line,
     admin_pages_custom_agreement_raises_the_limit,

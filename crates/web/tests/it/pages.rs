@@ -4,157 +4,14 @@
 //! Pages answer errors with HTML, not problem documents, so these requests go straight into
 //! the router instead of through `App::send` (which insists on problem+json for 4xx).
 
-use axum::Router;
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::harness::{App, Auth};
+use crate::pagekit::{Browser, Page};
 use crate::world::{Actor, World};
-
-/// A page answer.
-struct Page {
-    status: StatusCode,
-    location: String,
-    html: String,
-}
-
-impl Page {
-    #[track_caller]
-    fn expect(self, status: u16) -> Page {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "expected {status}, got {}: {}",
-            self.status,
-            self.html
-        );
-        self
-    }
-
-    /// The text with the escapes askama writes undone, for comparing with plain words.
-    fn text(&self) -> String {
-        self.html
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&#39;", "'")
-            .replace("&#60;", "<")
-            .replace("&#62;", ">")
-            .replace("&#34;", "\"")
-            .replace("&#38;", "&")
-            .replace("&amp;", "&")
-    }
-
-    #[track_caller]
-    fn has(&self, words: &str) -> &Page {
-        assert!(
-            self.text().contains(words),
-            "`{words}` not in: {}",
-            self.html
-        );
-        self
-    }
-
-    #[track_caller]
-    fn lacks(&self, words: &str) -> &Page {
-        assert!(
-            !self.text().contains(words),
-            "`{words}` is in: {}",
-            self.html
-        );
-        self
-    }
-
-    /// The CSRF token of the page's forms.
-    #[track_caller]
-    fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self
-            .html
-            .find(marker)
-            .unwrap_or_else(|| panic!("no csrf input in {}", self.html))
-            + marker.len();
-        self.html[start..]
-            .split('"')
-            .next()
-            .expect("token")
-            .to_string()
-    }
-}
-
-/// A browser of one person: their session cookie over the whole application.
-struct Browser {
-    router: Router,
-    cookie: String,
-}
-
-impl Browser {
-    fn of(app: &App, actor: &Actor) -> Browser {
-        Browser {
-            router: web::router(app.state.clone()),
-            cookie: actor.cookie.clone(),
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Page {
-        let mut b = Request::builder().method(method).uri(path).header(
-            header::COOKIE,
-            format!("{}={}", web::auth::SESSION_COOKIE, self.cookie),
-        );
-        let body = match form {
-            Some(pairs) => {
-                b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                let mut s = form_urlencoded::Serializer::new(String::new());
-                for (k, v) in pairs {
-                    s.append_pair(k, v);
-                }
-                Body::from(s.finish())
-            }
-            None => Body::empty(),
-        };
-        let res = self
-            .router
-            .clone()
-            .oneshot(b.body(body).expect("request"))
-            .await
-            .expect("infallible");
-        let status = res.status();
-        let location = res
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        let html = String::from_utf8_lossy(&bytes).into_owned();
-        assert!(!status.is_server_error(), "{path}: {status}: {html}");
-        if status.is_success() || status.is_client_error() {
-            let ct = html.get(..15).unwrap_or_default();
-            assert_eq!(
-                ct, "<!doctype html>",
-                "{path}: pages answer with HTML: {html}"
-            );
-        }
-        Page {
-            status,
-            location,
-            html,
-        }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        self.send(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.send(Method::POST, path, Some(form)).await
-    }
-}
 
 /// A second customer administrator of customer A who reads Dutch.
 async fn dutch_admin(app: &App, w: &World) -> Actor {
@@ -209,7 +66,7 @@ fn filed_id(p: &Page) -> i64 {
 pub async fn pages_portal_lists_own_organization(app: App) {
     let w = app.world().await;
     for actor in [&w.a.admin, &w.a.viewer] {
-        let b = Browser::of(&app, actor);
+        let b = Browser::of(&app, actor).html_only();
         for path in ["/portal", "/portal?filter=all"] {
             let p = b.get(path).await.expect(200);
             p.has("Printer van Klant A doet het niet")
@@ -219,18 +76,25 @@ pub async fn pages_portal_lists_own_organization(app: App) {
         }
     }
     // The file link is there for the administrator only (the page's own, and the nav's).
-    let admin = Browser::of(&app, &w.a.admin).get("/portal").await;
+    let admin = Browser::of(&app, &w.a.admin)
+        .html_only()
+        .get("/portal")
+        .await;
     admin.has("href=\"/portal/new\"");
-    let viewer = Browser::of(&app, &w.a.viewer).get("/portal").await;
+    let viewer = Browser::of(&app, &w.a.viewer)
+        .html_only()
+        .get("/portal")
+        .await;
     viewer.lacks("href=\"/portal/new\"");
     // The service desk has its own workspace.
-    let desk = Browser::of(&app, &w.agent).get("/portal").await.expect(303);
+    let desk = Browser::of(&app, &w.agent)
+        .html_only()
+        .get("/portal")
+        .await
+        .expect(303);
     assert_eq!(desk.location, "/desk");
     // Not signed in: to the sign-in page, and back here afterwards.
-    let anon = Browser {
-        router: web::router(app.state.clone()),
-        cookie: String::new(),
-    };
+    let anon = Browser::with_cookie(&app, "").html_only();
     let r = anon.get("/portal").await.expect(303);
     assert_eq!(r.location, "/login?next=%2Fportal");
 }
@@ -258,7 +122,7 @@ pub async fn pages_portal_pages_and_filters(app: App) {
     )
     .await
     .expect(200);
-    let b = Browser::of(&app, &w.a.viewer);
+    let b = Browser::of(&app, &w.a.viewer).html_only();
     let listed = |p: &Page| -> Vec<i64> {
         p.html
             .split("href=\"/tickets/")
@@ -308,7 +172,7 @@ pub async fn pages_portal_pages_and_filters(app: App) {
 pub async fn pages_filing_through_the_form(app: App) {
     let w = app.world().await;
     let piet = dutch_admin(&app, &w).await;
-    let b = Browser::of(&app, &piet);
+    let b = Browser::of(&app, &piet).html_only();
     let form = b.get("/portal/new").await.expect(200);
     form.has("<html lang=\"nl\">")
         .has("Werken onmogelijk")
@@ -416,7 +280,7 @@ pub async fn pages_filing_through_the_form(app: App) {
 
 pub async fn pages_viewer_cannot_file(app: App) {
     let w = app.world().await;
-    let b = Browser::of(&app, &w.a.viewer);
+    let b = Browser::of(&app, &w.a.viewer).html_only();
     let p = b.get("/portal/new").await.expect(403);
     p.has("Only your organization's administrators may file tickets (SLA §3)");
     let csrf = b.get("/portal").await.expect(200).csrf();
@@ -447,6 +311,7 @@ pub async fn pages_viewer_cannot_file(app: App) {
     c.lacks("Ik lees mee");
     // Staff do not file through the portal.
     Browser::of(&app, &w.agent)
+        .html_only()
         .get("/portal/new")
         .await
         .expect(403);
@@ -454,7 +319,7 @@ pub async fn pages_viewer_cannot_file(app: App) {
 
 pub async fn pages_other_customers_ticket_is_not_found(app: App) {
     let w = app.world().await;
-    let b = Browser::of(&app, &w.a.admin);
+    let b = Browser::of(&app, &w.a.admin).html_only();
     let p = b.get(&format!("/tickets/{}", w.b.ticket)).await.expect(404);
     p.lacks("Printer van Klant B")
         .has("This page does not exist, or you may not see it.");
@@ -486,7 +351,7 @@ pub async fn pages_other_customers_ticket_is_not_found(app: App) {
         before
     );
     // The service desk sees both.
-    let desk = Browser::of(&app, &w.agent);
+    let desk = Browser::of(&app, &w.agent).html_only();
     desk.get(&format!("/tickets/{}", w.b.ticket))
         .await
         .expect(200)
@@ -496,7 +361,7 @@ pub async fn pages_other_customers_ticket_is_not_found(app: App) {
 
 pub async fn pages_comment_appears_in_history(app: App) {
     let w = app.world().await;
-    let b = Browser::of(&app, &w.a.admin);
+    let b = Browser::of(&app, &w.a.admin).html_only();
     let path = format!("/tickets/{}", w.a.ticket);
     let page = b.get(&path).await.expect(200);
     page.has("<label for=\"body\">")
@@ -561,7 +426,7 @@ pub async fn pages_comment_appears_in_history(app: App) {
 
 pub async fn pages_internal_notes_stay_with_the_desk(app: App) {
     let w = app.world().await;
-    let agent = Browser::of(&app, &w.agent);
+    let agent = Browser::of(&app, &w.agent).html_only();
     let path = format!("/tickets/{}", w.a.ticket);
     let page = agent.get(&path).await.expect(200);
     page.has("name=\"visibility\" value=\"internal\"");
@@ -594,7 +459,11 @@ pub async fn pages_internal_notes_stay_with_the_desk(app: App) {
         .has("Internal note (service desk only)")
         .has("Reply from the service desk");
     for actor in [&w.a.admin, &w.a.viewer] {
-        let p = Browser::of(&app, actor).get(&path).await.expect(200);
+        let p = Browser::of(&app, actor)
+            .html_only()
+            .get(&path)
+            .await
+            .expect(200);
         p.lacks(secret)
             .lacks("Internal note")
             .has("We kijken ernaar.")
@@ -606,8 +475,8 @@ pub async fn pages_internal_notes_stay_with_the_desk(app: App) {
 
 pub async fn pages_forms_without_the_right_token_are_refused(app: App) {
     let w = app.world().await;
-    let cust = Browser::of(&app, &w.a.admin);
-    let agent = Browser::of(&app, &w.agent);
+    let cust = Browser::of(&app, &w.a.admin).html_only();
+    let agent = Browser::of(&app, &w.agent).html_only();
     let id = w.a.ticket;
     let before = events(&app, &w.agent.session(), id).await.len();
     let tickets = app.all_ticket_ids(&w.agent.session(), "").await;
@@ -666,7 +535,7 @@ pub async fn pages_friday_evening_urgent_ticket(app: App) {
     app.set_time(FRIDAY_EVENING);
     let w = app.world().await;
     let piet = dutch_admin(&app, &w).await;
-    let b = Browser::of(&app, &piet);
+    let b = Browser::of(&app, &piet).html_only();
     let form = b.get("/portal/new").await.expect(200);
     form.has("Service Window 1 is nu gesloten: dient u nu in, dan start de klok ma 30 nov 09:00.");
     let done = b
@@ -700,7 +569,7 @@ pub async fn pages_friday_evening_urgent_ticket(app: App) {
     // The sessions of Friday have expired by Monday.
     let mut piet = piet;
     piet.refresh(&app).await;
-    let b = Browser::of(&app, &piet);
+    let b = Browser::of(&app, &piet).html_only();
     let portal = b.get("/portal").await.expect(200);
     portal.has("klok gestart ma 30 nov 09:00 · 90%-termijn ma 13:00 · nog 2 u 10 m");
     let page = b.get(&done.location).await.expect(200);
@@ -714,7 +583,7 @@ pub async fn pages_friday_evening_urgent_ticket(app: App) {
 
 pub async fn pages_english_for_lang_en(app: App) {
     let w = app.world().await;
-    let b = Browser::of(&app, &w.a.admin);
+    let b = Browser::of(&app, &w.a.admin).html_only();
     let portal = b.get("/portal").await.expect(200);
     portal
         .has("<html lang=\"en\">")
@@ -733,7 +602,7 @@ pub async fn pages_english_for_lang_en(app: App) {
 
 pub async fn pages_desk_forms_and_customer_decision(app: App) {
     let w = app.world().await;
-    let agent = Browser::of(&app, &w.agent);
+    let agent = Browser::of(&app, &w.agent).html_only();
     let id = w.a.ticket;
     let path = format!("/tickets/{id}");
     let page = agent.get(&path).await.expect(200);
@@ -819,7 +688,7 @@ pub async fn pages_desk_forms_and_customer_decision(app: App) {
         .has("Reason: Driver bijgewerkt");
 
     // The customer's administrator decides: reopen (the clock goes on) or close.
-    let cust = Browser::of(&app, &w.a.admin);
+    let cust = Browser::of(&app, &w.a.admin).html_only();
     let page = cust.get(&path).await.expect(200);
     page.has("Resolved?").lacks("id=\"desk-h\"");
     let csrf = page.csrf();
@@ -847,7 +716,7 @@ pub async fn pages_desk_forms_and_customer_decision(app: App) {
     .has("role=\"alert\"")
     .has("a ticket cannot go from reopened to closed here");
     // The viewer has no say.
-    let viewer = Browser::of(&app, &w.a.viewer);
+    let viewer = Browser::of(&app, &w.a.viewer).html_only();
     let vcsrf = viewer.get(&path).await.csrf();
     viewer
         .post(
@@ -863,7 +732,7 @@ pub async fn pages_desk_forms_and_customer_decision(app: App) {
 pub async fn pages_language_switch(app: App) {
     let w = app.world().await;
     let dutch = dutch_admin(&app, &w).await;
-    let b = Browser::of(&app, &dutch);
+    let b = Browser::of(&app, &dutch).html_only();
     let portal = b.get("/portal").await.expect(200);
     portal.has("<html lang=\"nl\">").has("English");
     b.post("/me/lang", &[("lang", "en")]).await.expect(403);

@@ -58,3 +58,57 @@ pub async fn refresh_marks_passed_deadlines_missed(app: App) {
     // Again at the same instant: nothing more to do (the next deadline lies ahead).
     assert_eq!(app.state.refresh_clocks().await.expect("refresh"), 0);
 }
+
+/// Ten agents resolve the same ticket at once: exactly one succeeds; the others are told the
+/// ticket changed (409) or is resolved already (422); the history holds one resolution.
+pub async fn concurrent_actions_never_act_on_a_stale_ticket(app: App) {
+    app.set_time("2026-11-30T08:00:00Z");
+    let w = app.world().await;
+    let t = app
+        .file(
+            &w.a.admin.bearer(),
+            json!({ "kind": "incident", "priority": "high", "subject": "Trage rapportage" }),
+        )
+        .await;
+    let id = t["id"].as_i64().expect("id");
+    app.set_time("2026-11-30T09:00:00Z");
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let app = app.clone();
+        let auth = w.agent.bearer();
+        tasks.push(tokio::spawn(async move {
+            app.send(
+                crate::harness::Req::new(
+                    axum::http::Method::POST,
+                    format!("/api/v1/tickets/{id}/status"),
+                )
+                .auth(&auth)
+                .json(&json!({ "status": "resolved" })),
+            )
+            .await
+            .status
+            .as_u16()
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.expect("task"));
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 200).count(), 1, "{codes:?}");
+    assert!(
+        codes.iter().all(|c| matches!(c, 200 | 409 | 422)),
+        "{codes:?}"
+    );
+    let events = app
+        .get(&w.agent.bearer(), &format!("/api/v1/tickets/{id}/events"))
+        .await
+        .expect(200);
+    let resolved = events
+        .json
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "resolved")
+        .count();
+    assert_eq!(resolved, 1);
+}

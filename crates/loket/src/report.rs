@@ -1,0 +1,133 @@
+//! `loket report`: the monthly service-level report of one customer, or of all, as CSV or JSON.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use store::{Scope, Store};
+use web::clock::SystemClock;
+use web::error::ApiError;
+use web::{AppState, Config};
+
+use crate::serve::redact;
+use crate::{Failure, write_stdout};
+
+/// Options of `loket report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The database: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(
+        long,
+        env = "LOKET_DATABASE",
+        default_value = "sqlite:loket.db",
+        hide_env_values = true
+    )]
+    database: String,
+    /// The month, YYYY-MM (in Europe/Amsterdam).
+    #[arg(long, value_name = "YYYY-MM")]
+    month: String,
+    /// The customer, by name (default: every customer, and all together).
+    #[arg(long, value_name = "NAME")]
+    customer: Option<String>,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+}
+
+/// An export format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// One line per target.
+    Csv,
+    /// The whole report.
+    Json,
+}
+
+/// Runs `loket report`.
+pub fn command(args: ReportArgs) -> Result<(), Failure> {
+    let month: sla::Month = args
+        .month
+        .trim()
+        .parse()
+        .map_err(|e: String| Failure::User(anyhow::anyhow!("--month: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Io(e.into()))?;
+    let text = runtime.block_on(async {
+        // Never create a database by asking for a report on it.
+        if let Some(path) = sqlite_path(&args.database)
+            && !std::path::Path::new(path).exists()
+        {
+            return Err(Failure::User(anyhow::anyhow!(
+                "the database {} does not exist",
+                redact(&args.database)
+            )));
+        }
+        let store = Store::connect(&args.database)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(&args.database)))
+            .map_err(Failure::Io)?;
+        let result = report(&store, month, args.customer.as_deref(), args.format).await;
+        store.close().await;
+        result
+    })?;
+    write_stdout(&text)
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return None;
+    }
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .or(Some(url))
+        .filter(|p| *p != ":memory:")
+}
+
+async fn report(
+    store: &Store,
+    month: sla::Month,
+    customer: Option<&str>,
+    format: Format,
+) -> Result<String, Failure> {
+    let internal = |e: ApiError| Failure::Io(anyhow::anyhow!("{e}"));
+    let org = match customer {
+        None => None,
+        Some(name) => {
+            let orgs = store
+                .list_orgs(&Scope::System)
+                .await
+                .map_err(|e| Failure::Io(e.into()))?;
+            let wanted = name.trim().to_lowercase();
+            let found = orgs
+                .iter()
+                .find(|o| o.name.to_lowercase() == wanted)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
+                    Failure::User(anyhow::anyhow!(
+                        "no customer is called `{name}`; customers: {}",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ))
+                })?;
+            Some(found.id)
+        }
+    };
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), Config::default());
+    let report = state
+        .report_for(&Scope::System, org, month)
+        .await
+        .map_err(internal)?;
+    Ok(match format {
+        Format::Csv => report.to_csv(),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report).map_err(|e| Failure::Io(e.into()))?;
+            s.push('\n');
+            s
+        }
+    })
+}
