@@ -949,6 +949,20 @@ fn journey_c_phone_call_and_resolution() {
     );
     b.shot("phone-ticket");
 
+    // A bulk action from the queue: the phoned ticket assigned to the agent.
+    b.click("header nav a[href='/desk']");
+    b.browser.wait_path("the queue", |p| p.starts_with("/desk"));
+    b.click(&format!("#sel-{phoned}"));
+    b.browser.select("#bulk-action", "assign_me");
+    b.submit("form[action='/desk/bulk']");
+    b.browser
+        .wait_path("the bulk result", |p| p == "/desk/bulk");
+    b.sees(&[
+        tr("nl", "desk.bulk.result_title"),
+        tr("nl", "desk.bulk.changed"),
+    ]);
+    b.shot("bulk-result");
+
     // Friday's incident, from the queue, resolved.
     b.click("header nav a[href='/desk']");
     b.browser.wait_path("the queue", |p| p.starts_with("/desk"));
@@ -1242,6 +1256,18 @@ fn journey_f_english() {
     assert!(row.contains(&left), "{left:?} in the queue's row: {row}");
     b.shot("queue");
     b.phone_shot("queue");
+    // A bulk action in English: the ticket assigned to the agent.
+    b.click(&format!("#sel-{id}"));
+    b.browser.select("#bulk-action", "assign_me");
+    b.submit("form[action='/desk/bulk']");
+    b.browser
+        .wait_path("the bulk result", |p| p == "/desk/bulk");
+    b.sees(&[
+        tr("en", "desk.bulk.result_title"),
+        tr("en", "desk.bulk.changed"),
+    ]);
+    b.shot("bulk-result");
+    b.visit("/desk");
     b.click("main a[href='/desk/phone']");
     b.browser
         .wait_path("the phone form", |p| p == "/desk/phone");
