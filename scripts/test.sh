@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Property tests explore new random cases on every run by hand; in CI they use one fixed seed,
+# so a CI verdict can be reproduced exactly (PROPTEST_RNG_SEED=… bash scripts/test.sh).
+if [[ -n "${CI:-}" ]]; then
+    export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261128}"
+fi
 
 # Real services the tests use: a throw-away PostgreSQL cluster (installed from Debian's
 # packages when missing), stopped again when this script exits; Chromium and ChromeDriver for
