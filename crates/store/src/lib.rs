@@ -221,6 +221,23 @@ macro_rules! write_targets {
     }};
 }
 
+/// Runs a `QueryBuilder`'s SQL with its arguments on whichever pool is in use and fetches
+/// every row.
+macro_rules! fetch_built {
+    ($store:expr, $q:expr) => {
+        on_pool!($store, p => {
+            let mut query = sqlx::query_as(AssertSqlSafe($q.sql.clone()));
+            for arg in &$q.args {
+                query = match arg {
+                    Arg::Int(v) => query.bind(*v),
+                    Arg::Text(v) => query.bind(v.clone()),
+                };
+            }
+            query.fetch_all(p).await?
+        })
+    };
+}
+
 fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -1256,16 +1273,7 @@ impl Store {
             }
         }
         q.push_i64(" LIMIT ", i64::from(limit) + 1);
-        let rows: Vec<TicketRecord> = on_pool!(self, p => {
-            let mut query = sqlx::query_as(AssertSqlSafe(q.sql.clone()));
-            for arg in &q.args {
-                query = match arg {
-                    Arg::Int(v) => query.bind(*v),
-                    Arg::Text(v) => query.bind(v.clone()),
-                };
-            }
-            query.fetch_all(p).await?
-        });
+        let rows: Vec<TicketRecord> = fetch_built!(self, q);
         let mut items = rows
             .into_iter()
             .map(Ticket::try_from)
@@ -1331,16 +1339,7 @@ impl Store {
              ORDER BY t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within",
         );
         type Row = (i64, String, Option<String>, i64, i64, String, i64, i64);
-        let rows: Vec<Row> = on_pool!(self, p => {
-            let mut query = sqlx::query_as(AssertSqlSafe(q.sql.clone()));
-            for arg in &q.args {
-                query = match arg {
-                    Arg::Int(v) => query.bind(*v),
-                    Arg::Text(v) => query.bind(v.clone()),
-                };
-            }
-            query.fetch_all(p).await?
-        });
+        let rows: Vec<Row> = fetch_built!(self, q);
         Ok(rows
             .into_iter()
             .map(
@@ -1394,16 +1393,7 @@ impl Store {
             Option<i64>,
             i64,
         );
-        let rows: Vec<Row> = on_pool!(self, p => {
-            let mut query = sqlx::query_as(AssertSqlSafe(q.sql.clone()));
-            for arg in &q.args {
-                query = match arg {
-                    Arg::Int(v) => query.bind(*v),
-                    Arg::Text(v) => query.bind(v.clone()),
-                };
-            }
-            query.fetch_all(p).await?
-        });
+        let rows: Vec<Row> = fetch_built!(self, q);
         Ok(rows
             .into_iter()
             .map(
