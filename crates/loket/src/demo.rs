@@ -13,20 +13,13 @@ use web::error::ApiError;
 use web::{AppState, Config};
 
 use crate::Failure;
-use crate::serve::{redact, say};
+use crate::serve::say;
 
-/// Options of `loket demo`.
+/// Options of `loket demo` (the database must hold no customers and no tickets yet).
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The database: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`. It must hold no
-    /// customers and no tickets yet.
-    #[arg(
-        long,
-        env = "LOKET_DATABASE",
-        default_value = "sqlite:loket.db",
-        hide_env_values = true
-    )]
-    database: String,
+    #[command(flatten)]
+    db: crate::serve::DatabaseArg,
     /// Seed of the generator: the same seed and `--until` give the same data.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
@@ -53,9 +46,7 @@ pub fn command(args: DemoArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Io(e.into()))?;
     runtime.block_on(async {
-        let store = Store::connect(&args.database)
-            .await
-            .with_context(|| format!("cannot open the database {}", redact(&args.database)))?;
+        let store = args.db.open().await?;
         let result = fill(
             &store,
             DemoOptions {

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use store::{Scope, Store};
 use web::clock::SystemClock;
@@ -15,14 +14,8 @@ use crate::{Failure, write_stdout};
 /// Options of `loket report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The database: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`.
-    #[arg(
-        long,
-        env = "LOKET_DATABASE",
-        default_value = "sqlite:loket.db",
-        hide_env_values = true
-    )]
-    database: String,
+    #[command(flatten)]
+    db: crate::serve::DatabaseArg,
     /// The month, YYYY-MM (in Europe/Amsterdam).
     #[arg(long, value_name = "YYYY-MM")]
     month: String,
@@ -56,18 +49,15 @@ pub fn command(args: ReportArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Io(e.into()))?;
     let text = runtime.block_on(async {
         // Never create a database by asking for a report on it.
-        if let Some(path) = sqlite_path(&args.database)
+        if let Some(path) = sqlite_path(&args.db.database)
             && !std::path::Path::new(path).exists()
         {
             return Err(Failure::User(anyhow::anyhow!(
                 "the database {} does not exist",
-                redact(&args.database)
+                redact(&args.db.database)
             )));
         }
-        let store = Store::connect(&args.database)
-            .await
-            .with_context(|| format!("cannot open the database {}", redact(&args.database)))
-            .map_err(Failure::Io)?;
+        let store = args.db.open().await.map_err(Failure::Io)?;
         let result = report(&store, month, args.customer.as_deref(), args.format).await;
         store.close().await;
         result

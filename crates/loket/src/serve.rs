@@ -14,14 +14,8 @@ use crate::Failure;
 /// Options of `loket serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The database: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`.
-    #[arg(
-        long,
-        env = "LOKET_DATABASE",
-        default_value = "sqlite:loket.db",
-        hide_env_values = true
-    )]
-    database: String,
+    #[command(flatten)]
+    db: crate::serve::DatabaseArg,
     /// Address to listen on.
     #[arg(long, env = "LOKET_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -63,9 +57,7 @@ fn init_logging() {
 
 async fn run(args: ServeArgs) -> Result<(), Failure> {
     init_logging();
-    let store = Store::connect(&args.database)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(&args.database)))?;
+    let store = args.db.open().await?;
     if args.demo {
         crate::demo::on_serve(&store, &args.admin_email).await?;
     }
@@ -163,6 +155,28 @@ async fn first_run(state: &AppState, email: &str) -> Result<(), Failure> {
 
 pub(crate) fn say(line: &str) {
     let _ = writeln!(io::stdout().lock(), "{line}");
+}
+
+/// The `--database` option of every command that opens the service desk's database.
+#[derive(Debug, Args)]
+pub struct DatabaseArg {
+    /// The database: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(
+        long,
+        env = "LOKET_DATABASE",
+        default_value = "sqlite:loket.db",
+        hide_env_values = true
+    )]
+    pub database: String,
+}
+
+impl DatabaseArg {
+    /// Opens the database, creating and migrating it when needed.
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        Store::connect(&self.database)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(&self.database)))
+    }
 }
 
 /// The database URL without its password, for messages.
