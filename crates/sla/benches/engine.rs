@@ -1,10 +1,14 @@
 //! Criterion benchmarks of the SLA engine: deadlines per second for short and long durations,
-//! elapsed business time, clocks of a ticket, and compiling a calendar and a policy.
+//! elapsed business time, clocks of a ticket, monthly availability, and compiling a calendar
+//! and a policy.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sla::{Calendar, EventKind, Policy, PolicyDuration, Priority, TicketEvent, TicketKind};
+use sla::{
+    AvailabilityRules, Calendar, EventKind, ExcludedCause, Month, Outage, PlannedMaintenance,
+    Policy, PolicyDuration, Priority, TicketEvent, TicketKind, monthly_availability,
+};
 
 const BATCH: usize = 4096;
 
@@ -108,7 +112,60 @@ fn clocks_and_setup(c: &mut Criterion) {
     c.bench_function("parse the standard policy", |b| b.iter(Policy::standard));
 }
 
-criterion_group!(benches, deadlines, clocks_and_setup);
+fn availability(c: &mut Criterion) {
+    let policy = Policy::standard().expect("standard policy");
+    let cal = policy.compile_calendar().expect("calendar");
+    let (start, end) = Month::new(2026, 10)
+        .expect("month")
+        .span(&cal)
+        .expect("span");
+    let (start, end) = (start.as_second(), end.as_second());
+    let len = end - start;
+    // 100 outages of up to 3 hours spread over the month, some overlapping, some with a cause.
+    let outages: Vec<Outage> = starts()
+        .iter()
+        .take(100)
+        .enumerate()
+        .map(|(i, &x)| {
+            let at = start + x.rem_euclid(len);
+            Outage {
+                start: at,
+                end: Some(at + x.rem_euclid(3 * 3600)),
+                cause: (i % 4 == 0).then(|| ExcludedCause::ALL[i / 4 % 4]),
+            }
+        })
+        .collect();
+    // 5 planned maintenances, 4 hours each; every other one announced too late.
+    let planned: Vec<PlannedMaintenance> = (0..5)
+        .map(|i| {
+            let at = start + (i * 6 + 2) * 86_400 + 20 * 3600;
+            PlannedMaintenance {
+                start: at,
+                end: at + 4 * 3600,
+                announced_at: at - if i % 2 == 0 { 10 } else { 1 } * 86_400,
+            }
+        })
+        .collect();
+    let rules = AvailabilityRules::from(&policy.availability);
+    c.bench_function(
+        "monthly availability, 100 outages and 5 maintenances",
+        |b| {
+            b.iter(|| {
+                monthly_availability(
+                    &cal,
+                    black_box(start),
+                    end,
+                    end,
+                    &rules,
+                    black_box(&planned),
+                    black_box(&outages),
+                )
+            })
+        },
+    );
+}
+
+criterion_group!(benches, deadlines, clocks_and_setup, availability);
 criterion_main!(benches, civil_benches);
 fn civil_only(c: &mut Criterion) {
     let days: Vec<i64> = starts().iter().map(|s| s / 86_400).collect();

@@ -44,6 +44,12 @@ impl Window {
         end: 17 * 3600 + 1800,
     };
 
+    /// The SLA's daily maintenance window: 01:00–04:00.
+    pub const MAINTENANCE_DEFAULT: Window = Window {
+        start: 3600,
+        end: 4 * 3600,
+    };
+
     /// Start, in seconds after local midnight.
     pub fn start(&self) -> u32 {
         self.start

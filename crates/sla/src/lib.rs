@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod availability;
 pub mod calendar;
 pub mod civil;
 pub mod clock;
@@ -16,6 +17,11 @@ pub mod rfc3339;
 pub mod ticket;
 pub mod words;
 
+pub use availability::{
+    Availability, AvailabilityRules, DetectorEvent, DetectorState, ExcludedCause, HourBucket,
+    MaintenanceWindow, MinuteBucket, Outage, OutageDetector, PlannedMaintenance,
+    monthly_availability, notice_given,
+};
 pub use calendar::{Calendar, CalendarError, CalendarSpec, Window};
 pub use clock::{ClockError, Outcome, TargetClock, TicketClocks, compute};
 pub use compliance::{Compliance, Month, TargetKey, monthly};

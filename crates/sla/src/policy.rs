@@ -105,19 +105,7 @@ pub fn priority_index(p: Priority) -> usize {
     }
 }
 
-/// An outside cause under which an outage does not count (SLA §8.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExcludedCause {
-    /// A failure in third parties' telecommunication infrastructure.
-    ThirdPartyTelecom,
-    /// Incorrect configuration of the system environment by the customer.
-    CustomerMisconfiguration,
-    /// Circumstances at the customer's premises (power, climate, housing, switch-off).
-    CustomerPremises,
-    /// Force majeure (overmacht).
-    ForceMajeure,
-}
+pub use crate::availability::ExcludedCause;
 
 /// Availability promises (SLA §8.2, §8.3).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,14 +56,15 @@ macro_rules! word_enum {
         }
     };
 }
+pub(crate) use word_enum;
 
 /// A word that is not one of the allowed values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{got}` is not a {what}; allowed: {allowed}")]
 pub struct UnknownWord {
-    what: &'static str,
-    got: String,
-    allowed: String,
+    pub(crate) what: &'static str,
+    pub(crate) got: String,
+    pub(crate) allowed: String,
 }
 
 word_enum! {

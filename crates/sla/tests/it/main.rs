@@ -1,5 +1,6 @@
 //! Integration tests of the SLA engine (one test binary, one module per theme).
 
+mod availability;
 mod calendar_rules;
 mod clocks;
 mod compliance;
