@@ -1,4 +1,5 @@
-//! `loket report`: the monthly service-level report of one customer, or of all, as CSV or JSON.
+//! `loket report`: the monthly service-level report of one customer, or of all, as CSV, JSON
+//! or a printable HTML file (A4, Dutch by default).
 
 use std::sync::Arc;
 
@@ -25,6 +26,21 @@ pub struct ReportArgs {
     /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     format: Format,
+    /// Compute the month from the tickets now, even when it is published (frozen).
+    #[arg(long)]
+    live: bool,
+    /// The language of the HTML report.
+    #[arg(long, value_enum, default_value_t = ReportLang::Nl)]
+    lang: ReportLang,
+}
+
+/// A language of the printable report.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportLang {
+    /// Dutch.
+    Nl,
+    /// English.
+    En,
 }
 
 /// An export format.
@@ -34,6 +50,8 @@ enum Format {
     Csv,
     /// The whole report.
     Json,
+    /// The printable report, one self-contained HTML file.
+    Html,
 }
 
 /// Runs `loket report`.
@@ -58,7 +76,7 @@ pub fn command(args: ReportArgs) -> Result<(), Failure> {
             )));
         }
         let store = args.db.open().await.map_err(Failure::Io)?;
-        let result = report(&store, month, args.customer.as_deref(), args.format).await;
+        let result = report(&store, month, &args).await;
         store.close().await;
         result
     })?;
@@ -75,12 +93,8 @@ fn sqlite_path(url: &str) -> Option<&str> {
         .filter(|p| *p != ":memory:")
 }
 
-async fn report(
-    store: &Store,
-    month: sla::Month,
-    customer: Option<&str>,
-    format: Format,
-) -> Result<String, Failure> {
+async fn report(store: &Store, month: sla::Month, args: &ReportArgs) -> Result<String, Failure> {
+    let customer = args.customer.as_deref();
     let internal = |e: ApiError| Failure::Io(anyhow::anyhow!("{e}"));
     let org = match customer {
         None => None,
@@ -109,10 +123,20 @@ async fn report(
     };
     let state = AppState::new(store.clone(), Arc::new(SystemClock), Config::default());
     let report = state
-        .report_for(&Scope::System, org, month)
+        .report_as(&Scope::System, org, month, args.live)
         .await
         .map_err(internal)?;
-    Ok(match format {
+    Ok(match args.format {
+        Format::Html => {
+            let t = web::ui::i18n::Tr::for_code(match args.lang {
+                ReportLang::Nl => "nl",
+                ReportLang::En => "en",
+            });
+            state
+                .printable_report(&Scope::System, &report, t, true)
+                .await
+                .map_err(internal)?
+        }
         Format::Csv => report.to_csv(),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&report).map_err(|e| Failure::Io(e.into()))?;

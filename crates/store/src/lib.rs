@@ -65,7 +65,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug, Clone)]
-enum Db {
+pub(crate) enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -238,13 +238,16 @@ macro_rules! fetch_built {
     };
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-const TICKET_COLUMNS: &str = "id, org_id, agreement_id, kind, priority, status, channel, subject, \
+pub(crate) const TICKET_COLUMNS: &str = "id, org_id, agreement_id, kind, priority, status, channel, subject, \
      reporter_id, assignee_id, received_at, created_at, updated_at, clock_start, next_deadline, \
      queue_at, sla_outcome, paused, event_count";
+
+mod reports;
+pub use reports::{MAX_MISS_REASON, PublishedReport, ResolutionCount};
 
 const PERSON_COLUMNS: &str = "id, email, name, role, org_id, lang, active, created_at";
 
@@ -1181,7 +1184,7 @@ impl Store {
         })
     }
 
-    async fn targets_of(
+    pub(crate) async fn targets_of(
         &self,
         ids: &[TicketId],
     ) -> Result<std::collections::HashMap<TicketId, Vec<TargetRow>>> {
@@ -1295,135 +1298,6 @@ impl Store {
             t.clocks.targets = targets.remove(&t.id).unwrap_or_default();
         }
         Ok(Page { items, next })
-    }
-
-    // ----- reports ---------------------------------------------------------------------
-
-    /// The organization a report query covers: the scope's own, or the one asked for, or all;
-    /// `Err(())` when a customer asks for another customer's (nothing to show).
-    fn report_org(scope: &Scope, org: Option<OrgId>) -> std::result::Result<Option<OrgId>, ()> {
-        match (scope.org(), org) {
-            (Some(own), Some(asked)) if own != asked => Err(()),
-            (Some(own), _) => Ok(Some(own)),
-            (None, asked) => Ok(asked),
-        }
-    }
-
-    /// Met and missed targets decided in `[from, to)`, per customer, kind, priority and bound
-    /// (the month-assignment rule: a target counts when its outcome was decided — met when
-    /// resolved in time, missed when its deadline passed).
-    pub async fn report_counts(
-        &self,
-        scope: &Scope,
-        org: Option<OrgId>,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<ReportCount>> {
-        let Ok(org) = Self::report_org(scope, org) else {
-            return Ok(Vec::new());
-        };
-        let mut q = QueryBuilder::new(
-            "SELECT t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within, \
-             CAST(SUM(CASE WHEN g.outcome = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, \
-             CAST(SUM(CASE WHEN g.outcome = 'missed' THEN 1 ELSE 0 END) AS BIGINT) AS missed \
-             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id WHERE 1 = 1"
-                .to_string(),
-        );
-        q.push_i64(" AND g.decided_at >= ", from);
-        q.push_i64(" AND g.decided_at < ", to);
-        if let Some(o) = org {
-            q.push_i64(" AND t.org_id = ", o.0);
-        }
-        q.sql.push_str(
-            " GROUP BY t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within \
-             ORDER BY t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within",
-        );
-        type Row = (i64, String, Option<String>, i64, i64, String, i64, i64);
-        let rows: Vec<Row> = fetch_built!(self, q);
-        Ok(rows
-            .into_iter()
-            .map(
-                |(org_id, kind, priority, bound, percent_bp, within, met, missed)| ReportCount {
-                    org_id: OrgId(org_id),
-                    kind,
-                    priority,
-                    bound,
-                    percent_bp,
-                    within,
-                    met,
-                    missed,
-                },
-            )
-            .collect())
-    }
-
-    /// The targets missed in `[from, to)`, by decision instant, then ticket and bound.
-    pub async fn missed_targets(
-        &self,
-        scope: &Scope,
-        org: Option<OrgId>,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<MissedTarget>> {
-        let Ok(org) = Self::report_org(scope, org) else {
-            return Ok(Vec::new());
-        };
-        let mut q = QueryBuilder::new(
-            "SELECT t.id, t.org_id, t.kind, t.subject, t.priority, g.bound, g.percent_bp, \
-             g.within, g.deadline, g.decided_at \
-             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id \
-             WHERE g.outcome = 'missed'"
-                .to_string(),
-        );
-        q.push_i64(" AND g.decided_at >= ", from);
-        q.push_i64(" AND g.decided_at < ", to);
-        if let Some(o) = org {
-            q.push_i64(" AND t.org_id = ", o.0);
-        }
-        q.sql.push_str(" ORDER BY g.decided_at, t.id, g.bound");
-        type Row = (
-            i64,
-            i64,
-            String,
-            String,
-            Option<String>,
-            i64,
-            i64,
-            String,
-            Option<i64>,
-            i64,
-        );
-        let rows: Vec<Row> = fetch_built!(self, q);
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    org_id,
-                    kind,
-                    subject,
-                    priority,
-                    bound,
-                    percent_bp,
-                    within,
-                    deadline,
-                    decided_at,
-                )| {
-                    MissedTarget {
-                        ticket_id: TicketId(id),
-                        org_id: OrgId(org_id),
-                        kind,
-                        subject,
-                        priority,
-                        bound,
-                        percent_bp,
-                        within,
-                        deadline,
-                        decided_at,
-                    }
-                },
-            )
-            .collect())
     }
 
     // ----- audit -----------------------------------------------------------------------
@@ -1789,31 +1663,31 @@ impl Cursor {
     }
 }
 
-enum Arg {
+pub(crate) enum Arg {
     Int(i64),
     Text(String),
 }
 
 /// SQL text with numbered placeholders and their values, for dynamic filters.
-struct QueryBuilder {
+pub(crate) struct QueryBuilder {
     sql: String,
     args: Vec<Arg>,
 }
 
 impl QueryBuilder {
-    fn new(sql: String) -> Self {
+    pub(crate) fn new(sql: String) -> Self {
         QueryBuilder {
             sql,
             args: Vec::new(),
         }
     }
 
-    fn push_i64(&mut self, prefix: &str, v: i64) {
+    pub(crate) fn push_i64(&mut self, prefix: &str, v: i64) {
         self.args.push(Arg::Int(v));
         self.sql.push_str(&format!("{prefix}${}", self.args.len()));
     }
 
-    fn push_text(&mut self, prefix: &str, v: &str) {
+    pub(crate) fn push_text(&mut self, prefix: &str, v: &str) {
         self.args.push(Arg::Text(v.to_string()));
         self.sql.push_str(&format!("{prefix}${}", self.args.len()));
     }

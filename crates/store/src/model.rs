@@ -539,4 +539,6 @@ pub struct MissedTarget {
     pub deadline: Option<Millis>,
     /// When the miss was decided (the deadline, or when it was recorded).
     pub decided_at: Millis,
+    /// Why it overran, as recorded by the vendor's staff.
+    pub reason: Option<String>,
 }

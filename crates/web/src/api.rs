@@ -1196,72 +1196,6 @@ pub async fn health(State(app): State<AppState>) -> Response {
     }
 }
 
-/// Filters of the monthly report.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ReportQuery {
-    /// Only this customer (customers always get their own); absent: every customer and all
-    /// together.
-    pub organization: Option<i64>,
-    /// `json` (default) or `csv`.
-    pub format: Option<ReportFormat>,
-}
-
-/// The format of a report export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReportFormat {
-    /// The whole report as JSON.
-    Json,
-    /// One line per target: customer, kind, priority, percent, within, counted, met, missed,
-    /// share_percent, holds, budget.
-    Csv,
-}
-
-/// The monthly service-level report: per target, counted, met, missed, share, whether it
-/// holds and the budget left; and the targets missed. Tickets count in the month their
-/// outcome was decided (SLA-SEMANTICS §4), months in Europe/Amsterdam.
-#[utoipa::path(get, path = "/api/v1/reports/{month}", tag = "reports",
-    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10"), ReportQuery),
-    responses((status = 200, description = "The report.",
-        content((crate::report::MonthlyReport = "application/json"), (String = "text/csv"))), Problems),
-    security(("session" = []), ("token" = [])))]
-pub async fn monthly_report(
-    State(app): State<AppState>,
-    caller: Caller,
-    Path(month): Path<String>,
-    ApiQuery(q): ApiQuery<ReportQuery>,
-) -> Result<Response, ApiError> {
-    let month: sla::Month = month.parse().map_err(|e: String| ApiError::BadRequest {
-        detail: e,
-        field: Some("month".into()),
-    })?;
-    let report = app
-        .monthly_report(&caller, q.organization.map(OrgId), month)
-        .await?;
-    Ok(match q.format.unwrap_or(ReportFormat::Json) {
-        ReportFormat::Json => ApiJson(report).into_response(),
-        ReportFormat::Csv => {
-            let name = match report.organization_id {
-                Some(o) => format!("loket-report-{}-{o}.csv", report.month),
-                None => format!("loket-report-{}.csv", report.month),
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                report.to_csv(),
-            )
-                .into_response()
-        }
-    })
-}
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "loket", description = "The loket service desk API: customers, agreements, people and tickets with their SLA clocks."),
@@ -1310,7 +1244,10 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(change_priority))
         .routes(routes!(assign))
         .routes(routes!(set_status))
-        .routes(routes!(monthly_report))
+        .routes(routes!(crate::report::http::monthly_report))
+        .routes(routes!(crate::report::http::publish))
+        .routes(routes!(crate::report::http::dashboard))
+        .routes(routes!(crate::report::http::miss_reason))
         .routes(routes!(health))
         .split_for_parts()
 }

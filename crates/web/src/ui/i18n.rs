@@ -12,6 +12,7 @@ const NL: &[&str] = &[
     include_str!("ticket.nl.txt"),
     include_str!("desk.nl.txt"),
     include_str!("admin.nl.txt"),
+    include_str!("reports.nl.txt"),
 ];
 /// The English catalog, file for file.
 const EN: &[&str] = &[
@@ -20,6 +21,7 @@ const EN: &[&str] = &[
     include_str!("ticket.en.txt"),
     include_str!("desk.en.txt"),
     include_str!("admin.en.txt"),
+    include_str!("reports.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod desk;
 pub mod i18n;
 pub mod portal;
+pub mod reports;
 pub mod ticket;
 
 use askama::Template;
@@ -458,6 +459,7 @@ pub fn routes() -> Router<AppState> {
         .merge(ticket::routes())
         .merge(desk::routes())
         .merge(admin::routes())
+        .merge(reports::routes())
         .layer(axum::middleware::from_fn(security_headers))
 }
 

@@ -39,13 +39,16 @@ pub enum Ep {
     Assign,
     SetStatus,
     Report,
+    Publish,
+    Dashboard,
+    MissReason,
     Health,
     OpenApi,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 27] = [
+pub const ALL: [Ep; 30] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -71,6 +74,9 @@ pub const ALL: [Ep; 27] = [
     Assign,
     SetStatus,
     Report,
+    Publish,
+    Dashboard,
+    MissReason,
     Health,
     OpenApi,
 ];
@@ -103,6 +109,9 @@ impl Ep {
             Assign => (Method::POST, "/api/v1/tickets/{id}/assignment"),
             SetStatus => (Method::POST, "/api/v1/tickets/{id}/status"),
             Report => (Method::GET, "/api/v1/reports/{month}"),
+            Publish => (Method::POST, "/api/v1/reports/{month}/publication"),
+            Dashboard => (Method::GET, "/api/v1/dashboard"),
+            MissReason => (Method::PUT, "/api/v1/tickets/{id}/miss-reason"),
             Health => (Method::GET, "/healthz"),
             OpenApi => (Method::GET, "/api/openapi.json"),
         }
@@ -111,7 +120,11 @@ impl Ep {
     /// Whether the request names a customer's resource (in the path, in the body for filing
     /// tickets and adding people, in the query for reports), so own / other / missing differ.
     fn targeted(self) -> bool {
-        self.route().1.contains("{id}") || matches!(self, CreatePerson | FileTicket | Report)
+        self.route().1.contains("{id}")
+            || matches!(
+                self,
+                CreatePerson | FileTicket | Report | Publish | Dashboard
+            )
     }
 }
 
@@ -156,6 +169,9 @@ ChangePriority     200 200 404  200 200 404  200 200 404  403 404 404  403 404 4
 Assign             200 200 404  200 200 404  200 200 404  403 404 404  403 404 404  401 401 401
 SetStatus          200 200 404  200 200 404  200 200 404  200 404 404  403 404 404  401 401 401
 Report             200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+Publish            201 201 404  201 201 404  403 403 403  403 403 403  403 403 403  401 401 401
+Dashboard          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+MissReason         422 422 404  422 422 404  422 422 404  403 404 404  403 404 404  401 401 401
 Health             200          200          200          200          200          200
 OpenApi            200          200          200          200          200          200
 ";
@@ -344,7 +360,20 @@ impl Matrix<'_> {
                 (Some(self.pick(target, own, self.other_token)), None)
             }
             CreateOrg => (None, Some(json!({ "name": format!("Matrix {n}") }))),
-            GetOrg | ListAgreements | Report => (Some(self.pick(target, w.a.id, w.b.id)), None),
+            GetOrg | ListAgreements | Report | Dashboard => {
+                (Some(self.pick(target, w.a.id, w.b.id)), None)
+            }
+            // A month long over, different for every call: each is published once.
+            Publish => (
+                None,
+                Some(json!({ "organization": self.pick(target, w.a.id, w.b.id) })),
+            ),
+            // The world's tickets have missed nothing yet: staff get past authorization to
+            // the rule (422), customers never get that far.
+            MissReason => (
+                Some(self.pick(target, w.a.ticket, w.b.ticket)),
+                Some(json!({ "reason": format!("Reden {n}") })),
+            ),
             AddAgreement => (
                 Some(self.pick(target, w.a.id, w.b.id)),
                 Some(json!({ "name": format!("Versie {n}"), "policy": "",
@@ -434,6 +463,12 @@ impl Matrix<'_> {
         let path = match (ep, id) {
             // A report of a month for the customer in the query.
             (Report, Some(id)) => format!("/api/v1/reports/2026-01?organization={id}"),
+            (Dashboard, Some(id)) => format!("/api/v1/dashboard?organization={id}"),
+            (Publish, _) => format!(
+                "/api/v1/reports/{:04}-{:02}/publication",
+                1971 + (n % 660) / 12,
+                n % 12 + 1
+            ),
             (_, Some(id)) => template.replace("{id}", &id.to_string()),
             (_, None) => template.to_string(),
         };

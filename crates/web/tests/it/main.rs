@@ -74,6 +74,10 @@ cases! {
     concurrent_actions_never_act_on_a_stale_ticket,
     reports_monthly_counts,
     reports_customers_and_bad_months,
+    reports_publish_freeze_and_correct,
+    reports_dashboard,
+    reports_printable_snapshot,
+    reports_pages,
     admin_pages_customers_and_administrator_limit,
     admin_pages_agreement_error_at_its_line,
     admin_pages_custom_agreement_raises_the_limit,
@@ -112,3 +116,5 @@ mod pages;
 use pages::*;
 mod attachments;
 use attachments::*;
+mod publishing;
+use publishing::*;

@@ -4,6 +4,12 @@
 //! Tickets are assigned to months by SLA-SEMANTICS §4: a target counts in the month its
 //! outcome was decided (met: resolved; missed: the deadline passed), which is exactly the
 //! stored `decided_at`. Months are calendar months in Europe/Amsterdam (the standard calendar).
+//! A published month is frozen ([`publish`]); later changes show as corrections.
+
+pub mod charts;
+pub mod dashboard;
+pub mod http;
+pub mod publish;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -14,7 +20,6 @@ use store::{OrgId, ReportCount, Scope};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::Caller;
 use crate::desk::ms;
 use crate::error::ApiError;
 
@@ -34,7 +39,38 @@ pub struct MonthlyReport {
     pub sections: Vec<ReportSection>,
     /// Every target missed in the month, oldest first.
     pub missed: Vec<MissedLine>,
+    /// How long the incidents counted in the month took, per priority, against the bounds.
+    #[serde(default)]
+    pub distribution: Vec<Distribution>,
+    /// Changes, since they were published, to the figures of earlier published months.
+    #[serde(default)]
+    pub corrections: Vec<publish::CorrectionLine>,
+    /// When and by whom the report was frozen, with its hash; absent for a live report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication: Option<publish::Publication>,
 }
+
+/// How long the incidents of one priority whose 90% target was decided in the month took,
+/// in business time, counted in bins up to the 100% bound and one bin beyond it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Distribution {
+    /// The incident priority.
+    pub priority: String,
+    /// The 90% bound in business seconds (for calendar spans: as counted from the month's start).
+    pub bound_90_seconds: i64,
+    /// The 100% bound in business seconds.
+    pub bound_100_seconds: i64,
+    /// The width of one bin in business seconds.
+    pub bin_seconds: i64,
+    /// Incidents per bin: `[i × bin, (i + 1) × bin)`; the last bin holds everything beyond
+    /// the 100% bound.
+    pub bins: Vec<u32>,
+    /// Of those, still open (plotted at their time so far).
+    pub open: u32,
+}
+
+/// Bins of a distribution up to the 100% bound (one more holds what lies beyond it).
+pub const DISTRIBUTION_BINS: i64 = 12;
 
 /// The targets of one customer, or of all together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -97,21 +133,23 @@ pub struct MissedLine {
     pub deadline: Option<String>,
     /// When the miss was decided (RFC 3339): the instant that puts it in this month.
     pub decided_at: String,
+    /// Why it overran, as recorded by the service desk.
+    pub reason: Option<String>,
 }
 
 /// What identifies a line: kind, priority (incidents), bound, percent, within.
-type LineKey = (String, Option<String>, i64, u32, String);
+pub(crate) type LineKey = (String, Option<String>, i64, u32, String);
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
-fn bad_stored(what: &str) -> ApiError {
+pub(crate) fn bad_stored(what: &str) -> ApiError {
     ApiError::Internal(anyhow::anyhow!("stored target: {what}"))
 }
 
 /// The lines of the standard agreement, in the report's order, with nothing counted yet.
-fn standard_keys(policy: &sla::Policy) -> Vec<LineKey> {
+pub(crate) fn standard_keys(policy: &sla::Policy) -> Vec<LineKey> {
     let mut keys = Vec::new();
     let mut push = |kind: TicketKind, priority: Option<Priority>| {
         let p = priority.unwrap_or(Priority::Normal);
@@ -133,7 +171,7 @@ fn standard_keys(policy: &sla::Policy) -> Vec<LineKey> {
     keys
 }
 
-fn line_key(c: &ReportCount) -> Result<LineKey, ApiError> {
+pub(crate) fn line_key(c: &ReportCount) -> Result<LineKey, ApiError> {
     let incident = c.kind == TicketKind::Incident.as_str();
     Ok((
         c.kind.clone(),
@@ -146,7 +184,7 @@ fn line_key(c: &ReportCount) -> Result<LineKey, ApiError> {
 
 /// The lines of one section: the standard ones (counted or not), then any others the
 /// counts hold (customers with agreements of their own), in key order.
-fn section_lines(
+pub(crate) fn section_lines(
     standard: &[LineKey],
     counts: &BTreeMap<LineKey, (u32, u32)>,
 ) -> Result<Vec<TargetLine>, ApiError> {
@@ -185,18 +223,7 @@ fn section_lines(
 pub const ALL_CUSTOMERS: &str = "all customers";
 
 impl AppState {
-    /// The monthly report for the caller: customers get their own organization's (asking for
-    /// another is "not found"); the vendor's staff any customer's, or all together.
-    pub async fn monthly_report(
-        &self,
-        caller: &Caller,
-        org: Option<OrgId>,
-        month: Month,
-    ) -> Result<MonthlyReport, ApiError> {
-        self.report_for(&caller.scope, org, month).await
-    }
-
-    /// The monthly report as `scope` may see it (the command line reports as the system).
+    /// The monthly report as `scope` may see it, computed now from the tickets.
     pub async fn report_for(
         &self,
         scope: &Scope,
@@ -221,40 +248,8 @@ impl AppState {
         };
         let counts = self.store.report_counts(scope, org, from, to).await?;
         let missed = self.store.missed_targets(scope, org, from, to).await?;
-
-        let keys = standard_keys(&standard.policy);
-        let mut per_org: BTreeMap<OrgId, BTreeMap<LineKey, (u32, u32)>> = BTreeMap::new();
-        let mut total: BTreeMap<LineKey, (u32, u32)> = BTreeMap::new();
-        let as_u32 = |v: i64| u32::try_from(v).map_err(|_| bad_stored("count"));
-        for c in &counts {
-            let key = line_key(c)?;
-            let (met, missed) = (as_u32(c.met)?, as_u32(c.missed)?);
-            let e = per_org
-                .entry(c.org_id)
-                .or_default()
-                .entry(key.clone())
-                .or_default();
-            e.0 += met;
-            e.1 += missed;
-            let t = total.entry(key).or_default();
-            t.0 += met;
-            t.1 += missed;
-        }
-        let mut sections = Vec::new();
-        for o in &orgs {
-            sections.push(ReportSection {
-                organization_id: Some(o.id.0),
-                customer: o.name.clone(),
-                targets: section_lines(&keys, per_org.get(&o.id).unwrap_or(&BTreeMap::new()))?,
-            });
-        }
-        if org.is_none() {
-            sections.push(ReportSection {
-                organization_id: None,
-                customer: ALL_CUSTOMERS.into(),
-                targets: section_lines(&keys, &total)?,
-            });
-        }
+        let times = self.store.resolution_times(scope, org, from, to).await?;
+        let sections = sections(&standard.policy, &orgs, org.is_none(), &counts)?;
         let missed = missed
             .into_iter()
             .map(|m| {
@@ -271,9 +266,12 @@ impl AppState {
                     within: m.within,
                     deadline: m.deadline.map(rfc3339),
                     decided_at: rfc3339(m.decided_at),
+                    reason: m.reason,
                 })
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
+        let distribution = distribution(&standard, from, &times)?;
+        let corrections = self.corrections(scope, org, month, &orgs).await?;
         Ok(MonthlyReport {
             month: month.to_string(),
             from: rfc3339(from),
@@ -281,8 +279,110 @@ impl AppState {
             organization_id: org.map(|o| o.0),
             sections,
             missed,
+            distribution,
+            corrections,
+            publication: None,
         })
     }
+}
+
+/// The sections of a report from its counts: one per customer in `orgs`, then (with `total`)
+/// all of them together.
+pub(crate) fn sections(
+    policy: &sla::Policy,
+    orgs: &[store::Organization],
+    total: bool,
+    counts: &[ReportCount],
+) -> Result<Vec<ReportSection>, ApiError> {
+    let keys = standard_keys(policy);
+    let mut per_org: BTreeMap<OrgId, BTreeMap<LineKey, (u32, u32)>> = BTreeMap::new();
+    let mut all: BTreeMap<LineKey, (u32, u32)> = BTreeMap::new();
+    let as_u32 = |v: i64| u32::try_from(v).map_err(|_| bad_stored("count"));
+    for c in counts {
+        let key = line_key(c)?;
+        let (met, missed) = (as_u32(c.met)?, as_u32(c.missed)?);
+        let e = per_org
+            .entry(c.org_id)
+            .or_default()
+            .entry(key.clone())
+            .or_default();
+        e.0 += met;
+        e.1 += missed;
+        let t = all.entry(key).or_default();
+        t.0 += met;
+        t.1 += missed;
+    }
+    let mut out = Vec::new();
+    let none = BTreeMap::new();
+    for o in orgs {
+        out.push(ReportSection {
+            organization_id: Some(o.id.0),
+            customer: o.name.clone(),
+            targets: section_lines(&keys, per_org.get(&o.id).unwrap_or(&none))?,
+        });
+    }
+    if total {
+        out.push(ReportSection {
+            organization_id: None,
+            customer: ALL_CUSTOMERS.into(),
+            targets: section_lines(&keys, &all)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The distribution of resolution times per incident priority, binned against the bounds of
+/// the standard agreement (calendar spans counted from the month's start).
+fn distribution(
+    standard: &crate::desk::Compiled,
+    month_start_ms: i64,
+    times: &[store::ResolutionCount],
+) -> Result<Vec<Distribution>, ApiError> {
+    let start = month_start_ms.div_euclid(1000);
+    let mut out = Vec::new();
+    for &p in Priority::ALL {
+        let bounds = &standard
+            .policy
+            .targets
+            .for_ticket(TicketKind::Incident, p)
+            .bounds;
+        let budget = |i: usize| -> Result<i64, ApiError> {
+            let b = bounds
+                .get(i)
+                .or(bounds.last())
+                .ok_or_else(|| bad_stored("bounds"))?;
+            standard
+                .calendar
+                .budget_second(start, &b.within)
+                .map_err(|e| ApiError::Internal(e.into()))
+        };
+        let (b90, b100) = (budget(0)?, budget(1)?);
+        let bin = ((b100.max(b90) + DISTRIBUTION_BINS - 1) / DISTRIBUTION_BINS).max(60);
+        let mut bins = vec![0u32; DISTRIBUTION_BINS as usize + 1];
+        let mut open = 0u32;
+        for r in times.iter().filter(|r| r.priority == p.as_str()) {
+            let secs = r.minutes.saturating_mul(60);
+            let i = if secs > b100.max(b90) {
+                DISTRIBUTION_BINS
+            } else {
+                (secs / bin).clamp(0, DISTRIBUTION_BINS - 1)
+            };
+            let n = u32::try_from(r.count).map_err(|_| bad_stored("count"))?;
+            bins[i as usize] += n;
+            if r.open {
+                open += n;
+            }
+        }
+        out.push(Distribution {
+            priority: p.as_str().to_string(),
+            bound_90_seconds: b90,
+            bound_100_seconds: b100,
+            bin_seconds: bin,
+            bins,
+            open,
+        });
+    }
+    Ok(out)
 }
 
 /// The header of the CSV export.

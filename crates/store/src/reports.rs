@@ -1,0 +1,498 @@
+//! Report queries: targets decided per period, missed targets with their reasons, resolution
+//! times, tickets at risk, and published (frozen) reports.
+
+use sqlx::AssertSqlSafe;
+
+use crate::records::TicketRecord;
+use crate::{
+    Arg, Db, Millis, MissedTarget, OrgId, PersonId, QueryBuilder, ReportCount, Result, Scope,
+    Store, StoreError, TICKET_COLUMNS, Ticket, TicketId, unique_violation,
+};
+
+/// Longest reason recorded on a missed ticket, in characters.
+pub const MAX_MISS_REASON: usize = 2000;
+
+/// Resolution times of incidents, counted per priority and whole business minute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolutionCount {
+    /// The incident priority.
+    pub priority: String,
+    /// Business minutes the 90% clock ran (until resolved, or so far when still open).
+    pub minutes: i64,
+    /// The number of incidents.
+    pub count: i64,
+    /// Whether these are still open (their time so far, not a resolution time).
+    pub open: bool,
+}
+
+/// A frozen monthly report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedReport {
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// The customer; `None` for all customers together.
+    pub org_id: Option<OrgId>,
+    /// The report exactly as published (JSON).
+    pub body: String,
+    /// The SHA-256 of `body`, hexadecimal.
+    pub sha256: String,
+    /// When it was published.
+    pub published_at: Millis,
+    /// Who published it.
+    pub published_by: PersonId,
+}
+
+/// Who reads a report: the scope's own customer, the one asked for, or all; `Err(())` when a
+/// customer asks for another customer's (nothing to show).
+fn report_org(scope: &Scope, org: Option<OrgId>) -> std::result::Result<Option<OrgId>, ()> {
+    match (scope.org(), org) {
+        (Some(own), Some(asked)) if own != asked => Err(()),
+        (Some(own), _) => Ok(Some(own)),
+        (None, asked) => Ok(asked),
+    }
+}
+
+/// The scope key of a publication: the customer's id, or 0 for all customers together.
+fn scope_key(org: Option<OrgId>) -> i64 {
+    org.map_or(0, |o| o.0)
+}
+
+type PublishedRow = (String, Option<i64>, String, String, i64, i64);
+
+fn published(row: PublishedRow) -> PublishedReport {
+    let (month, org, body, sha256, at, by) = row;
+    PublishedReport {
+        month,
+        org_id: org.map(OrgId),
+        body,
+        sha256,
+        published_at: at,
+        published_by: PersonId(by),
+    }
+}
+
+impl Store {
+    /// Met and missed targets decided in `[from, to)`, per customer, kind, priority and bound
+    /// (the month-assignment rule: a target counts when its outcome was decided — met when
+    /// resolved in time, missed when its deadline passed).
+    pub async fn report_counts(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<ReportCount>> {
+        Ok(self
+            .report_counts_by_period(scope, org, &[from, to])
+            .await?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect())
+    }
+
+    /// Like [`Store::report_counts`] for consecutive periods at once: `bounds` are the
+    /// periods' edges (`[b0, b1)`, `[b1, b2)` …, ascending); each count comes with the index of
+    /// its period. One pass over the targets decided in `[b0, bn)`.
+    pub async fn report_counts_by_period(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        bounds: &[Millis],
+    ) -> Result<Vec<(usize, ReportCount)>> {
+        let Ok(org) = report_org(scope, org) else {
+            return Ok(Vec::new());
+        };
+        let (Some(&first), Some(&last)) = (bounds.first(), bounds.last()) else {
+            return Ok(Vec::new());
+        };
+        if bounds.len() < 2 || bounds.windows(2).any(|w| w[0] > w[1]) {
+            return Err(StoreError::Rejected {
+                field: "bounds",
+                message: "periods need at least two ascending edges".into(),
+            });
+        }
+        // The period index as SQL: how many inner edges lie at or before the decision.
+        let mut period_sql = String::new();
+        let inner = &bounds[1..bounds.len() - 1];
+        if inner.is_empty() {
+            period_sql.push('0');
+        } else {
+            period_sql.push_str("CASE");
+            for (i, b) in inner.iter().enumerate() {
+                period_sql.push_str(&format!(" WHEN g.decided_at < {b} THEN {i}"));
+            }
+            period_sql.push_str(&format!(" ELSE {} END", inner.len()));
+        }
+        let mut q = QueryBuilder::new(format!(
+            "SELECT CAST({period_sql} AS BIGINT) AS period, t.org_id, t.kind, t.priority, \
+             g.bound, g.percent_bp, g.within, \
+             CAST(SUM(CASE WHEN g.outcome = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, \
+             CAST(SUM(CASE WHEN g.outcome = 'missed' THEN 1 ELSE 0 END) AS BIGINT) AS missed \
+             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id WHERE 1 = 1"
+        ));
+        q.push_i64(" AND g.decided_at >= ", first);
+        q.push_i64(" AND g.decided_at < ", last);
+        if let Some(o) = org {
+            q.push_i64(" AND t.org_id = ", o.0);
+        }
+        q.sql.push_str(
+            " GROUP BY 1, t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within \
+             ORDER BY 1, t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within",
+        );
+        type Row = (i64, i64, String, Option<String>, i64, i64, String, i64, i64);
+        let rows: Vec<Row> = fetch_built!(self, q);
+        rows.into_iter()
+            .map(
+                |(period, org_id, kind, priority, bound, percent_bp, within, met, missed)| {
+                    let period = usize::try_from(period)
+                        .map_err(|_| StoreError::Corrupt(format!("report period {period}")))?;
+                    Ok((
+                        period,
+                        ReportCount {
+                            org_id: OrgId(org_id),
+                            kind,
+                            priority,
+                            bound,
+                            percent_bp,
+                            within,
+                            met,
+                            missed,
+                        },
+                    ))
+                },
+            )
+            .collect()
+    }
+
+    /// The targets missed in `[from, to)`, by decision instant, then ticket and bound, with
+    /// the reason recorded on the ticket.
+    pub async fn missed_targets(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<MissedTarget>> {
+        let Ok(org) = report_org(scope, org) else {
+            return Ok(Vec::new());
+        };
+        let mut q = QueryBuilder::new(
+            "SELECT t.id, t.org_id, t.kind, t.subject, t.priority, g.bound, g.percent_bp, \
+             g.within, g.deadline, g.decided_at, t.miss_reason \
+             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id \
+             WHERE g.outcome = 'missed'"
+                .to_string(),
+        );
+        q.push_i64(" AND g.decided_at >= ", from);
+        q.push_i64(" AND g.decided_at < ", to);
+        if let Some(o) = org {
+            q.push_i64(" AND t.org_id = ", o.0);
+        }
+        q.sql.push_str(" ORDER BY g.decided_at, t.id, g.bound");
+        type Row = (
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            i64,
+            i64,
+            String,
+            Option<i64>,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Row> = fetch_built!(self, q);
+        Ok(rows
+            .into_iter()
+            .map(|r| MissedTarget {
+                ticket_id: TicketId(r.0),
+                org_id: OrgId(r.1),
+                kind: r.2,
+                subject: r.3,
+                priority: r.4,
+                bound: r.5,
+                percent_bp: r.6,
+                within: r.7,
+                deadline: r.8,
+                decided_at: r.9,
+                reason: r.10,
+            })
+            .collect())
+    }
+
+    /// How long the incidents whose 90% target was decided in `[from, to)` took, in business
+    /// minutes, counted per priority and minute (for the distribution chart).
+    pub async fn resolution_times(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<ResolutionCount>> {
+        let Ok(org) = report_org(scope, org) else {
+            return Ok(Vec::new());
+        };
+        let mut q = QueryBuilder::new(
+            "SELECT t.priority, g.business_used / 60 AS minutes, \
+             CAST(CASE WHEN t.status IN ('resolved', 'closed') THEN 0 ELSE 1 END AS BIGINT) AS open, \
+             CAST(COUNT(*) AS BIGINT) AS n \
+             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id \
+             WHERE g.bound = 0 AND t.kind = 'incident' AND g.outcome IN ('met', 'missed')"
+                .to_string(),
+        );
+        q.push_i64(" AND g.decided_at >= ", from);
+        q.push_i64(" AND g.decided_at < ", to);
+        if let Some(o) = org {
+            q.push_i64(" AND t.org_id = ", o.0);
+        }
+        q.sql.push_str(" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+        type Row = (Option<String>, i64, i64, i64);
+        let rows: Vec<Row> = fetch_built!(self, q);
+        Ok(rows
+            .into_iter()
+            .map(|(priority, minutes, open, count)| ResolutionCount {
+                priority: priority.unwrap_or_default(),
+                minutes,
+                count,
+                open: open != 0,
+            })
+            .collect())
+    }
+
+    /// Open tickets whose next deadline falls in `[from, until)`, soonest first: the ones at
+    /// risk of missing a target.
+    pub async fn tickets_due(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        from: Millis,
+        until: Millis,
+        limit: u32,
+    ) -> Result<Vec<Ticket>> {
+        let Ok(org) = report_org(scope, org) else {
+            return Ok(Vec::new());
+        };
+        let mut q = QueryBuilder::new(format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE status NOT IN ('resolved', 'closed')"
+        ));
+        q.push_i64(" AND next_deadline >= ", from);
+        q.push_i64(" AND next_deadline < ", until);
+        if let Some(o) = org {
+            q.push_i64(" AND org_id = ", o.0);
+        }
+        q.push_i64(" ORDER BY next_deadline, id LIMIT ", i64::from(limit));
+        let rows: Vec<TicketRecord> = fetch_built!(self, q);
+        let mut items = rows
+            .into_iter()
+            .map(Ticket::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        let ids: Vec<TicketId> = items.iter().map(|t| t.id).collect();
+        let mut targets = self.targets_of(&ids).await?;
+        for t in &mut items {
+            t.clocks.targets = targets.remove(&t.id).unwrap_or_default();
+        }
+        Ok(items)
+    }
+
+    /// Records why a ticket missed its target (replacing an earlier reason), with an audit
+    /// entry, in one transaction. Only the vendor's staff may: a customer scope is refused as
+    /// "not found"; a ticket that missed nothing is rejected.
+    pub async fn set_miss_reason(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        reason: &str,
+        by: PersonId,
+        now: Millis,
+    ) -> Result<()> {
+        if scope.org().is_some() {
+            return Err(StoreError::NotFound("ticket"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_MISS_REASON {
+            return Err(StoreError::Rejected {
+                field: "reason",
+                message: format!("give a reason of 1 to {MAX_MISS_REASON} characters"),
+            });
+        }
+        let found = "SELECT org_id, (SELECT COUNT(*) FROM ticket_targets g \
+                     WHERE g.ticket_id = tickets.id AND g.outcome = 'missed') \
+                     FROM tickets WHERE id = $1";
+        let update = "UPDATE tickets SET miss_reason = $1, miss_reason_by = $2, \
+                      miss_reason_at = $3 WHERE id = $4";
+        let audit = "INSERT INTO audit_log (at, actor_id, org_id, action, detail) \
+                     VALUES ($1, $2, $3, 'ticket.miss_reason', $4)";
+        let detail = serde_json::json!({ "ticket": ticket.0, "reason": reason }).to_string();
+        in_tx!(self, tx, lock => {
+            let sql = format!("{found}{lock}");
+            let row: Option<(i64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(ticket.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let (org, missed) = row.ok_or(StoreError::NotFound("ticket"))?;
+            if missed == 0 {
+                return Err(StoreError::Rejected {
+                    field: "reason",
+                    message: "this ticket has not missed a target".into(),
+                });
+            }
+            sqlx::query(update)
+                .bind(reason)
+                .bind(by.0)
+                .bind(now)
+                .bind(ticket.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(audit)
+                .bind(now)
+                .bind(by.0)
+                .bind(org)
+                .bind(&detail)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The reason recorded on a ticket for missing its target, if any, with who and when.
+    pub async fn miss_reason(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+    ) -> Result<Option<(String, Option<PersonId>, Millis)>> {
+        let sql = "SELECT miss_reason, miss_reason_by, miss_reason_at FROM tickets \
+                   WHERE id = $1 AND ($2 IS NULL OR org_id = $2)";
+        let row: Option<(Option<String>, Option<i64>, Option<i64>)> = on_pool!(self, p => sqlx::query_as(sql)
+                .bind(ticket.0)
+                .bind(scope.org().map(|o| o.0))
+                .fetch_optional(p)
+                .await?);
+        let (reason, by, at) = row.ok_or(StoreError::NotFound("ticket"))?;
+        Ok(reason.map(|r| (r, by.map(PersonId), at.unwrap_or_default())))
+    }
+
+    /// Freezes a month's report for a customer (or all customers, `None`), with an audit
+    /// entry, in one transaction. A month is published once per scope: again is a conflict.
+    pub async fn publish_report(
+        &self,
+        org: Option<OrgId>,
+        month: &str,
+        body: &str,
+        sha256: &str,
+        by: PersonId,
+        now: Millis,
+    ) -> Result<PublishedReport> {
+        let insert = "INSERT INTO published_reports \
+                      (month, org_id, scope_key, body, sha256, published_at, published_by) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let audit = "INSERT INTO audit_log (at, actor_id, org_id, action, detail) \
+                     VALUES ($1, $2, $3, 'report.published', $4)";
+        let detail = serde_json::json!({ "month": month, "sha256": sha256 }).to_string();
+        in_tx!(self, tx, _lock => {
+            let done = sqlx::query(insert)
+                .bind(month)
+                .bind(org.map(|o| o.0))
+                .bind(scope_key(org))
+                .bind(body)
+                .bind(sha256)
+                .bind(now)
+                .bind(by.0)
+                .execute(&mut *tx)
+                .await;
+            match done {
+                Err(e) if unique_violation(&e) => {
+                    return Err(StoreError::Conflict {
+                        field: "month",
+                        message: format!("the report of {month} is published already"),
+                    });
+                }
+                other => other?,
+            };
+            sqlx::query(audit)
+                .bind(now)
+                .bind(by.0)
+                .bind(org.map(|o| o.0))
+                .bind(&detail)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(PublishedReport {
+            month: month.to_string(),
+            org_id: org,
+            body: body.to_string(),
+            sha256: sha256.to_string(),
+            published_at: now,
+            published_by: by,
+        })
+    }
+
+    /// The published report of a month for a customer (or all customers, `None`), if the
+    /// scope may see it: customers see only their own customer's.
+    pub async fn published_report(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        month: &str,
+    ) -> Result<Option<PublishedReport>> {
+        if let Some(own) = scope.org()
+            && org != Some(own)
+        {
+            return Ok(None);
+        }
+        let sql = "SELECT month, org_id, body, sha256, published_at, published_by \
+                   FROM published_reports WHERE scope_key = $1 AND month = $2";
+        let row: Option<PublishedRow> = on_pool!(self, p => sqlx::query_as(sql)
+            .bind(scope_key(org))
+            .bind(month)
+            .fetch_optional(p)
+            .await?);
+        Ok(row.map(published))
+    }
+
+    /// The reports published for a customer (or all customers, `None`) for months before
+    /// `before` (`YYYY-MM`), newest first, at most `limit`.
+    pub async fn published_before(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        before: &str,
+        limit: u32,
+    ) -> Result<Vec<PublishedReport>> {
+        if let Some(own) = scope.org()
+            && org != Some(own)
+        {
+            return Ok(Vec::new());
+        }
+        let sql = "SELECT month, org_id, body, sha256, published_at, published_by \
+                   FROM published_reports WHERE scope_key = $1 AND month < $2 \
+                   ORDER BY month DESC LIMIT $3";
+        let rows: Vec<PublishedRow> = on_pool!(self, p => sqlx::query_as(sql)
+            .bind(scope_key(org))
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(p)
+            .await?);
+        Ok(rows.into_iter().map(published).collect())
+    }
+
+    /// Which reports are published (without their bodies), newest month first: a customer
+    /// scope sees its own customer's.
+    pub async fn publications(
+        &self,
+        scope: &Scope,
+        limit: u32,
+    ) -> Result<Vec<(String, Option<OrgId>, String, Millis)>> {
+        let sql = "SELECT month, org_id, sha256, published_at FROM published_reports \
+                   WHERE ($1 IS NULL OR org_id = $1) ORDER BY month DESC, scope_key LIMIT $2";
+        let rows: Vec<(String, Option<i64>, String, i64)> = on_pool!(self, p => sqlx::query_as(sql)
+                .bind(scope.org().map(|o| o.0))
+                .bind(i64::from(limit))
+                .fetch_all(p)
+                .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(m, o, s, at)| (m, o.map(OrgId), s, at))
+            .collect())
+    }
+}

@@ -1,0 +1,253 @@
+//! The live dashboard: tickets at risk of missing a target within the next business hours,
+//! the budget left this month, and the trend over the last twelve months.
+
+use serde::{Deserialize, Serialize};
+use sla::{Month, Priority, TicketKind};
+use store::{OrgId, Scope};
+use utoipa::ToSchema;
+
+use super::charts::TrendPoint;
+use super::{ALL_CUSTOMERS, TargetLine, rfc3339, sections};
+use crate::AppState;
+use crate::desk::ms;
+use crate::error::ApiError;
+
+/// Months in the trend, the current one included.
+pub const TREND_MONTHS: usize = 12;
+/// Most tickets listed as at risk.
+pub const AT_RISK_LIMIT: u32 = 200;
+/// Longest look-ahead, in business hours.
+pub const MAX_HORIZON_HOURS: u32 = 200;
+
+/// The live view of one customer, or of all customers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Dashboard {
+    /// When it was computed (RFC 3339).
+    pub now: String,
+    /// The customer; absent for all customers.
+    pub organization_id: Option<i64>,
+    /// The customer's name, or `all customers`.
+    pub customer: String,
+    /// The look-ahead in business hours.
+    pub horizon_hours: u32,
+    /// The instant the look-ahead ends (RFC 3339).
+    pub horizon_until: String,
+    /// Open tickets whose next deadline falls within the look-ahead, soonest first.
+    pub at_risk: Vec<AtRisk>,
+    /// The month so far, `YYYY-MM`.
+    pub month: String,
+    /// This month's targets so far, with the budget left.
+    pub budget: Vec<TargetLine>,
+    /// Per target pair, the last twelve months (oldest first, this month last).
+    pub trend: Vec<TrendSeries>,
+}
+
+/// A ticket at risk of missing a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AtRisk {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// Its customer.
+    pub organization_id: i64,
+    /// Its kind.
+    pub kind: String,
+    /// Its priority (incidents).
+    pub priority: Option<String>,
+    /// Its subject.
+    pub subject: String,
+    /// The next deadline (RFC 3339).
+    pub deadline: String,
+    /// Business seconds left until it.
+    pub business_seconds_left: i64,
+}
+
+/// Twelve months of one target pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrendSeries {
+    /// `incident` or `question`.
+    pub kind: String,
+    /// The incident priority.
+    pub priority: Option<String>,
+    /// The percentile bound's share, in basis points (9000).
+    pub percent_bp: u32,
+    /// The time the percentile bound allows.
+    pub within: String,
+    /// The time the hard bound allows.
+    pub hard_within: String,
+    /// One point per month.
+    pub points: Vec<TrendPoint>,
+}
+
+impl AppState {
+    /// The dashboard for `scope`: a customer sees its own; staff one customer or all.
+    pub async fn dashboard(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        horizon_hours: u32,
+    ) -> Result<Dashboard, ApiError> {
+        if horizon_hours == 0 || horizon_hours > MAX_HORIZON_HOURS {
+            return Err(ApiError::field(
+                "hours",
+                format!("the look-ahead is 1 to {MAX_HORIZON_HOURS} business hours"),
+            ));
+        }
+        let org = match (scope.org(), org) {
+            (Some(own), Some(asked)) if own != asked => {
+                return Err(ApiError::NotFound("organization"));
+            }
+            (Some(own), _) => Some(own),
+            (None, asked) => asked,
+        };
+        let standard = self.policies.standard()?;
+        let cal = &standard.calendar;
+        let now = self.clock.now();
+        let now_s = now.as_second();
+        let until = cal
+            .deadline_second(now_s, i64::from(horizon_hours) * 3600)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let orgs = match org {
+            Some(o) => vec![self.store.get_org(scope, o).await?],
+            None => self.store.list_orgs(scope).await?,
+        };
+        let due = self
+            .store
+            .tickets_due(scope, org, ms(now), until * 1000, AT_RISK_LIMIT)
+            .await?;
+        let mut at_risk = Vec::with_capacity(due.len());
+        for t in due {
+            let Some(deadline) = t.clocks.next_deadline else {
+                continue;
+            };
+            let left = cal
+                .elapsed_seconds(now_s, deadline.div_euclid(1000))
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            at_risk.push(AtRisk {
+                ticket_id: t.id.0,
+                organization_id: t.org_id.0,
+                priority: t
+                    .priority
+                    .filter(|_| t.kind == TicketKind::Incident.as_str()),
+                kind: t.kind,
+                subject: t.subject,
+                deadline: rfc3339(deadline),
+                business_seconds_left: left,
+            });
+        }
+
+        let local = cal.utc_to_local(now_s);
+        let (y, m, _) = sla::civil::civil_from_days(local.div_euclid(86_400));
+        let this = Month::new(y as i16, m as i8).ok_or_else(|| ApiError::field("now", "month"))?;
+        let (trend, budget) = self.trend(scope, org, &orgs, this).await?;
+        let customer = match org {
+            Some(_) => orgs.first().map(|o| o.name.clone()).unwrap_or_default(),
+            None => ALL_CUSTOMERS.to_string(),
+        };
+        Ok(Dashboard {
+            now: now.to_string(),
+            organization_id: org.map(|o| o.0),
+            customer,
+            horizon_hours,
+            horizon_until: rfc3339(until * 1000),
+            at_risk,
+            month: this.to_string(),
+            budget,
+            trend,
+        })
+    }
+
+    /// Twelve months of compliance ending with `last`, per target pair (incident priorities
+    /// and questions), from one pass over their targets; and the lines of `last` itself.
+    pub async fn trend(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        orgs: &[store::Organization],
+        last: Month,
+    ) -> Result<(Vec<TrendSeries>, Vec<TargetLine>), ApiError> {
+        let standard = self.policies.standard()?;
+        let cal = &standard.calendar;
+        let this = last;
+        let mut months = vec![this];
+        for _ in 1..TREND_MONTHS {
+            let first = months[0];
+            let prev = if first.month == 1 {
+                Month::new(first.year - 1, 12)
+            } else {
+                Month::new(first.year, first.month - 1)
+            }
+            .ok_or_else(|| ApiError::field("now", "month"))?;
+            months.insert(0, prev);
+        }
+        let mut edges = Vec::with_capacity(TREND_MONTHS + 1);
+        for (i, mo) in months.iter().enumerate() {
+            let (from, to) = mo.span(cal).map_err(|e| ApiError::Internal(e.into()))?;
+            edges.push(ms(from));
+            if i + 1 == months.len() {
+                edges.push(ms(to));
+            }
+        }
+        let counts = self
+            .store
+            .report_counts_by_period(scope, org, &edges)
+            .await?;
+        let mut per_month: Vec<Vec<TargetLine>> = Vec::with_capacity(TREND_MONTHS);
+        for i in 0..months.len() {
+            let c: Vec<store::ReportCount> = counts
+                .iter()
+                .filter(|(p, _)| *p == i)
+                .map(|(_, c)| c.clone())
+                .collect();
+            let s = sections(&standard.policy, orgs, org.is_none(), &c)?;
+            per_month.push(s.into_iter().last().map(|s| s.targets).unwrap_or_default());
+        }
+        let mut trend = Vec::new();
+        let pairs = Priority::ALL
+            .iter()
+            .map(|p| (TicketKind::Incident, Some(*p)))
+            .chain([(TicketKind::Question, None)]);
+        for (kind, priority) in pairs {
+            let set = standard
+                .policy
+                .targets
+                .for_ticket(kind, priority.unwrap_or(Priority::Normal));
+            let (Some(first), Some(hard)) = (set.bounds.first(), set.bounds.get(1)) else {
+                continue;
+            };
+            let find = |lines: &[TargetLine], bound: i64| {
+                lines
+                    .iter()
+                    .find(|l| {
+                        l.kind == kind.as_str()
+                            && l.priority.as_deref() == priority.map(|p| p.as_str())
+                            && l.bound == bound
+                    })
+                    .cloned()
+            };
+            let points = months
+                .iter()
+                .zip(&per_month)
+                .map(|(mo, lines)| {
+                    let a = find(lines, 0);
+                    let b = find(lines, 1);
+                    TrendPoint {
+                        month: mo.to_string(),
+                        share_bp: a.as_ref().and_then(|l| l.share_bp),
+                        hard_share_bp: b.as_ref().and_then(|l| l.share_bp),
+                        counted: a.map_or(0, |l| l.counted),
+                    }
+                })
+                .collect();
+            trend.push(TrendSeries {
+                kind: kind.as_str().to_string(),
+                priority: priority.map(|p| p.as_str().to_string()),
+                percent_bp: first.percent.basis_points(),
+                within: first.within.to_string(),
+                hard_within: hard.within.to_string(),
+                points,
+            });
+        }
+        let lines = per_month.pop().unwrap_or_default();
+        Ok((trend, lines))
+    }
+}

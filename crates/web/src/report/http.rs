@@ -1,0 +1,287 @@
+//! The report endpoints of the API: the monthly report (JSON, CSV, printable HTML),
+//! publishing a month, the live dashboard, and the reason recorded on a missed ticket.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use store::{OrgId, TicketId};
+use utoipa::{IntoParams, ToSchema};
+
+use super::MonthlyReport;
+use super::dashboard::Dashboard;
+use crate::AppState;
+use crate::api::{ApiQuery, Id, Problems};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiJson};
+use crate::ui::i18n::Tr;
+
+/// Filters of the monthly report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// Only this customer (customers always get their own); absent: every customer and all
+    /// together.
+    pub organization: Option<i64>,
+    /// `json` (default), `csv` or `html` (printable, A4).
+    pub format: Option<ReportFormat>,
+    /// Compute the report from the tickets now, even when the month is published.
+    #[serde(default)]
+    pub live: bool,
+    /// The language of the printable report: `nl` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The format of a report export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// The whole report as JSON.
+    Json,
+    /// One line per target: customer, kind, priority, percent, within, counted, met, missed,
+    /// share_percent, holds, budget.
+    Csv,
+    /// The printable report (HTML with a print stylesheet for A4).
+    Html,
+}
+
+fn parse_month(month: &str) -> Result<sla::Month, ApiError> {
+    month.parse().map_err(|e: String| ApiError::BadRequest {
+        detail: e,
+        field: Some("month".into()),
+    })
+}
+
+/// The name of a report's files: `loket-report-2026-10[-ORG].EXT`.
+fn file_name(report: &MonthlyReport, ext: &str) -> String {
+    match report.organization_id {
+        Some(o) => format!("loket-report-{}-{o}.{ext}", report.month),
+        None => format!("loket-report-{}.{ext}", report.month),
+    }
+}
+
+/// The report in a format (`html`: the printable one, given), with its file name and, once
+/// published, its hash in a header.
+pub fn export(report: &MonthlyReport, format: ReportFormat, html: String) -> Response {
+    let hash = report
+        .publication
+        .as_ref()
+        .map(|p| p.sha256.clone())
+        .unwrap_or_default();
+    let (kind, ext, body) = match format {
+        ReportFormat::Json => (
+            "application/json",
+            "json",
+            serde_json::to_string(report).unwrap_or_default(),
+        ),
+        ReportFormat::Csv => ("text/csv; charset=utf-8", "csv", report.to_csv()),
+        ReportFormat::Html => ("text/html; charset=utf-8", "html", html),
+    };
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                if format == ReportFormat::Html {
+                    "inline".to_string()
+                } else {
+                    format!("attachment; filename=\"{}\"", file_name(report, ext))
+                },
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    if !hash.is_empty()
+        && let Ok(v) = hash.parse()
+    {
+        response.headers_mut().insert("loket-report-sha256", v);
+    }
+    response
+}
+
+/// The monthly service-level report: per target, counted, met, missed, share, whether it
+/// holds and the budget left; the targets missed with their reasons; the distribution of
+/// resolution times; corrections to earlier published months. A published month is served
+/// as frozen (with its SHA-256, also in the `Loket-Report-Sha256` header) unless `live`.
+/// Tickets count in the month their outcome was decided (SLA-SEMANTICS §4), months in
+/// Europe/Amsterdam.
+#[utoipa::path(get, path = "/api/v1/reports/{month}", tag = "reports",
+    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10"), ReportQuery),
+    responses((status = 200, description = "The report.",
+        content((MonthlyReport = "application/json"), (String = "text/csv"), (String = "text/html"))), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn monthly_report(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(month): Path<String>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let month = parse_month(&month)?;
+    let t = match q.lang.as_deref() {
+        None | Some("nl") => Tr::for_code("nl"),
+        Some("en") => Tr::for_code("en"),
+        Some(_) => return Err(ApiError::field("lang", "the language is `nl` or `en`")),
+    };
+    let report = app
+        .monthly_report(&caller, q.organization.map(OrgId), month, q.live)
+        .await?;
+    let format = q.format.unwrap_or(ReportFormat::Json);
+    let html = if format == ReportFormat::Html {
+        app.printable_report(&caller.scope, &report, t, false)
+            .await?
+    } else {
+        String::new()
+    };
+    Ok(export(&report, format, html))
+}
+
+/// Input: which report to publish.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBody {
+    /// The customer; absent: all customers together.
+    pub organization: Option<i64>,
+}
+
+/// Publish (freeze) a month's report for a customer or for all customers (service manager or
+/// administrator; once per month, after it has ended). Later changes to the month's tickets
+/// appear as corrections in the reports after it.
+#[utoipa::path(post, path = "/api/v1/reports/{month}/publication", request_body = PublishBody, tag = "reports",
+    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10")),
+    responses((status = 201, description = "The report as frozen, with its hash.", body = MonthlyReport), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn publish(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(month): Path<String>,
+    ApiJson(body): ApiJson<PublishBody>,
+) -> Result<(StatusCode, ApiJson<MonthlyReport>), ApiError> {
+    let month = parse_month(&month)?;
+    let report = app
+        .publish_report(&caller, body.organization.map(OrgId), month)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(report)))
+}
+
+/// Filters of the dashboard.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardQuery {
+    /// Only this customer (customers always get their own); absent: all customers.
+    pub organization: Option<i64>,
+    /// Look-ahead in business hours for tickets at risk (1–200, default 4).
+    pub hours: Option<u32>,
+}
+
+/// The live dashboard: open tickets whose next deadline falls within the next business
+/// hours, this month's targets with the budget left, and the last twelve months' trend.
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "reports", params(DashboardQuery),
+    responses((status = 200, description = "The dashboard.", body = Dashboard), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn dashboard(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<DashboardQuery>,
+) -> Result<ApiJson<Dashboard>, ApiError> {
+    let d = app
+        .dashboard(
+            &caller.scope,
+            q.organization.map(OrgId),
+            q.hours.unwrap_or(4),
+        )
+        .await?;
+    Ok(ApiJson(d))
+}
+
+/// Input: why a ticket overran its target.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MissReasonBody {
+    /// The reason, 1–2000 characters.
+    pub reason: String,
+}
+
+/// The reason recorded on a missed ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissReasonDto {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// The reason.
+    pub reason: String,
+}
+
+/// Record why a ticket missed its target (service desk), for the report and the incident
+/// consultation; recording again replaces it. Audited.
+#[utoipa::path(put, path = "/api/v1/tickets/{id}/miss-reason", request_body = MissReasonBody, tag = "tickets",
+    params(("id" = i64, Path, description = "Ticket id", minimum = 1)),
+    responses((status = 200, description = "The reason as recorded.", body = MissReasonDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn miss_reason(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<MissReasonBody>,
+) -> Result<ApiJson<MissReasonDto>, ApiError> {
+    let reason = app
+        .record_miss_reason(&caller, TicketId(id), &body.reason)
+        .await?;
+    Ok(ApiJson(MissReasonDto {
+        ticket_id: id,
+        reason,
+    }))
+}
+
+impl AppState {
+    /// The printable report (A4) with the twelve months' trend up to its month; `inline_css`
+    /// embeds the stylesheet (a file to keep), else it is linked (served pages).
+    pub async fn printable_report(
+        &self,
+        scope: &store::Scope,
+        report: &MonthlyReport,
+        t: Tr,
+        inline_css: bool,
+    ) -> Result<String, ApiError> {
+        let org = report.organization_id.map(OrgId);
+        let orgs = match org {
+            Some(o) => vec![self.store.get_org(scope, o).await?],
+            None => self.store.list_orgs(scope).await?,
+        };
+        let month: sla::Month = report
+            .month
+            .parse()
+            .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+        let (trend, _) = self.trend(scope, org, &orgs, month).await?;
+        Ok(crate::ui::reports::printable_with_trend(
+            report, t, &trend, inline_css,
+        ))
+    }
+
+    /// Records why a ticket missed its target: the vendor's staff only.
+    pub async fn record_miss_reason(
+        &self,
+        caller: &Caller,
+        ticket: TicketId,
+        reason: &str,
+    ) -> Result<String, ApiError> {
+        if !caller.role().is_vendor() {
+            // A customer may see the ticket, but not write the service desk's account of it.
+            self.store.get_ticket(&caller.scope, ticket).await?;
+            return Err(ApiError::Forbidden(
+                "the service desk records why a target was missed".into(),
+            ));
+        }
+        self.store
+            .set_miss_reason(
+                &caller.scope,
+                ticket,
+                reason,
+                caller.person.id,
+                self.now_ms(),
+            )
+            .await?;
+        Ok(reason.trim().to_string())
+    }
+}
