@@ -1,0 +1,61 @@
+//! Name lookup and TCP connect, shared by the TCP and HTTP probes.
+
+use std::io;
+
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::{ProbeResult, Prober, TcpProbe, human, millis};
+
+/// Looks `host` up and connects to the first address that accepts; the error is a short detail.
+pub(crate) async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
+    let addrs = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|_| format!("dns lookup failed for `{host}`"))?;
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                // Requests are one small write; don't let Nagle hold it back.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        None => format!("dns lookup found no address for `{host}`"),
+        Some(e) => describe_connect_error(&e),
+    })
+}
+
+/// A short detail for a failed connect.
+fn describe_connect_error(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => "connect refused".to_owned(),
+        io::ErrorKind::TimedOut => "connect timed out".to_owned(),
+        io::ErrorKind::HostUnreachable => "host unreachable".to_owned(),
+        io::ErrorKind::NetworkUnreachable => "network unreachable".to_owned(),
+        io::ErrorKind::ConnectionReset => "connection reset".to_owned(),
+        _ => format!("connect failed: {e}"),
+    }
+}
+
+impl Prober {
+    /// Connects to the target and closes again; up when the connect succeeds in time.
+    pub async fn check_tcp(&self, probe: &TcpProbe) -> ProbeResult {
+        let at = self.now_ms();
+        let start = Instant::now();
+        let outcome = tokio::time::timeout(probe.timeout, connect(&probe.host, probe.port)).await;
+        let latency = millis(start.elapsed());
+        match outcome {
+            Ok(Ok(_stream)) => ProbeResult::up(at, latency),
+            Ok(Err(detail)) => ProbeResult::down(at, latency, detail),
+            Err(_) => ProbeResult::down(
+                at,
+                latency,
+                format!("timeout after {}", human(probe.timeout)),
+            ),
+        }
+    }
+}
