@@ -38,6 +38,35 @@ impl Month {
         }
     }
 
+    /// The month containing a UTC instant (epoch seconds) in the calendar's local time.
+    pub fn containing(cal: &Calendar, utc: i64) -> Month {
+        let (y, m, _) = civil::civil_from_days(cal.utc_to_local(utc).div_euclid(DAY));
+        Month {
+            year: y as i16,
+            month: m as i8,
+        }
+    }
+
+    /// The month before this one.
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// The month as one number, `YYYYMM` (202610): how stored figures are keyed.
+    pub fn key(self) -> i64 {
+        i64::from(self.year) * 100 + i64::from(self.month)
+    }
+
     /// The instants `[start, end)` of the month in the calendar's local time.
     pub fn span(self, cal: &Calendar) -> Result<(Timestamp, Timestamp), CalendarError> {
         let local = |m: Month| civil::days_from_civil(m.year.into(), m.month.into(), 1) * DAY;

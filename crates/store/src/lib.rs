@@ -122,7 +122,16 @@ const INSERT_EVENT: &str = "INSERT INTO ticket_events \
     RETURNING id";
 
 const INSERT_TARGETS: &str = "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, \
-    deadline, outcome, decided_at, business_used, budget) VALUES";
+    deadline, outcome, decided_at, business_used, budget, priority, decided_month, bin) VALUES";
+
+const TARGET_COLUMNS: &str = "ticket_id, bound, percent_bp, within, deadline, outcome, \
+    decided_at, business_used, budget, priority, decided_month, bin";
+
+const UPSERT_TOTALS: &str = "INSERT INTO report_totals \
+    (month, org_id, kind, priority, bound, percent_bp, within, outcome, bin, n) VALUES";
+
+const UPSERT_TOTALS_END: &str = " ON CONFLICT (month, org_id, kind, priority, bound, percent_bp, \
+    within, outcome, bin) DO UPDATE SET n = report_totals.n + excluded.n";
 
 /// Appends one event row inside the transaction `$tx`; yields its id.
 macro_rules! insert_event {
@@ -174,7 +183,7 @@ macro_rules! insert_attachment {
 /// Writes a ticket's target rows inside the transaction `$tx` (one statement), replacing
 /// earlier ones when `$replace` is true.
 macro_rules! write_targets {
-    ($tx:expr, $ticket:expr, $targets:expr, $replace:expr) => {{
+    ($tx:expr, $ticket:expr, $priority:expr, $targets:expr, $replace:expr) => {{
         if $replace {
             sqlx::query("DELETE FROM ticket_targets WHERE ticket_id = $1")
                 .bind($ticket)
@@ -186,19 +195,9 @@ macro_rules! write_targets {
         if !targets.is_empty() {
             let values = (0..targets.len())
                 .map(|i| {
-                    let b = i * 9;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7,
-                        b + 8,
-                        b + 9
-                    )
+                    let b = i * 12;
+                    let p: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
+                    format!("({})", p.join(", "))
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
@@ -214,7 +213,44 @@ macro_rules! write_targets {
                     .bind(t.outcome.clone())
                     .bind(t.decided_at)
                     .bind(t.business_used)
-                    .bind(t.budget);
+                    .bind(t.budget)
+                    .bind($priority)
+                    .bind(t.decided_month)
+                    .bind(t.bin);
+            }
+            q.execute(&mut *$tx).await.map_err(StoreError::from)?;
+        }
+    }};
+}
+
+/// Adds `$deltas` (`(key, change)`, keys sorted so concurrent writers lock rows in one
+/// order) to the report totals inside the transaction `$tx`.
+macro_rules! apply_totals {
+    ($tx:expr, $deltas:expr) => {{
+        let deltas: &[(reports::TotalKey, i64)] = $deltas;
+        if !deltas.is_empty() {
+            let values = (0..deltas.len())
+                .map(|i| {
+                    let b = i * 10;
+                    let p: Vec<String> = (1..=10).map(|k| format!("${}", b + k)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("{UPSERT_TOTALS} {values}{UPSERT_TOTALS_END}");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (k, n) in deltas {
+                q = q
+                    .bind(k.month)
+                    .bind(k.org_id)
+                    .bind(k.kind.clone())
+                    .bind(k.priority.clone())
+                    .bind(k.bound)
+                    .bind(k.percent_bp)
+                    .bind(k.within.clone())
+                    .bind(k.outcome.clone())
+                    .bind(k.bin)
+                    .bind(*n);
             }
             q.execute(&mut *$tx).await.map_err(StoreError::from)?;
         }
@@ -247,7 +283,7 @@ pub(crate) const TICKET_COLUMNS: &str = "id, org_id, agreement_id, kind, priorit
      queue_at, sla_outcome, paused, event_count";
 
 mod reports;
-pub use reports::{MAX_MISS_REASON, PublishedReport, ResolutionCount};
+pub use reports::{MAX_MISS_REASON, PublishedReport, TotalKey};
 
 const PERSON_COLUMNS: &str = "id, email, name, role, org_id, lang, active, created_at";
 
@@ -837,25 +873,39 @@ impl Store {
         let target_values = |id: &str| {
             (0..n)
                 .map(|i| {
-                    let b = 21 + i * 8;
-                    format!(
-                        "({id}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b,
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7
-                    )
+                    let b = 21 + i * 10;
+                    let p: Vec<String> = (b..b + 8).map(|k| format!("${k}")).collect();
+                    format!("({id}, {}, $4, ${}, ${})", p.join(", "), b + 8, b + 9)
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // Targets decided already at filing (rare: a call registered after the fact) count
+        // in the report totals at once.
+        let totals: Vec<(reports::TotalKey, i64)> = reports::deltas(
+            Vec::new(),
+            c.targets
+                .iter()
+                .filter_map(|t| {
+                    reports::total_key(new.org_id, &new.kind, update.priority.as_deref(), t)
+                })
+                .collect(),
+        );
+        let totals_sql = if totals.is_empty() {
+            String::new()
+        } else {
+            let values = (0..totals.len())
+                .map(|i| {
+                    let b = 21 + n * 10 + i * 10;
+                    let p: Vec<String> = (b..b + 10).map(|k| format!("${k}")).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{UPSERT_TOTALS} {values}{UPSERT_TOTALS_END}")
+        };
         let event_columns = "(ticket_id, at, actor_id, kind, data, recorded_at)";
-        let target_columns = "(ticket_id, bound, percent_bp, within, deadline, outcome, decided_at, \
-            business_used, budget)";
+        let target_columns = format!("({TARGET_COLUMNS})");
         let sql = match self.db {
             Db::Postgres(_) => {
                 let targets = if n == 0 {
@@ -866,9 +916,14 @@ impl Store {
                         target_values("(SELECT id FROM t)")
                     )
                 };
+                let totals = if totals_sql.is_empty() {
+                    String::new()
+                } else {
+                    format!(", y AS ({totals_sql})")
+                };
                 format!(
                     "WITH t AS (INSERT INTO tickets {columns} VALUES {ticket_values} RETURNING id), \
-                     e AS (INSERT INTO ticket_events {event_columns} VALUES {}){targets} \
+                     e AS (INSERT INTO ticket_events {event_columns} VALUES {}){targets}{totals} \
                      SELECT id FROM t",
                     event_values("(SELECT id FROM t)")
                 )
@@ -883,9 +938,14 @@ impl Store {
                         target_values(last)
                     )
                 };
+                let totals = if totals_sql.is_empty() {
+                    String::new()
+                } else {
+                    format!("{totals_sql};")
+                };
                 format!(
                     "INSERT INTO tickets {columns} VALUES {ticket_values}; \
-                     INSERT INTO ticket_events {event_columns} VALUES {}; {targets} \
+                     INSERT INTO ticket_events {event_columns} VALUES {}; {targets} {totals} \
                      SELECT MAX(id) FROM tickets",
                     event_values(last)
                 )
@@ -923,7 +983,22 @@ impl Store {
                         .bind(&t.outcome)
                         .bind(t.decided_at)
                         .bind(t.business_used)
-                        .bind(t.budget);
+                        .bind(t.budget)
+                        .bind(t.decided_month)
+                        .bind(t.bin);
+                }
+                for (k, d) in &totals {
+                    q = q
+                        .bind(k.month)
+                        .bind(k.org_id)
+                        .bind(k.kind.clone())
+                        .bind(k.priority.clone())
+                        .bind(k.bound)
+                        .bind(k.percent_bp)
+                        .bind(k.within.clone())
+                        .bind(k.outcome.clone())
+                        .bind(k.bin)
+                        .bind(*d);
                 }
                 q
             }};
@@ -1078,8 +1153,9 @@ impl Store {
             sla_outcome = $8, paused = $9, event_count = event_count + $11 WHERE id = $10";
         let events = "SELECT id, ticket_id, at, actor_id, kind, data, recorded_at \
             FROM ticket_events WHERE ticket_id = $1 ORDER BY id";
-        let targets = "SELECT ticket_id, bound, percent_bp, within, deadline, outcome, \
-            decided_at, business_used, budget FROM ticket_targets WHERE ticket_id = $1 ORDER BY bound";
+        let targets = format!(
+            "SELECT {TARGET_COLUMNS} FROM ticket_targets WHERE ticket_id = $1 ORDER BY bound"
+        );
         let result: Result<(Ticket, Option<Attachment>), E> = in_tx!(self, tx, lock => {
             let row: Option<TicketRecord> = sqlx::query_as(AssertSqlSafe(select(lock)))
                 .bind(ticket.0)
@@ -1090,11 +1166,19 @@ impl Store {
                 Some(r) if scope.may_see(OrgId(r.org_id)) => Ticket::try_from(r)?,
                 _ => return Err(StoreError::NotFound("ticket").into()),
             };
-            let t: Vec<TargetRecord> = sqlx::query_as(targets)
+            let t: Vec<TargetRecord> = sqlx::query_as(AssertSqlSafe(targets))
                 .bind(ticket.0)
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
+            let counted: Vec<reports::TotalKey> = t
+                .iter()
+                .filter_map(|r| {
+                    let priority = r.priority.clone();
+                    let row = TargetRow::from(r.clone());
+                    reports::total_key(current.org_id, &current.kind, priority.as_deref(), &row)
+                })
+                .collect();
             current.clocks.targets = t.into_iter().map(TargetRow::from).collect();
             let mut stored = None;
             if let Some(event) = event {
@@ -1130,7 +1214,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
-            write_targets!(tx, ticket.0, &c.targets, true);
+            write_targets!(tx, ticket.0, &next.priority, &c.targets, true);
+            let now_counted: Vec<reports::TotalKey> = c
+                .targets
+                .iter()
+                .filter_map(|row| {
+                    reports::total_key(current.org_id, &current.kind, next.priority.as_deref(), row)
+                })
+                .collect();
+            apply_totals!(tx, &reports::deltas(counted, now_counted));
             Ok((
                 Ticket {
                     status: next.status,
@@ -1198,8 +1290,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join(",");
         let sql = format!(
-            "SELECT ticket_id, bound, percent_bp, within, deadline, outcome, decided_at, \
-             business_used, budget FROM ticket_targets WHERE ticket_id IN ({list}) \
+            "SELECT {TARGET_COLUMNS} FROM ticket_targets WHERE ticket_id IN ({list}) \
              ORDER BY ticket_id, bound"
         );
         let rows: Vec<TargetRecord> =

@@ -304,6 +304,11 @@ pub struct TargetRow {
     pub business_used: i64,
     /// Business seconds allowed.
     pub budget: i64,
+    /// The month the outcome was decided in, `YYYYMM` in Europe/Amsterdam (decided ones).
+    pub decided_month: Option<i64>,
+    /// For bound 0 of incidents: the twelfth of the 100% bound the time used falls in
+    /// (0–11, 12 beyond the bound); `None` otherwise.
+    pub bin: Option<i64>,
 }
 
 /// Input for a new ticket (its first event is recorded with it).
@@ -541,4 +546,6 @@ pub struct MissedTarget {
     pub decided_at: Millis,
     /// Why it overran, as recorded by the vendor's staff.
     pub reason: Option<String>,
+    /// Whether the ticket is still open.
+    pub open: bool,
 }

@@ -113,7 +113,7 @@ impl TryFrom<TicketRecord> for Ticket {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub(crate) struct TargetRecord {
     pub(crate) ticket_id: i64,
     bound: i64,
@@ -124,6 +124,9 @@ pub(crate) struct TargetRecord {
     decided_at: Option<i64>,
     business_used: i64,
     budget: i64,
+    pub(crate) priority: Option<String>,
+    decided_month: Option<i64>,
+    bin: Option<i64>,
 }
 
 impl From<TargetRecord> for TargetRow {
@@ -137,6 +140,8 @@ impl From<TargetRecord> for TargetRow {
             decided_at: r.decided_at,
             business_used: r.business_used,
             budget: r.budget,
+            decided_month: r.decided_month,
+            bin: r.bin,
         }
     }
 }

@@ -12,17 +12,67 @@ use crate::{
 /// Longest reason recorded on a missed ticket, in characters.
 pub const MAX_MISS_REASON: usize = 2000;
 
-/// Resolution times of incidents, counted per priority and whole business minute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolutionCount {
-    /// The incident priority.
+/// One line of the stored report figures: what was decided, in which month, how often.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TotalKey {
+    /// The month, `YYYYMM`.
+    pub month: i64,
+    /// The customer.
+    pub org_id: i64,
+    /// The ticket kind.
+    pub kind: String,
+    /// The incident priority (`""` for other kinds).
     pub priority: String,
-    /// Business minutes the 90% clock ran (until resolved, or so far when still open).
-    pub minutes: i64,
-    /// The number of incidents.
-    pub count: i64,
-    /// Whether these are still open (their time so far, not a resolution time).
-    pub open: bool,
+    /// Index of the bound.
+    pub bound: i64,
+    /// The bound's percent, in basis points.
+    pub percent_bp: i64,
+    /// The time the bound allows.
+    pub within: String,
+    /// `met` or `missed`.
+    pub outcome: String,
+    /// The distribution bin (bound 0 of incidents), else -1.
+    pub bin: i64,
+}
+
+/// The totals line a decided target counts on; `None` while it runs (or for a target
+/// written without its month).
+pub(crate) fn total_key(
+    org: OrgId,
+    kind: &str,
+    priority: Option<&str>,
+    t: &crate::TargetRow,
+) -> Option<TotalKey> {
+    if t.outcome != "met" && t.outcome != "missed" {
+        return None;
+    }
+    Some(TotalKey {
+        month: t.decided_month?,
+        org_id: org.0,
+        kind: kind.to_string(),
+        priority: if kind == "incident" {
+            priority.unwrap_or_default().to_string()
+        } else {
+            String::new()
+        },
+        bound: t.bound,
+        percent_bp: t.percent_bp,
+        within: t.within.clone(),
+        outcome: t.outcome.clone(),
+        bin: t.bin.unwrap_or(-1),
+    })
+}
+
+/// The changes to the totals when the lines `before` become `after`, sorted, without zeros.
+pub(crate) fn deltas(before: Vec<TotalKey>, after: Vec<TotalKey>) -> Vec<(TotalKey, i64)> {
+    let mut d: std::collections::BTreeMap<TotalKey, i64> = Default::default();
+    for k in before {
+        *d.entry(k).or_default() -= 1;
+    }
+    for k in after {
+        *d.entry(k).or_default() += 1;
+    }
+    d.into_iter().filter(|(_, n)| *n != 0).collect()
 }
 
 /// A frozen monthly report.
@@ -72,86 +122,71 @@ fn published(row: PublishedRow) -> PublishedReport {
 }
 
 impl Store {
-    /// Met and missed targets decided in `[from, to)`, per customer, kind, priority and bound
-    /// (the month-assignment rule: a target counts when its outcome was decided — met when
-    /// resolved in time, missed when its deadline passed).
+    /// Met and missed targets decided in a month (`YYYYMM`), per customer, kind, priority and
+    /// bound (the month-assignment rule: a target counts when its outcome was decided — met
+    /// when resolved in time, missed when its deadline passed).
     pub async fn report_counts(
         &self,
         scope: &Scope,
         org: Option<OrgId>,
-        from: Millis,
-        to: Millis,
+        month: i64,
     ) -> Result<Vec<ReportCount>> {
         Ok(self
-            .report_counts_by_period(scope, org, &[from, to])
+            .report_counts_by_month(scope, org, &[month])
             .await?
             .into_iter()
             .map(|(_, c)| c)
             .collect())
     }
 
-    /// Like [`Store::report_counts`] for consecutive periods at once: `bounds` are the
-    /// periods' edges (`[b0, b1)`, `[b1, b2)` …, ascending); each count comes with the index of
-    /// its period. One pass over the targets decided in `[b0, bn)`.
-    pub async fn report_counts_by_period(
+    /// Like [`Store::report_counts`] for several months at once; each count comes with the
+    /// index of its month in `months`.
+    pub async fn report_counts_by_month(
         &self,
         scope: &Scope,
         org: Option<OrgId>,
-        bounds: &[Millis],
+        months: &[i64],
     ) -> Result<Vec<(usize, ReportCount)>> {
         let Ok(org) = report_org(scope, org) else {
             return Ok(Vec::new());
         };
-        let (Some(&first), Some(&last)) = (bounds.first(), bounds.last()) else {
+        if months.is_empty() {
             return Ok(Vec::new());
-        };
-        if bounds.len() < 2 || bounds.windows(2).any(|w| w[0] > w[1]) {
-            return Err(StoreError::Rejected {
-                field: "bounds",
-                message: "periods need at least two ascending edges".into(),
-            });
         }
-        // The period index as SQL: how many inner edges lie at or before the decision.
-        let mut period_sql = String::new();
-        let inner = &bounds[1..bounds.len() - 1];
-        if inner.is_empty() {
-            period_sql.push('0');
-        } else {
-            period_sql.push_str("CASE");
-            for (i, b) in inner.iter().enumerate() {
-                period_sql.push_str(&format!(" WHEN g.decided_at < {b} THEN {i}"));
-            }
-            period_sql.push_str(&format!(" ELSE {} END", inner.len()));
-        }
+        let list = months
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut q = QueryBuilder::new(format!(
-            "SELECT CAST({period_sql} AS BIGINT) AS period, t.org_id, t.kind, t.priority, \
-             g.bound, g.percent_bp, g.within, \
-             CAST(SUM(CASE WHEN g.outcome = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, \
-             CAST(SUM(CASE WHEN g.outcome = 'missed' THEN 1 ELSE 0 END) AS BIGINT) AS missed \
-             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id WHERE 1 = 1"
+            "SELECT month, org_id, kind, priority, bound, percent_bp, within, \
+             CAST(SUM(CASE WHEN outcome = 'met' THEN n ELSE 0 END) AS BIGINT) AS met, \
+             CAST(SUM(CASE WHEN outcome = 'missed' THEN n ELSE 0 END) AS BIGINT) AS missed \
+             FROM report_totals WHERE month IN ({list})"
         ));
-        q.push_i64(" AND g.decided_at >= ", first);
-        q.push_i64(" AND g.decided_at < ", last);
         if let Some(o) = org {
-            q.push_i64(" AND t.org_id = ", o.0);
+            q.push_i64(" AND org_id = ", o.0);
         }
         q.sql.push_str(
-            " GROUP BY 1, t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within \
-             ORDER BY 1, t.org_id, t.kind, t.priority, g.bound, g.percent_bp, g.within",
+            " GROUP BY month, org_id, kind, priority, bound, percent_bp, within \
+             ORDER BY month, org_id, kind, priority, bound, percent_bp, within",
         );
-        type Row = (i64, i64, String, Option<String>, i64, i64, String, i64, i64);
+        type Row = (i64, i64, String, String, i64, i64, String, i64, i64);
         let rows: Vec<Row> = fetch_built!(self, q);
         rows.into_iter()
+            .filter(|r| r.7 != 0 || r.8 != 0)
             .map(
-                |(period, org_id, kind, priority, bound, percent_bp, within, met, missed)| {
-                    let period = usize::try_from(period)
-                        .map_err(|_| StoreError::Corrupt(format!("report period {period}")))?;
+                |(month, org_id, kind, priority, bound, percent_bp, within, met, missed)| {
+                    let i = months
+                        .iter()
+                        .position(|m| *m == month)
+                        .ok_or_else(|| StoreError::Corrupt(format!("report month {month}")))?;
                     Ok((
-                        period,
+                        i,
                         ReportCount {
                             org_id: OrgId(org_id),
                             kind,
-                            priority,
+                            priority: Some(priority).filter(|p| !p.is_empty()),
                             bound,
                             percent_bp,
                             within,
@@ -162,6 +197,44 @@ impl Store {
                 },
             )
             .collect()
+    }
+
+    /// Incidents whose 90% target was decided in a month, counted per priority and bin of
+    /// the time they took (twelfths of their own 100% bound; 12: beyond it).
+    pub async fn report_bins(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        month: i64,
+    ) -> Result<Vec<(String, i64, i64)>> {
+        let Ok(org) = report_org(scope, org) else {
+            return Ok(Vec::new());
+        };
+        let mut q = QueryBuilder::new(
+            "SELECT priority, bin, CAST(SUM(n) AS BIGINT) FROM report_totals \
+             WHERE kind = 'incident' AND bound = 0 AND bin >= 0"
+                .to_string(),
+        );
+        q.push_i64(" AND month = ", month);
+        if let Some(o) = org {
+            q.push_i64(" AND org_id = ", o.0);
+        }
+        q.sql
+            .push_str(" GROUP BY priority, bin ORDER BY priority, bin");
+        let rows: Vec<(String, i64, i64)> = fetch_built!(self, q);
+        Ok(rows)
+    }
+
+    /// Tickets with decided targets not yet counted in the report totals (written before
+    /// they existed), at most `limit`: the clock refresher recomputes them.
+    pub async fn tickets_uncounted(&self, limit: u32) -> Result<Vec<TicketId>> {
+        let sql = "SELECT DISTINCT ticket_id FROM ticket_targets \
+                   WHERE outcome <> 'running' AND decided_month IS NULL LIMIT $1";
+        let ids: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(sql)
+            .bind(i64::from(limit))
+            .fetch_all(p)
+            .await?);
+        Ok(ids.into_iter().map(TicketId).collect())
     }
 
     /// The targets missed in `[from, to)`, by decision instant, then ticket and bound, with
@@ -178,7 +251,7 @@ impl Store {
         };
         let mut q = QueryBuilder::new(
             "SELECT t.id, t.org_id, t.kind, t.subject, t.priority, g.bound, g.percent_bp, \
-             g.within, g.deadline, g.decided_at, t.miss_reason \
+             g.within, g.deadline, g.decided_at, t.miss_reason, t.status \
              FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id \
              WHERE g.outcome = 'missed'"
                 .to_string(),
@@ -201,6 +274,7 @@ impl Store {
             Option<i64>,
             i64,
             Option<String>,
+            String,
         );
         let rows: Vec<Row> = fetch_built!(self, q);
         Ok(rows
@@ -217,45 +291,7 @@ impl Store {
                 deadline: r.8,
                 decided_at: r.9,
                 reason: r.10,
-            })
-            .collect())
-    }
-
-    /// How long the incidents whose 90% target was decided in `[from, to)` took, in business
-    /// minutes, counted per priority and minute (for the distribution chart).
-    pub async fn resolution_times(
-        &self,
-        scope: &Scope,
-        org: Option<OrgId>,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<ResolutionCount>> {
-        let Ok(org) = report_org(scope, org) else {
-            return Ok(Vec::new());
-        };
-        let mut q = QueryBuilder::new(
-            "SELECT t.priority, g.business_used / 60 AS minutes, \
-             CAST(CASE WHEN t.status IN ('resolved', 'closed') THEN 0 ELSE 1 END AS BIGINT) AS open, \
-             CAST(COUNT(*) AS BIGINT) AS n \
-             FROM ticket_targets g JOIN tickets t ON t.id = g.ticket_id \
-             WHERE g.bound = 0 AND t.kind = 'incident' AND g.outcome IN ('met', 'missed')"
-                .to_string(),
-        );
-        q.push_i64(" AND g.decided_at >= ", from);
-        q.push_i64(" AND g.decided_at < ", to);
-        if let Some(o) = org {
-            q.push_i64(" AND t.org_id = ", o.0);
-        }
-        q.sql.push_str(" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
-        type Row = (Option<String>, i64, i64, i64);
-        let rows: Vec<Row> = fetch_built!(self, q);
-        Ok(rows
-            .into_iter()
-            .map(|(priority, minutes, open, count)| ResolutionCount {
-                priority: priority.unwrap_or_default(),
-                minutes,
-                count,
-                open: open != 0,
+                open: !matches!(r.11.as_str(), "resolved" | "closed"),
             })
             .collect())
     }

@@ -21,6 +21,15 @@ fn target(bound: i64, bp: i64, within: &str, outcome: &str, decided: Option<i64>
         decided_at: decided,
         business_used: 0,
         budget: 0,
+        // The month in Amsterdam, as the service desk stores it with a decided target.
+        decided_month: decided.map(|d| {
+            let cal = sla::Policy::standard()
+                .expect("standard")
+                .compile_calendar()
+                .expect("calendar");
+            sla::Month::containing(&cal, d.div_euclid(1000)).key()
+        }),
+        bin: None,
     }
 }
 

@@ -206,6 +206,8 @@ pub fn two_targets(start: Millis) -> Vec<TargetRow> {
             decided_at: None,
             business_used: 0,
             budget: 4 * 3_600,
+            decided_month: None,
+            bin: None,
         },
         TargetRow {
             bound: 1,
@@ -216,6 +218,8 @@ pub fn two_targets(start: Millis) -> Vec<TargetRow> {
             decided_at: None,
             business_used: 0,
             budget: 16 * 3_600,
+            decided_month: None,
+            bin: None,
         },
     ]
 }

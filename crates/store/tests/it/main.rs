@@ -97,6 +97,8 @@ conformance! {
         case_attachments_with_events,
         case_attachment_listing_has_no_data,
         case_report_counts,
+        case_report_totals_follow_rewrites,
+        case_publications_and_reasons,
     ],
     url: [
         case_connect_and_migrate,

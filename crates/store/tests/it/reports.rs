@@ -10,9 +10,22 @@ use crate::fixtures::*;
 /// One target of a generated ticket: (bound, percent_bp, within, outcome, decided_at offset).
 type Spec = (i64, i64, &'static str, &'static str, Option<i64>);
 
+/// The month key the application would give an instant: here the period is "month" 202611,
+/// what comes before it 202610, after it 202612.
+const MONTH: i64 = 202_611;
+
 pub async fn case_report_counts(store: &Store) {
     let w = World::new(store).await;
     let (from, to) = (T0, T0 + 30 * DAY);
+    let month_of = |at: i64| {
+        if at < from {
+            MONTH - 1
+        } else if at >= to {
+            MONTH + 1
+        } else {
+            MONTH
+        }
+    };
     // (customer A?, kind, priority, targets); offsets relative to `from`.
     let outcomes: [(&str, Option<i64>); 6] = [
         ("met", Some(HOUR)),
@@ -69,6 +82,8 @@ pub async fn case_report_counts(store: &Store) {
                     decided_at: off.map(|o| from + o),
                     business_used: 0,
                     budget: 0,
+                    decided_month: off.map(|o| month_of(from + o)),
+                    bin: None,
                 })
                 .collect();
             let update = TicketUpdate {
@@ -151,24 +166,24 @@ pub async fn case_report_counts(store: &Store) {
     };
 
     let all = store
-        .report_counts(&w.vendor(), None, from, to)
+        .report_counts(&w.vendor(), None, MONTH)
         .await
         .expect("all");
     assert_eq!(got(all), expected(None));
     let only_a = store
-        .report_counts(&w.vendor(), Some(w.org_a.id), from, to)
+        .report_counts(&w.vendor(), Some(w.org_a.id), MONTH)
         .await
         .expect("a");
     assert_eq!(got(only_a), expected(Some(w.org_a.id)));
     // A customer sees their own counts, whatever they ask for; another's is empty.
     let own = store
-        .report_counts(&w.customer_b(), None, from, to)
+        .report_counts(&w.customer_b(), None, MONTH)
         .await
         .expect("own");
     assert_eq!(got(own), expected(Some(w.org_b.id)));
     assert!(
         store
-            .report_counts(&w.customer_b(), Some(w.org_a.id), from, to)
+            .report_counts(&w.customer_b(), Some(w.org_a.id), MONTH)
             .await
             .expect("other")
             .is_empty()
@@ -218,4 +233,348 @@ pub async fn case_report_counts(store: &Store) {
     assert_eq!(first.org_id, ticket.0);
     assert_eq!(first.deadline, Some(from + 2 * DAY));
     assert!(first.subject.starts_with("Melding "));
+}
+
+/// Targets as `(outcome, month, bin)` for bounds 0 and 1 of an incident.
+fn decided(states: [(&str, Option<i64>, Option<i64>); 2]) -> Vec<TargetRow> {
+    states
+        .iter()
+        .enumerate()
+        .map(|(i, (outcome, month, bin))| TargetRow {
+            bound: i as i64,
+            percent_bp: if i == 0 { 9_000 } else { 10_000 },
+            within: if i == 0 { "4 hours" } else { "6 hours" }.into(),
+            deadline: Some(T0 + 4 * HOUR),
+            outcome: (*outcome).into(),
+            decided_at: month.map(|_| T0 + HOUR),
+            business_used: 0,
+            budget: 0,
+            decided_month: *month,
+            bin: *bin,
+        })
+        .collect()
+}
+
+/// The stored report figures follow every rewrite of a ticket's targets in its transaction:
+/// decided targets are counted once, under the priority they were decided with; a reopened
+/// ticket leaves its month; a change of priority or month moves the count.
+pub async fn case_report_totals_follow_rewrites(store: &Store) {
+    let w = World::new(store).await;
+    let new = w.incident_a("Totals", T0);
+    let running = TicketUpdate {
+        status: "new".into(),
+        priority: Some("urgent".into()),
+        assignee_id: None,
+        clocks: Derived {
+            clock_start: T0,
+            next_deadline: None,
+            queue_at: None,
+            sla_outcome: "running".into(),
+            paused: false,
+            targets: decided([("running", None, None), ("running", None, None)]),
+        },
+    };
+    let t = store
+        .create_ticket(&new, &created_event(T0, &w.admin_a, "Totals"), &running)
+        .await
+        .expect("create");
+    let (vendor, org_a) = (w.vendor(), w.org_a.id);
+    let counts = |month: i64| async move {
+        let mut out: Vec<(Option<String>, i64, i64, i64)> = store
+            .report_counts(&vendor, Some(org_a), month)
+            .await
+            .expect("counts")
+            .into_iter()
+            .map(|c| (c.priority, c.bound, c.met, c.missed))
+            .collect();
+        out.sort();
+        out
+    };
+    assert!(
+        counts(MONTH).await.is_empty(),
+        "running targets do not count"
+    );
+
+    let rewrite = |priority: &'static str, targets: Vec<TargetRow>| {
+        let update = TicketUpdate {
+            priority: Some(priority.into()),
+            clocks: Derived {
+                targets,
+                ..running.clocks.clone()
+            },
+            ..running.clone()
+        };
+        store.refresh_ticket::<store::StoreError, _>(t.id, move |_, _| Ok(update))
+    };
+    let u = |s: &str| Some(s.to_string());
+    rewrite(
+        "urgent",
+        decided([("met", Some(MONTH), Some(3)), ("met", Some(MONTH), None)]),
+    )
+    .await
+    .expect("met");
+    assert_eq!(
+        counts(MONTH).await,
+        [(u("urgent"), 0, 1, 0), (u("urgent"), 1, 1, 0)]
+    );
+    assert_eq!(
+        store
+            .report_bins(&w.vendor(), Some(w.org_a.id), MONTH)
+            .await
+            .expect("bins"),
+        [("urgent".to_string(), 3, 1)]
+    );
+    // Written again unchanged: still counted once.
+    rewrite(
+        "urgent",
+        decided([("met", Some(MONTH), Some(3)), ("met", Some(MONTH), None)]),
+    )
+    .await
+    .expect("again");
+    assert_eq!(
+        counts(MONTH).await,
+        [(u("urgent"), 0, 1, 0), (u("urgent"), 1, 1, 0)]
+    );
+    // Reopened: the month loses it.
+    rewrite(
+        "urgent",
+        decided([("running", None, None), ("running", None, None)]),
+    )
+    .await
+    .expect("reopened");
+    assert!(counts(MONTH).await.is_empty());
+    // Re-prioritised and missed the next month: counted there, under the new priority.
+    rewrite(
+        "high",
+        decided([
+            ("missed", Some(MONTH + 1), Some(12)),
+            ("met", Some(MONTH + 1), None),
+        ]),
+    )
+    .await
+    .expect("missed");
+    assert!(counts(MONTH).await.is_empty());
+    assert_eq!(
+        counts(MONTH + 1).await,
+        [(u("high"), 0, 0, 1), (u("high"), 1, 1, 0)]
+    );
+    // Several months in one call, each with its index; customers see only their own.
+    let by_month = store
+        .report_counts_by_month(&w.vendor(), None, &[MONTH, MONTH + 1])
+        .await
+        .expect("by month");
+    assert!(by_month.iter().all(|(i, _)| *i == 1));
+    assert_eq!(by_month.len(), 2);
+    assert!(
+        store
+            .report_counts_by_month(&w.customer_b(), None, &[MONTH + 1])
+            .await
+            .expect("b")
+            .is_empty()
+    );
+    // Nothing decided lacks its month, so the refresher has nothing to recount.
+    assert!(
+        store
+            .tickets_uncounted(10)
+            .await
+            .expect("uncounted")
+            .is_empty()
+    );
+    rewrite(
+        "high",
+        decided([("met", None, None), ("running", None, None)]),
+    )
+    .await
+    .expect("unkeyed");
+    assert_eq!(
+        store.tickets_uncounted(10).await.expect("uncounted"),
+        [t.id]
+    );
+}
+
+/// Publishing: once per month and scope, frozen as given, visible to the customer it is
+/// about only, audited; reasons on missed tickets only, by the vendor's staff only.
+pub async fn case_publications_and_reasons(store: &Store) {
+    let w = World::new(store).await;
+    let by = w.agent.id;
+    let a = Some(w.org_a.id);
+    let p = store
+        .publish_report(a, "2026-10", "{\"x\":1}", "abc", by, T0)
+        .await
+        .expect("publish");
+    assert_eq!(
+        (p.month.as_str(), p.org_id, p.published_at),
+        ("2026-10", a, T0)
+    );
+    assert!(matches!(
+        store
+            .publish_report(a, "2026-10", "{}", "def", by, T0)
+            .await,
+        Err(store::StoreError::Conflict { field: "month", .. })
+    ));
+    // Another scope publishes the same month independently.
+    store
+        .publish_report(None, "2026-10", "{\"all\":1}", "ghi", by, T0)
+        .await
+        .expect("all customers");
+    store
+        .publish_report(a, "2026-08", "{\"x\":0}", "aug", by, T0)
+        .await
+        .expect("august");
+    let got = store
+        .published_report(&w.customer_a(), a, "2026-10")
+        .await
+        .expect("own")
+        .expect("published");
+    assert_eq!(
+        (got.body.as_str(), got.sha256.as_str()),
+        ("{\"x\":1}", "abc")
+    );
+    assert!(
+        store
+            .published_report(&w.customer_b(), a, "2026-10")
+            .await
+            .expect("other")
+            .is_none()
+    );
+    assert!(
+        store
+            .published_report(&w.customer_a(), None, "2026-10")
+            .await
+            .expect("all")
+            .is_none(),
+        "customers do not read the all-customers report"
+    );
+    let before: Vec<String> = store
+        .published_before(&w.vendor(), a, "2026-11", 10)
+        .await
+        .expect("before")
+        .into_iter()
+        .map(|p| p.month)
+        .collect();
+    assert_eq!(before, ["2026-10", "2026-08"]);
+    assert_eq!(
+        store
+            .publications(&w.customer_b(), 10)
+            .await
+            .expect("b's")
+            .len(),
+        0
+    );
+    assert_eq!(
+        store
+            .publications(&w.vendor(), 10)
+            .await
+            .expect("all")
+            .len(),
+        3
+    );
+
+    // Reasons.
+    let t = store
+        .create_ticket(
+            &w.incident_a("Reden", T0),
+            &created_event(T0, &w.admin_a, "Reden"),
+            &TicketUpdate {
+                status: "new".into(),
+                priority: Some("urgent".into()),
+                assignee_id: None,
+                clocks: Derived {
+                    clock_start: T0,
+                    next_deadline: None,
+                    queue_at: None,
+                    sla_outcome: "missed".into(),
+                    paused: false,
+                    targets: decided([("missed", Some(MONTH), Some(12)), ("running", None, None)]),
+                },
+            },
+        )
+        .await
+        .expect("ticket");
+    assert!(matches!(
+        store
+            .set_miss_reason(&w.customer_a(), t.id, "Mijn reden", w.admin_a.id, T0)
+            .await,
+        Err(store::StoreError::NotFound("ticket"))
+    ));
+    assert!(matches!(
+        store.set_miss_reason(&w.vendor(), t.id, "  ", by, T0).await,
+        Err(store::StoreError::Rejected {
+            field: "reason",
+            ..
+        })
+    ));
+    store
+        .set_miss_reason(&w.vendor(), t.id, " Wachten op de leverancier ", by, T0 + 1)
+        .await
+        .expect("reason");
+    let (reason, who, at) = store
+        .miss_reason(&w.customer_a(), t.id)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(
+        (reason.as_str(), who, at),
+        ("Wachten op de leverancier", Some(by), T0 + 1)
+    );
+    assert!(store.miss_reason(&w.customer_b(), t.id).await.is_err());
+    let missed = store
+        .missed_targets(&w.vendor(), a, T0, T0 + 2 * DAY)
+        .await
+        .expect("missed");
+    assert_eq!(missed.len(), 1);
+    assert_eq!(
+        missed[0].reason.as_deref(),
+        Some("Wachten op de leverancier")
+    );
+    assert!(missed[0].open);
+    // A ticket that missed nothing gets no reason.
+    let fine = store
+        .create_ticket(
+            &w.incident_a("Op tijd", T0),
+            &created_event(T0, &w.admin_a, "Op tijd"),
+            &TicketUpdate {
+                status: "new".into(),
+                priority: Some("urgent".into()),
+                assignee_id: None,
+                clocks: Derived {
+                    clock_start: T0,
+                    next_deadline: None,
+                    queue_at: None,
+                    sla_outcome: "running".into(),
+                    paused: false,
+                    targets: decided([("running", None, None), ("running", None, None)]),
+                },
+            },
+        )
+        .await
+        .expect("ticket");
+    assert!(matches!(
+        store
+            .set_miss_reason(&w.vendor(), fine.id, "Niets", by, T0)
+            .await,
+        Err(store::StoreError::Rejected {
+            field: "reason",
+            ..
+        })
+    ));
+    // Both writes left their audit entries.
+    let actions: Vec<String> = store
+        .audit_log(&store::Scope::System, 50)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "report.published").count(),
+        3
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "ticket.miss_reason")
+            .count(),
+        1
+    );
 }

@@ -37,6 +37,8 @@ fn taken_state(t: &Ticket, agent: &store::Person, at: i64) -> TicketUpdate {
                 decided_at: Some(at),
                 business_used: 1_800,
                 budget: 4 * 3_600,
+                decided_month: None,
+                bin: None,
             }],
         },
     }

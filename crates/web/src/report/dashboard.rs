@@ -135,9 +135,7 @@ impl AppState {
             });
         }
 
-        let local = cal.utc_to_local(now_s);
-        let (y, m, _) = sla::civil::civil_from_days(local.div_euclid(86_400));
-        let this = Month::new(y as i16, m as i8).ok_or_else(|| ApiError::field("now", "month"))?;
+        let this = Month::containing(cal, now_s);
         let (trend, budget) = self.trend(scope, org, &orgs, this).await?;
         let customer = match org {
             Some(_) => orgs.first().map(|o| o.name.clone()).unwrap_or_default(),
@@ -166,31 +164,13 @@ impl AppState {
         last: Month,
     ) -> Result<(Vec<TrendSeries>, Vec<TargetLine>), ApiError> {
         let standard = self.policies.standard()?;
-        let cal = &standard.calendar;
         let this = last;
         let mut months = vec![this];
         for _ in 1..TREND_MONTHS {
-            let first = months[0];
-            let prev = if first.month == 1 {
-                Month::new(first.year - 1, 12)
-            } else {
-                Month::new(first.year, first.month - 1)
-            }
-            .ok_or_else(|| ApiError::field("now", "month"))?;
-            months.insert(0, prev);
+            months.insert(0, months[0].prev());
         }
-        let mut edges = Vec::with_capacity(TREND_MONTHS + 1);
-        for (i, mo) in months.iter().enumerate() {
-            let (from, to) = mo.span(cal).map_err(|e| ApiError::Internal(e.into()))?;
-            edges.push(ms(from));
-            if i + 1 == months.len() {
-                edges.push(ms(to));
-            }
-        }
-        let counts = self
-            .store
-            .report_counts_by_period(scope, org, &edges)
-            .await?;
+        let keys: Vec<i64> = months.iter().map(|m| m.key()).collect();
+        let counts = self.store.report_counts_by_month(scope, org, &keys).await?;
         let mut per_month: Vec<Vec<TargetLine>> = Vec::with_capacity(TREND_MONTHS);
         for i in 0..months.len() {
             let c: Vec<store::ReportCount> = counts

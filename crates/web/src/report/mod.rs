@@ -51,7 +51,7 @@ pub struct MonthlyReport {
 }
 
 /// How long the incidents of one priority whose 90% target was decided in the month took,
-/// in business time, counted in bins up to the 100% bound and one bin beyond it.
+/// in twelfths of each ticket's own 100% bound, and one bin beyond it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Distribution {
     /// The incident priority.
@@ -60,10 +60,11 @@ pub struct Distribution {
     pub bound_90_seconds: i64,
     /// The 100% bound in business seconds.
     pub bound_100_seconds: i64,
-    /// The width of one bin in business seconds.
+    /// The width of one bin in business seconds under the standard agreement (a twelfth of
+    /// its 100% bound).
     pub bin_seconds: i64,
-    /// Incidents per bin: `[i × bin, (i + 1) × bin)`; the last bin holds everything beyond
-    /// the 100% bound.
+    /// Incidents per bin: bin `i` took `[i/12, (i+1)/12)` of their own 100% bound; the last
+    /// holds those beyond it.
     pub bins: Vec<u32>,
     /// Of those, still open (plotted at their time so far).
     pub open: u32,
@@ -246,9 +247,14 @@ impl AppState {
             Some(o) => vec![self.store.get_org(scope, o).await?],
             None => self.store.list_orgs(scope).await?,
         };
-        let counts = self.store.report_counts(scope, org, from, to).await?;
+        let counts = self.store.report_counts(scope, org, month.key()).await?;
         let missed = self.store.missed_targets(scope, org, from, to).await?;
-        let times = self.store.resolution_times(scope, org, from, to).await?;
+        let bins = self.store.report_bins(scope, org, month.key()).await?;
+        let open: Vec<(String, u32)> = missed
+            .iter()
+            .filter(|m| m.open && m.bound == 0 && m.kind == TicketKind::Incident.as_str())
+            .map(|m| (m.priority.clone().unwrap_or_default(), 1))
+            .collect();
         let sections = sections(&standard.policy, &orgs, org.is_none(), &counts)?;
         let missed = missed
             .into_iter()
@@ -270,7 +276,7 @@ impl AppState {
                 })
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
-        let distribution = distribution(&standard, from, &times)?;
+        let distribution = distribution(&standard, from, &bins, &open)?;
         let corrections = self.corrections(scope, org, month, &orgs).await?;
         Ok(MonthlyReport {
             month: month.to_string(),
@@ -331,12 +337,14 @@ pub(crate) fn sections(
     Ok(out)
 }
 
-/// The distribution of resolution times per incident priority, binned against the bounds of
-/// the standard agreement (calendar spans counted from the month's start).
+/// The distribution of resolution times per incident priority: the stored bins (twelfths of
+/// each ticket's own 100% bound), labelled with the standard agreement's bounds as counted
+/// from the month's start (exact for business durations; calendar spans vary a little).
 fn distribution(
     standard: &crate::desk::Compiled,
     month_start_ms: i64,
-    times: &[store::ResolutionCount],
+    bins: &[(String, i64, i64)],
+    open: &[(String, u32)],
 ) -> Result<Vec<Distribution>, ApiError> {
     let start = month_start_ms.div_euclid(1000);
     let mut out = Vec::new();
@@ -357,29 +365,22 @@ fn distribution(
                 .map_err(|e| ApiError::Internal(e.into()))
         };
         let (b90, b100) = (budget(0)?, budget(1)?);
-        let bin = ((b100.max(b90) + DISTRIBUTION_BINS - 1) / DISTRIBUTION_BINS).max(60);
-        let mut bins = vec![0u32; DISTRIBUTION_BINS as usize + 1];
-        let mut open = 0u32;
-        for r in times.iter().filter(|r| r.priority == p.as_str()) {
-            let secs = r.minutes.saturating_mul(60);
-            let i = if secs > b100.max(b90) {
-                DISTRIBUTION_BINS
-            } else {
-                (secs / bin).clamp(0, DISTRIBUTION_BINS - 1)
-            };
-            let n = u32::try_from(r.count).map_err(|_| bad_stored("count"))?;
-            bins[i as usize] += n;
-            if r.open {
-                open += n;
-            }
+        let mut counts = vec![0u32; DISTRIBUTION_BINS as usize + 1];
+        for (_, bin, n) in bins.iter().filter(|(q, _, _)| q == p.as_str()) {
+            let i = usize::try_from((*bin).clamp(0, DISTRIBUTION_BINS)).unwrap_or_default();
+            counts[i] += u32::try_from(*n).map_err(|_| bad_stored("count"))?;
         }
         out.push(Distribution {
             priority: p.as_str().to_string(),
             bound_90_seconds: b90,
             bound_100_seconds: b100,
-            bin_seconds: bin,
-            bins,
-            open,
+            bin_seconds: (b100 + DISTRIBUTION_BINS - 1) / DISTRIBUTION_BINS,
+            bins: counts,
+            open: open
+                .iter()
+                .filter(|(q, _)| q == p.as_str())
+                .map(|(_, n)| n)
+                .sum(),
         });
     }
     Ok(out)

@@ -238,13 +238,7 @@ impl AppState {
                 .month
                 .parse()
                 .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
-            let (from, to) = past
-                .span(&standard.calendar)
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            let counts = self
-                .store
-                .report_counts(scope, org, ms(from), ms(to))
-                .await?;
+            let counts = self.store.report_counts(scope, org, past.key()).await?;
             let now = lines(&sections(&standard.policy, orgs, org.is_none(), &counts)?);
             let keys: std::collections::BTreeSet<&Key> =
                 baseline.keys().chain(now.keys()).collect();
