@@ -122,7 +122,8 @@ const INSERT_EVENT: &str = "INSERT INTO ticket_events \
     RETURNING id";
 
 const INSERT_TARGETS: &str = "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, \
-    deadline, outcome, decided_at, business_used, budget, priority, decided_month, bin) VALUES";
+    deadline, outcome, decided_at, business_used, budget, priority, decided_month, bin, org_id) \
+    VALUES";
 
 const TARGET_COLUMNS: &str = "ticket_id, bound, percent_bp, within, deadline, outcome, \
     decided_at, business_used, budget, priority, decided_month, bin";
@@ -183,7 +184,7 @@ macro_rules! insert_attachment {
 /// Writes a ticket's target rows inside the transaction `$tx` (one statement), replacing
 /// earlier ones when `$replace` is true.
 macro_rules! write_targets {
-    ($tx:expr, $ticket:expr, $priority:expr, $targets:expr, $replace:expr) => {{
+    ($tx:expr, $ticket:expr, $org:expr, $priority:expr, $targets:expr, $replace:expr) => {{
         if $replace {
             sqlx::query("DELETE FROM ticket_targets WHERE ticket_id = $1")
                 .bind($ticket)
@@ -195,8 +196,8 @@ macro_rules! write_targets {
         if !targets.is_empty() {
             let values = (0..targets.len())
                 .map(|i| {
-                    let b = i * 12;
-                    let p: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
+                    let b = i * 13;
+                    let p: Vec<String> = (1..=13).map(|k| format!("${}", b + k)).collect();
                     format!("({})", p.join(", "))
                 })
                 .collect::<Vec<_>>()
@@ -216,7 +217,8 @@ macro_rules! write_targets {
                     .bind(t.budget)
                     .bind($priority)
                     .bind(t.decided_month)
-                    .bind(t.bin);
+                    .bind(t.bin)
+                    .bind($org);
             }
             q.execute(&mut *$tx).await.map_err(StoreError::from)?;
         }
@@ -875,7 +877,7 @@ impl Store {
                 .map(|i| {
                     let b = 21 + i * 10;
                     let p: Vec<String> = (b..b + 8).map(|k| format!("${k}")).collect();
-                    format!("({id}, {}, $4, ${}, ${})", p.join(", "), b + 8, b + 9)
+                    format!("({id}, {}, $4, ${}, ${}, $1)", p.join(", "), b + 8, b + 9)
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -905,7 +907,7 @@ impl Store {
             format!("{UPSERT_TOTALS} {values}{UPSERT_TOTALS_END}")
         };
         let event_columns = "(ticket_id, at, actor_id, kind, data, recorded_at)";
-        let target_columns = format!("({TARGET_COLUMNS})");
+        let target_columns = format!("({TARGET_COLUMNS}, org_id)");
         let sql = match self.db {
             Db::Postgres(_) => {
                 let targets = if n == 0 {
@@ -1214,7 +1216,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
-            write_targets!(tx, ticket.0, &next.priority, &c.targets, true);
+            write_targets!(tx, ticket.0, current.org_id.0, &next.priority, &c.targets, true);
             let now_counted: Vec<reports::TotalKey> = c
                 .targets
                 .iter()

@@ -259,7 +259,7 @@ impl Store {
         q.push_i64(" AND g.decided_at >= ", from);
         q.push_i64(" AND g.decided_at < ", to);
         if let Some(o) = org {
-            q.push_i64(" AND t.org_id = ", o.0);
+            q.push_i64(" AND g.org_id = ", o.0);
         }
         q.sql.push_str(" ORDER BY g.decided_at, t.id, g.bound");
         type Row = (

@@ -177,9 +177,10 @@ async fn bulk_load(url: &str, n: i64, orgs: &[(i64, i64, i64)]) {
             "INSERT INTO ticket_events (ticket_id, at, actor_id, kind, data, recorded_at) \
              SELECT id, received_at, reporter_id, 'created', '{\"kind\":\"' || kind || '\"}', created_at FROM tickets"
                 .to_string(),
-            "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, deadline, outcome, decided_at, business_used, budget) \
+            "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, deadline, outcome, decided_at, business_used, budget, decided_month, org_id) \
              SELECT id, b, 9000 + b * 1000, '4 hours', clock_start + 14400000 * (b + 1), \
-             CASE WHEN status = 'open' THEN 'running' ELSE 'met' END, NULL, 3600, 14400 \
+             CASE WHEN status = 'open' THEN 'running' ELSE 'met' END, NULL, 3600, 14400, \
+             CASE WHEN status = 'open' THEN NULL ELSE 202610 END, org_id \
              FROM tickets, (SELECT 0 AS b UNION ALL SELECT 1) AS bounds"
                 .to_string(),
         )
@@ -192,9 +193,10 @@ async fn bulk_load(url: &str, n: i64, orgs: &[(i64, i64, i64)]) {
             "INSERT INTO ticket_events (ticket_id, at, actor_id, kind, data, recorded_at) \
              SELECT id, received_at, reporter_id, 'created', '{\"kind\":\"' || kind || '\"}', created_at FROM tickets"
                 .to_string(),
-            "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, deadline, outcome, decided_at, business_used, budget) \
+            "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, deadline, outcome, decided_at, business_used, budget, decided_month, org_id) \
              SELECT id, b, 9000 + b * 1000, '4 hours', clock_start + 14400000 * (b + 1), \
-             CASE WHEN status = 'open' THEN 'running' ELSE 'met' END, NULL, 3600, 14400 \
+             CASE WHEN status = 'open' THEN 'running' ELSE 'met' END, NULL, 3600, 14400, \
+             CASE WHEN status = 'open' THEN NULL ELSE 202610 END, org_id \
              FROM tickets, (SELECT 0 AS b UNION ALL SELECT 1) AS bounds"
                 .to_string(),
         )

@@ -74,7 +74,7 @@ async fn load(url: &str, orgs: &[(i64, i64, i64)], per: i64, month: i64, from: i
     let n = CUSTOMERS * per;
     let pg = url.starts_with("postgres");
     let series = if pg {
-        format!("SELECT g AS i FROM generate_series(1, {n}) AS g")
+        format!("SELECT g AS i FROM generate_series(CAST(1 AS BIGINT), {n}) AS g")
     } else {
         format!(
             "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) \
@@ -135,19 +135,20 @@ async fn load(url: &str, orgs: &[(i64, i64, i64)], per: i64, month: i64, from: i
         pick("(i / 20)", &within1),
         within(TicketKind::Question, Priority::Normal, 1)
     );
+    let org = org_of(0);
     let targets = format!(
         "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, deadline, outcome, \
-         decided_at, business_used, budget, priority, decided_month, bin) \
+         decided_at, business_used, budget, priority, decided_month, bin, org_id) \
          SELECT i, 0, CASE WHEN i % 20 = 19 THEN 10000 ELSE 9000 END, {w0}, {decided}, \
          CASE WHEN (i * 31) % 100 < 6 THEN 'missed' ELSE 'met' END, {decided}, \
          (i * 37) % 28800, 14400, {priority}, {month}, \
          CASE WHEN i % 20 >= 16 THEN NULL WHEN (i * 37) % 28800 > 21600 THEN 12 \
-         ELSE ((i * 37) % 28800) * 12 / 21600 END FROM ({series}) AS s; \
+         ELSE ((i * 37) % 28800) * 12 / 21600 END, {org} FROM ({series}) AS s; \
          INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, deadline, outcome, \
-         decided_at, business_used, budget, priority, decided_month, bin) \
+         decided_at, business_used, budget, priority, decided_month, bin, org_id) \
          SELECT i, 1, 10000, {w1}, {decided}, \
          CASE WHEN (i * 31) % 100 < 2 THEN 'missed' ELSE 'met' END, {decided}, \
-         (i * 37) % 28800, 21600, {priority}, {month}, NULL FROM ({series}) AS s \
+         (i * 37) % 28800, 21600, {priority}, {month}, NULL, {org} FROM ({series}) AS s \
          WHERE i % 20 < 19; \
          UPDATE tickets SET miss_reason = 'Wachten op de leverancier' WHERE id % 97 = 0"
     );

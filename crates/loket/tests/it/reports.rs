@@ -341,3 +341,54 @@ fn report_mistakes_exit_2() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(!missing.exists());
 }
+
+/// The printable report as one self-contained HTML file: Dutch by default (English on
+/// request), the A4 print stylesheet inside it, the figures and the charts.
+#[test]
+fn report_html_is_printable_and_self_contained() {
+    let db = database("report-html");
+    let args = |lang: Option<&'static str>| {
+        let mut a = vec![
+            "report",
+            "--database",
+            db.as_str(),
+            "--month",
+            "2026-10",
+            "--customer",
+            "Gemeente Aadorp",
+            "--format",
+            "html",
+        ];
+        if let Some(l) = lang {
+            a.extend(["--lang", l]);
+        }
+        a
+    };
+    let r = loket(&args(None), b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = &r.stdout;
+    assert!(
+        html.starts_with("<!doctype html>\n<html lang=\"nl\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<style>") && html.contains("size: A4"),
+        "stylesheet inside"
+    );
+    assert!(
+        !html.contains("href=\"/static/"),
+        "nothing to fetch from a server"
+    );
+    assert!(html.contains("Servicerapportage oktober 2026"));
+    assert!(html.contains("Gemeente Aadorp") && !html.contains("Bakkerij Bolder"));
+    assert!(html.contains("Voorlopig"), "not published: provisional");
+    // 5 trend charts (4 priorities, questions) and 4 distributions.
+    assert_eq!(html.matches("<svg").count(), 9);
+    let en = loket(&args(Some("en")), b"");
+    assert_eq!(en.code, 0, "{}", en.stderr);
+    assert!(en.stdout.contains("<html lang=\"en\">"));
+    assert!(en.stdout.contains("Service-level report October 2026"));
+    let bad = loket(&args(Some("de")), b"");
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--lang"), "{}", bad.stderr);
+}

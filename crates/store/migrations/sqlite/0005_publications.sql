@@ -27,6 +27,8 @@ ALTER TABLE tickets ADD COLUMN miss_reason_at INTEGER;
 ALTER TABLE ticket_targets ADD COLUMN priority TEXT;
 ALTER TABLE ticket_targets ADD COLUMN decided_month INTEGER;
 ALTER TABLE ticket_targets ADD COLUMN bin INTEGER;
+ALTER TABLE ticket_targets ADD COLUMN org_id INTEGER REFERENCES organizations(id);
+UPDATE ticket_targets SET org_id = (SELECT t.org_id FROM tickets t WHERE t.id = ticket_targets.ticket_id);
 CREATE TABLE report_totals (
     month INTEGER NOT NULL,
     org_id INTEGER NOT NULL REFERENCES organizations(id),
@@ -44,5 +46,7 @@ CREATE TABLE report_totals (
 -- (written before this migration), for the clock refresher to count.
 DROP INDEX ticket_targets_decided;
 CREATE INDEX ticket_targets_missed ON ticket_targets(decided_at) WHERE outcome = 'missed';
+CREATE INDEX ticket_targets_missed_org ON ticket_targets(org_id, decided_at)
+    WHERE outcome = 'missed';
 CREATE INDEX ticket_targets_uncounted ON ticket_targets(ticket_id)
     WHERE outcome <> 'running' AND decided_month IS NULL;

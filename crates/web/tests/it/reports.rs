@@ -492,6 +492,57 @@ pub async fn reports_monthly_counts(app: App) {
         }
         assert_eq!(row[9].parse::<bool>().ok(), t["holds"].as_bool());
     }
+
+    // The distribution of resolution times, recounted here from every incident's own clock:
+    // its 90% target decided in October, binned by the time it used in twelfths of its own
+    // 100% bound (beyond it: the last bin).
+    let mut bins: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for id in app.all_ticket_ids(&w.admin.bearer(), "").await {
+        let t = app
+            .get(&vendor, &format!("/api/v1/tickets/{id}"))
+            .await
+            .expect(200)
+            .json;
+        let targets = t["sla"]["targets"].as_array().expect("targets");
+        let Some(decided) = targets[0]["decided_at"].as_str() else {
+            continue;
+        };
+        let decided = at(decided);
+        if t["kind"] != "incident" || decided < at(FROM) || decided >= at(TO) {
+            continue;
+        }
+        let used = targets[0]["business_seconds_used"].as_i64().expect("used");
+        let hard = targets[1]["business_seconds_allowed"]
+            .as_i64()
+            .expect("allowed");
+        let bin = if used > hard {
+            12
+        } else {
+            (used * 12 / hard).min(11)
+        };
+        let p = t["priority"].as_str().expect("priority").to_string();
+        bins.entry(p).or_insert_with(|| vec![0; 13])[bin as usize] += 1;
+    }
+    assert!(!bins.is_empty());
+    for d in all["distribution"].as_array().expect("distribution") {
+        let p = d["priority"].as_str().expect("priority");
+        let got: Vec<u64> = d["bins"]
+            .as_array()
+            .expect("bins")
+            .iter()
+            .map(|n| n.as_u64().expect("n"))
+            .collect();
+        assert_eq!(got, bins.get(p).cloned().unwrap_or(vec![0; 13]), "{p}");
+        // As many as the 90% line of that priority counted.
+        let counted: u64 = sections[2]["targets"]
+            .as_array()
+            .expect("t")
+            .iter()
+            .filter(|l| l["priority"] == p && l["bound"] == 0)
+            .map(|l| l["counted"].as_u64().expect("counted"))
+            .sum();
+        assert_eq!(got.iter().sum::<u64>(), counted, "{p}");
+    }
 }
 
 /// Customers see only their own report; bad months are refused naming `month`.
