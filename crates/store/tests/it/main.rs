@@ -10,6 +10,7 @@
 mod attachments;
 mod audit;
 mod auth;
+mod availability;
 mod connect;
 mod fixtures;
 mod harness;
@@ -24,6 +25,7 @@ mod views;
 use attachments::*;
 use audit::*;
 use auth::*;
+use availability::*;
 use connect::*;
 use harness::Backend;
 use listing::*;
@@ -97,6 +99,14 @@ conformance! {
         case_attachments_with_events,
         case_attachment_listing_has_no_data,
         case_report_counts,
+        case_environments_and_monitors,
+        case_probe_aggregates,
+        case_pruning,
+        case_outage_lifecycle,
+        case_maintenance_announcements,
+        case_mail_outbox,
+        case_concurrent_mail_claims,
+        case_job_leases,
     ],
     url: [
         case_connect_and_migrate,
