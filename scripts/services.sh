@@ -3,6 +3,7 @@
 #
 #   source scripts/services.sh
 #   start_postgres        # exports TEST_DATABASE_URL (throw-away cluster, stopped on shell exit)
+#   start_smtp            # exports TEST_SMTP_ADDR, TEST_SMTP_MAILDIR (aiosmtpd, stopped on shell exit)
 #   install_schemathesis  # exports SCHEMATHESIS (venv under $LOKET_TOOLS_DIR)
 #   install_chromium      # exports CHROMIUM and CHROMEDRIVER
 #
@@ -10,7 +11,7 @@
 # registered with `loket_on_exit CMD` and run by one EXIT trap, which also runs whatever EXIT
 # trap was set before it. If you set an EXIT trap yourself after calling start_postgres, call
 # `loket_on_exit` instead of `trap ... EXIT`, or the cluster will not be stopped.
-# Do not call start_postgres inside `( ... )` or `$( ... )`: the subshell's exit stops it.
+# Do not call start_postgres or start_smtp inside `( ... )` or `$( ... )`: the subshell's exit stops it.
 #
 # Progress messages go to stderr, prefixed with "services:".
 
@@ -228,6 +229,81 @@ _loket_pg_cleanup() {
         "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1
     fi
     rm -rf "$dir"
+}
+
+# ---------------------------------------------------------------------------------------------
+# SMTP (aiosmtpd, delivering into a maildir)
+# ---------------------------------------------------------------------------------------------
+
+# Debian's python3-aiosmtpd lives in the system interpreter, not in a pyenv/venv python3.
+_LOKET_SMTP_PYTHON=/usr/bin/python3
+
+install_smtp() {
+    if "$_LOKET_SMTP_PYTHON" -c 'import aiosmtpd' >/dev/null 2>&1; then
+        return 0
+    fi
+    _loket_say "aiosmtpd missing; installing Debian's python3-aiosmtpd"
+    _loket_apt_install python3-aiosmtpd || return 1
+    "$_LOKET_SMTP_PYTHON" -c 'import aiosmtpd' >/dev/null 2>&1 || {
+        _loket_say "python3-aiosmtpd installed but $_LOKET_SMTP_PYTHON cannot import aiosmtpd"
+        return 1
+    }
+}
+
+# start_smtp: a throw-away SMTP server on 127.0.0.1 that accepts every mail and stores it in
+# a maildir (one file per message under $TEST_SMTP_MAILDIR/new, with the envelope in the
+# X-MailFrom and X-RcptTo headers). CLI checked with aiosmtpd 1.4.3:
+#   python3 -m aiosmtpd -n -l HOST:PORT -c aiosmtpd.handlers.Mailbox MAILDIR
+start_smtp() {
+    if [[ -n "${TEST_SMTP_ADDR:-}" ]]; then
+        return 0
+    fi
+    local t0=$SECONDS
+    install_smtp || return 1
+    local dir
+    dir="$(mktemp -d /tmp/loket-smtp.XXXXXX)" || return 1
+    local port=${LOKET_SMTP_PORT:-52525} tries=0 pid="" i
+    while ((tries < 20 && port < 65535)); do
+        if _loket_port_in_use "$port"; then
+            port=$((port + 1))
+            continue
+        fi
+        tries=$((tries + 1))
+        "$_LOKET_SMTP_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$port" \
+            -c aiosmtpd.handlers.Mailbox "$dir/maildir" >"$dir/server.log" 2>&1 &
+        pid=$!
+        for ((i = 0; i < 100; i++)); do
+            if _loket_port_in_use "$port"; then
+                break
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null && _loket_port_in_use "$port"; then
+            break
+        fi
+        # Lost a race for the port, or failed to start: try the next port.
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        pid=""
+        port=$((port + 1))
+    done
+    if [[ -z "$pid" ]]; then
+        _loket_say "aiosmtpd failed to start:"
+        cat "$dir/server.log" >&2 2>/dev/null
+        rm -rf "$dir"
+        return 1
+    fi
+    loket_on_exit "_loket_smtp_cleanup '$pid' '$dir'"
+    export TEST_SMTP_ADDR="127.0.0.1:$port" TEST_SMTP_MAILDIR="$dir/maildir"
+    _loket_say "aiosmtpd $("$_LOKET_SMTP_PYTHON" -m aiosmtpd --version 2>&1 | awk '{print $NF}') on $TEST_SMTP_ADDR ($((SECONDS - t0))s): TEST_SMTP_MAILDIR=$TEST_SMTP_MAILDIR"
+}
+
+# _loket_smtp_cleanup PID DIR: stop the server and remove its maildir.
+_loket_smtp_cleanup() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    rm -rf "$2"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -11,11 +11,12 @@ if [[ -n "${CI:-}" ]]; then
     export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261128}"
 fi
 
-# Real services the tests use: a throw-away PostgreSQL cluster (installed from Debian's
-# packages when missing), stopped again when this script exits; Chromium and ChromeDriver for
-# the browser journeys (web's `browser::` tests).
+# Real services the tests use: a throw-away PostgreSQL cluster and an SMTP server delivering
+# into a maildir (both installed from Debian's packages when missing), stopped again when this
+# script exits; Chromium and ChromeDriver for the browser journeys (web's `browser::` tests).
 source scripts/services.sh
 start_postgres
+start_smtp
 install_chromium
 
 echo "== cargo fmt --check"

@@ -276,6 +276,11 @@ macro_rules! fetch_built {
     };
 }
 
+// Declared after the macros above, which it uses.
+mod availability;
+
+pub use availability::*;
+
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

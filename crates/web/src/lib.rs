@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod mail;
 pub mod report;
 pub mod ui;
 

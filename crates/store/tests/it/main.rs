@@ -10,6 +10,7 @@
 mod attachments;
 mod audit;
 mod auth;
+mod availability;
 mod connect;
 mod fixtures;
 mod harness;
@@ -24,6 +25,7 @@ mod views;
 use attachments::*;
 use audit::*;
 use auth::*;
+use availability::*;
 use connect::*;
 use harness::Backend;
 use listing::*;
@@ -99,6 +101,14 @@ conformance! {
         case_report_counts,
         case_report_totals_follow_rewrites,
         case_publications_and_reasons,
+        case_environments_and_monitors,
+        case_probe_aggregates,
+        case_pruning,
+        case_outage_lifecycle,
+        case_maintenance_announcements,
+        case_mail_outbox,
+        case_concurrent_mail_claims,
+        case_job_leases,
     ],
     url: [
         case_connect_and_migrate,

@@ -306,10 +306,10 @@ mod tests {
             },
         ];
         let svg = trend_svg("t", &points, 9_000, words());
-        // Plot: y 28 (100%) to 200 (0%); 50% is y 114, 75% y 71, 90% y 45.
+        // Plot: y 28 (100%) to 200 (0%); 50% is y 114, 75% y 71, 90% y 46 (heights round down).
         assert!(svg.contains("y=\"114\" width=\"") && svg.contains("height=\"86\""));
         assert!(svg.contains("y=\"71\""));
-        assert!(svg.contains("<line x1=\"44\" y1=\"45\" x2=\"628\" y2=\"45\" stroke=\"#b3261e\""));
+        assert!(svg.contains("<line x1=\"44\" y1=\"46\" x2=\"628\" y2=\"46\" stroke=\"#b3261e\""));
         assert!(svg.contains("<line x1=\"44\" y1=\"28\" x2=\"628\" y2=\"28\" stroke=\"#b3261e\""));
         assert!(svg.contains("Urgent &lt;P1&gt;"), "titles are escaped");
         assert!(svg.contains("2026-11: none"));
@@ -339,6 +339,6 @@ mod tests {
             "the tallest bar fills the plot"
         );
         assert!(svg.contains("beyond 6 h: 2"));
-        assert!(svg.contains("0–0.5 h: 4"));
+        assert!(svg.contains("0 h–0.5 h: 4"));
     }
 }

@@ -10,6 +10,7 @@ mod authz;
 mod desk_pages;
 mod harness;
 mod input;
+mod mail;
 mod notes;
 mod openapi;
 mod pagekit;
@@ -23,6 +24,7 @@ mod world;
 use authz::*;
 use desk_pages::*;
 use input::*;
+use mail::*;
 use notes::*;
 use openapi::*;
 use people::*;
@@ -106,6 +108,8 @@ cases! {
     attachments_viewer_cannot_attach,
     attachments_oversized_file_is_refused,
     attachments_need_the_csrf_token,
+    mail_announcement_delivered,
+    mail_server_down_then_back,
 }
 mod admin_pages;
 mod browser;
