@@ -36,3 +36,5 @@ echo "== benchmarks (quick run)"
 cargo bench -p sla --bench engine -- --quick --noplot
 cargo bench -p loket --bench deadlines_cli
 cargo bench -p web --bench desk -- --quick
+cargo bench -p web --bench reports -- --quick
+cargo bench -p probe --bench probes -- --quick
