@@ -38,3 +38,4 @@ cargo bench -p loket --bench deadlines_cli
 cargo bench -p web --bench desk -- --quick
 cargo bench -p web --bench reports -- --quick
 cargo bench -p probe --bench probes -- --quick
+cargo bench -p store --bench probe_storage -- --quick

@@ -278,8 +278,10 @@ macro_rules! fetch_built {
 
 // Declared after the macros above, which it uses.
 mod availability;
+mod packed;
 
 pub use availability::*;
+pub use packed::{HOUR_CELL_BYTES, MINUTE_CELL_BYTES, MINUTE_ROW_BYTES};
 
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

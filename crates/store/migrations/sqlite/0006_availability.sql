@@ -31,38 +31,41 @@ CREATE TABLE monitors (
 );
 CREATE INDEX monitors_environment ON monitors(environment_id, id);
 
--- Raw results, kept 48 hours. One row per probe; the key makes recording idempotent.
+-- Probe results at three resolutions. Sizes for 100 monitors probed every 30 seconds, a
+-- year after the first probe: see docs/BENCHMARKS.md ("Probe storage").
+--
+-- Raw results, kept 48 hours. One row per probe; the key makes recording idempotent and is
+-- the only index. `detail` is NULL for a passing probe and the reason ('' if none was given)
+-- for a failed one: it is the result. The columns are ordered, and sized, so a row has no
+-- padding on PostgreSQL.
 CREATE TABLE probe_results (
     monitor_id INTEGER NOT NULL REFERENCES monitors(id),
-    at INTEGER NOT NULL,
-    ok INTEGER NOT NULL,
     latency_ms INTEGER NOT NULL,
+    at INTEGER NOT NULL,
     detail TEXT,
     PRIMARY KEY (monitor_id, at)
 ) WITHOUT ROWID;
 
--- Per UTC minute, kept 30 days.
+-- Per UTC minute, kept 30 days: one row per monitor and UTC hour (`hour_start`), whose
+-- `minutes` holds 60 fixed-size cells (probes, failures, latency sum and maximum; layout in
+-- crates/store/src/packed.rs), updated in place as probes come in.
 CREATE TABLE probe_minutes (
     monitor_id INTEGER NOT NULL REFERENCES monitors(id),
-    minute_start INTEGER NOT NULL,
-    probes INTEGER NOT NULL,
-    failures INTEGER NOT NULL,
-    latency_sum_ms INTEGER NOT NULL,
-    latency_max_ms INTEGER NOT NULL,
-    PRIMARY KEY (monitor_id, minute_start)
+    hour_start INTEGER NOT NULL,
+    minutes BLOB NOT NULL,
+    PRIMARY KEY (monitor_id, hour_start)
 ) WITHOUT ROWID;
 
--- Per local clock hour (keyed by the UTC instant it starts, with its offset), kept for good.
+-- Per local clock hour, kept for good: one row per monitor and local day (`day`, the local
+-- date as YYYYMMDD), whose `hours` holds one fixed-size cell per local hour of that day (23,
+-- 24 or 25; probes, failures, down seconds, latency sum and maximum, UTC offset) starting at
+-- `day_start`, the UTC instant of the local midnight.
 CREATE TABLE probe_hours (
     monitor_id INTEGER NOT NULL REFERENCES monitors(id),
-    hour_start INTEGER NOT NULL,
-    utc_offset INTEGER NOT NULL,
-    probes INTEGER NOT NULL,
-    failures INTEGER NOT NULL,
-    down_seconds INTEGER NOT NULL,
-    latency_sum_ms INTEGER NOT NULL,
-    latency_max_ms INTEGER NOT NULL,
-    PRIMARY KEY (monitor_id, hour_start)
+    day_start INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    hours BLOB NOT NULL,
+    PRIMARY KEY (monitor_id, day)
 ) WITHOUT ROWID;
 
 CREATE TABLE outages (

@@ -386,7 +386,8 @@ pub async fn case_probe_aggregates(store: &Store) {
     assert!(
         raw.iter()
             .zip(&results)
-            .all(|(r, e)| (r.at, r.ok != 0, r.latency_ms) == (e.0, e.1, e.2))
+            .all(|(r, e)| (r.at, r.ok != 0, r.latency_ms) == (e.0, e.1, e.2)
+                && r.detail == (!e.1).then(|| "HTTP 503".to_string()))
     );
 
     // The detector state persists with the monitor, and the outages match its events.
@@ -475,6 +476,241 @@ pub async fn case_probe_aggregates(store: &Store) {
             .len(),
         4
     );
+}
+
+/// Per-hour counts: (offset, probes, failures, down seconds, latency sum, latency max).
+type HourCounts = (i64, i64, i64, i64, i64, i64);
+/// Per-minute counts: (probes, failures, latency sum, latency max).
+type MinuteCounts = (i64, i64, i64, i64);
+
+/// The packed rows of a monitor as stored, read with a connection of the test's own:
+/// `(day, day_start, hours)` and `(hour_start, minutes)`.
+type DayRows = Vec<(i32, i64, Vec<u8>)>;
+type MinuteRows = Vec<(i64, Vec<u8>)>;
+
+async fn packed_rows(url: &str, monitor: i64) -> (DayRows, MinuteRows) {
+    use sqlx::Connection;
+    let days = "SELECT day, day_start, hours FROM probe_hours WHERE monitor_id = $1 ORDER BY day";
+    let minutes =
+        "SELECT hour_start, minutes FROM probe_minutes WHERE monitor_id = $1 ORDER BY hour_start";
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+        let d = sqlx::query_as(days).bind(monitor).fetch_all(&mut c).await;
+        let m = sqlx::query_as(minutes)
+            .bind(monitor)
+            .fetch_all(&mut c)
+            .await;
+        (d.expect("days"), m.expect("minutes"))
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        let d = sqlx::query_as(days).bind(monitor).fetch_all(&mut c).await;
+        let m = sqlx::query_as(minutes)
+            .bind(monitor)
+            .fetch_all(&mut c)
+            .await;
+        (d.expect("days"), m.expect("minutes"))
+    }
+}
+
+fn le(b: &[u8]) -> i64 {
+    b.iter().rev().fold(0, |acc, &x| acc * 256 + i64::from(x))
+}
+
+/// An hour cell as documented: probes u16, failures u16, down seconds u16, latency sum u32,
+/// latency max u16, offset i8 in quarter hours (little-endian).
+fn hour_cell(b: &[u8]) -> HourCounts {
+    assert_eq!(b.len(), store::HOUR_CELL_BYTES);
+    (
+        i64::from(b[12] as i8) * 900,
+        le(&b[0..2]),
+        le(&b[2..4]),
+        le(&b[4..6]),
+        le(&b[6..10]),
+        le(&b[10..12]),
+    )
+}
+
+/// A minute cell as documented: probes and failures in the low and high 4 bits of a byte,
+/// latency sum u24, latency max u16.
+fn minute_cell(b: &[u8]) -> MinuteCounts {
+    assert_eq!(b.len(), store::MINUTE_CELL_BYTES);
+    (
+        i64::from(b[0] & 0x0f),
+        i64::from(b[0] >> 4),
+        le(&b[1..4]),
+        le(&b[4..6]),
+    )
+}
+
+/// The days the clocks change, probed all day, stored as one row per local day with one cell
+/// per local hour (23 in March, 25 in October) and one row per UTC hour with 60 minute
+/// cells; the cells hold what is counted here, read back both raw and through the API.
+pub async fn case_probe_packing(store: &Store, url: &str) {
+    let w = World::new(store).await;
+    let cal = amsterdam();
+    let env = store
+        .create_environment(&Scope::System, w.org_a.id, "Productie", T0)
+        .await
+        .expect("env");
+    let monitor = store
+        .create_monitor(&Scope::System, env.id, &http("https://a.example/"), T0)
+        .await
+        .expect("monitor");
+    let local_midnight =
+        |y, m, d| cal.local_to_utc(sla::civil::days_from_civil(y, m, d) * 86_400) * 1000;
+    let march = local_midnight(2026, 3, 29);
+    let october = local_midnight(2026, 10, 25);
+    assert_eq!(local_midnight(2026, 3, 30) - march, 23 * HOUR);
+    assert_eq!(local_midnight(2026, 10, 26) - october, 25 * HOUR);
+
+    // Probes 1 to 9 minutes apart all through both days, two in some minutes.
+    let mut rng = Lcg(3);
+    let mut probes: Vec<(i64, bool, i64, i64)> = Vec::new();
+    for (from, len) in [(march, 23 * HOUR), (october, 25 * HOUR)] {
+        let mut at = from + rng.next(60_000) as i64;
+        while at < from + len {
+            let ok = rng.next(5) != 0;
+            let down = if ok { 0 } else { 30 + rng.next(300) as i64 };
+            probes.push((at, ok, rng.next(3_000) as i64, down));
+            at += if rng.next(4) == 0 {
+                20_000
+            } else {
+                MINUTE + rng.next(8 * MINUTE as u64) as i64
+            };
+        }
+    }
+    // October's first four hours come in last: its row is laid out anew when they do.
+    let (early, rest): (Vec<_>, Vec<_>) = probes
+        .iter()
+        .partition(|p| (october..october + 4 * HOUR).contains(&p.0));
+    let mut hours: BTreeMap<i64, HourCounts> = BTreeMap::new();
+    let mut minutes: BTreeMap<i64, MinuteCounts> = BTreeMap::new();
+    let det = OutageDetector::new(2, 2).state();
+    for &&(at, ok, lat, down) in rest.iter().chain(&early) {
+        let p = probe(&cal, at, ok, lat, down);
+        let r = store
+            .record_probe(monitor.id, &p, &det, None, at)
+            .await
+            .expect("record");
+        assert!(matches!(r, Recorded::Stored { .. }));
+        let h = hours.entry(p.hour.start * 1000).or_default();
+        h.0 = i64::from(p.hour.offset);
+        h.1 += 1;
+        h.2 += i64::from(!ok);
+        h.3 += down;
+        h.4 += lat;
+        h.5 = h.5.max(lat);
+        let m = minutes
+            .entry(MinuteBucket::of(at / 1000).start() * 1000)
+            .or_default();
+        m.0 += 1;
+        m.1 += i64::from(!ok);
+        m.2 += lat;
+        m.3 = m.3.max(lat);
+    }
+    assert!(
+        hours.values().all(|h| h.1 > 0) && hours.len() == 48,
+        "every hour probed"
+    );
+
+    // As stored: one row per local day, its cells from the local midnight on.
+    let (days, minute_rows) = packed_rows(url, monitor.id.0).await;
+    let layout: Vec<(i32, i64, usize)> = days
+        .iter()
+        .map(|(d, s, b)| (*d, *s, b.len() / store::HOUR_CELL_BYTES))
+        .collect();
+    assert_eq!(
+        layout,
+        vec![(20_260_329, march, 23), (20_261_025, october, 25)]
+    );
+    let mut stored_hours: BTreeMap<i64, HourCounts> = BTreeMap::new();
+    for (_, day_start, bytes) in &days {
+        assert_eq!(bytes.len() % store::HOUR_CELL_BYTES, 0);
+        for (i, cell) in bytes.chunks(store::HOUR_CELL_BYTES).enumerate() {
+            stored_hours.insert(day_start + i as i64 * HOUR, hour_cell(cell));
+        }
+    }
+    assert_eq!(stored_hours, hours);
+    let offsets = |from: i64| -> Vec<i64> {
+        hours
+            .range(from..from + DAY + 2 * HOUR)
+            .map(|(_, h)| h.0 / 3_600)
+            .collect()
+    };
+    let mut march_offsets = vec![1, 1];
+    march_offsets.extend([2; 21]);
+    assert_eq!(offsets(march), march_offsets);
+    let mut october_offsets = vec![2, 2, 2];
+    october_offsets.extend([1; 22]);
+    assert_eq!(offsets(october), october_offsets);
+
+    // One row per UTC hour of 60 cells; the empty minutes are zero.
+    assert_eq!(minute_rows.len(), 48);
+    let mut stored_minutes: BTreeMap<i64, MinuteCounts> = BTreeMap::new();
+    for (hour_start, bytes) in &minute_rows {
+        assert_eq!(hour_start % HOUR, 0);
+        assert_eq!(bytes.len(), store::MINUTE_ROW_BYTES);
+        for (i, cell) in bytes.chunks(store::MINUTE_CELL_BYTES).enumerate() {
+            let c = minute_cell(cell);
+            if c.0 > 0 {
+                stored_minutes.insert(hour_start + i as i64 * MINUTE, c);
+            } else {
+                assert_eq!(c, (0, 0, 0, 0));
+            }
+        }
+    }
+    assert_eq!(stored_minutes, minutes);
+
+    // Through the API: the same hours and minutes, also for a window that cuts days and
+    // hours.
+    let api_hours = |from: i64, to: i64| async move {
+        store
+            .probe_hours(&Scope::System, monitor.id, from, to)
+            .await
+            .expect("hours")
+            .into_iter()
+            .map(|h| {
+                (
+                    h.hour_start,
+                    (
+                        h.utc_offset,
+                        h.probes,
+                        h.failures,
+                        h.down_seconds,
+                        h.latency_sum_ms,
+                        h.latency_max_ms,
+                    ),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let all: Vec<(i64, HourCounts)> = hours.iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(api_hours(0, i64::MAX).await, all);
+    let (from, to) = (march + 5 * HOUR, october + 3 * HOUR);
+    let cut: Vec<(i64, HourCounts)> = hours.range(from..to).map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(api_hours(from, to).await, cut);
+    let api_minutes = |from: i64, to: i64| async move {
+        store
+            .probe_minutes(&Scope::System, monitor.id, from, to)
+            .await
+            .expect("minutes")
+            .into_iter()
+            .map(|m| {
+                (
+                    m.minute_start,
+                    (m.probes, m.failures, m.latency_sum_ms, m.latency_max_ms),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let all: Vec<(i64, MinuteCounts)> = minutes.iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(api_minutes(i64::MIN, i64::MAX).await, all);
+    let (from, to) = (
+        october + 90 * MINUTE + 30_000,
+        october + 7 * HOUR + 17 * MINUTE,
+    );
+    let cut: Vec<(i64, MinuteCounts)> = minutes.range(from..to).map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(api_minutes(from, to).await, cut);
 }
 
 pub async fn case_pruning(store: &Store) {

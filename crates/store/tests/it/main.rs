@@ -111,6 +111,7 @@ conformance! {
         case_job_leases,
     ],
     url: [
+        case_probe_packing,
         case_connect_and_migrate,
         case_bad_urls,
     ],
