@@ -1249,6 +1249,13 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::report::http::dashboard))
         .routes(routes!(crate::report::http::miss_reason))
         .routes(routes!(health))
+        .routes(routes!(crate::availability::availability_month))
+        .routes(routes!(
+            crate::availability::list_maintenance,
+            crate::availability::announce
+        ))
+        .routes(routes!(crate::availability::cancel))
+        .routes(routes!(crate::status::public_maintenance))
         .split_for_parts()
 }
 

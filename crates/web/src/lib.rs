@@ -5,12 +5,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod availability;
 pub mod clock;
 pub mod demo;
 pub mod desk;
 pub mod error;
 pub mod mail;
 pub mod report;
+pub mod status;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -117,10 +119,72 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
             }
         }
     });
+    spawn_outbox(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+/// How often the mail outbox is emptied.
+pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl AppState {
+    /// One run of the mail outbox at the injected clock's time (claims are exclusive, so
+    /// several instances may all run it).
+    pub async fn deliver_mail<S: mail::MailSender>(
+        &self,
+        sender: &S,
+        owner: &str,
+    ) -> Result<mail::OutboxStats, store::StoreError> {
+        mail::run_outbox_once(&self.store, sender, owner, self.now_ms()).await
+    }
+}
+
+/// Starts the mail outbox worker when `LOKET_SMTP_URL` is set (every [`MAIL_INTERVAL`], a
+/// batch at a time until the outbox is empty); says so in the log when it is not, and the
+/// mail waits in the outbox.
+fn spawn_outbox(state: AppState) {
+    let sender = match mail::SmtpSettings::from_env() {
+        Ok(Some(settings)) => match mail::SmtpSender::new(&settings) {
+            Ok(sender) => sender,
+            Err(e) => {
+                tracing::warn!(error = %e, "mail is not sent: the SMTP settings are not usable");
+                return;
+            }
+        },
+        Ok(None) => {
+            tracing::info!("LOKET_SMTP_URL is not set: mail is kept in the outbox, not sent");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "mail is not sent: the SMTP settings are not usable");
+            return;
+        }
+    };
+    let suffix = auth::new_secret().unwrap_or_default();
+    let owner = format!(
+        "outbox-{}-{}",
+        std::process::id(),
+        suffix.get(..8).unwrap_or_default()
+    );
+    tracing::info!(%owner, "mail outbox worker started");
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(MAIL_INTERVAL);
+        loop {
+            tick.tick().await;
+            loop {
+                match state.deliver_mail(&sender, &owner).await {
+                    Ok(s) if s.claimed >= mail::RetryPolicy::default().batch as usize => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "running the mail outbox failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
 }

@@ -45,6 +45,9 @@ pub struct MonthlyReport {
     /// Changes, since they were published, to the figures of earlier published months.
     #[serde(default)]
     pub corrections: Vec<publish::CorrectionLine>,
+    /// Availability in the month per environment of the report's customers (SLA §8.2).
+    #[serde(default)]
+    pub availability: Vec<crate::availability::AvailabilityFigure>,
     /// When and by whom the report was frozen, with its hash; absent for a live report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publication: Option<publish::Publication>,
@@ -278,6 +281,10 @@ impl AppState {
             .collect::<Result<Vec<_>, ApiError>>()?;
         let distribution = distribution(&standard, from, &bins, &open)?;
         let corrections = self.corrections(scope, org, month, &orgs).await?;
+        let mut availability = Vec::new();
+        for o in &orgs {
+            availability.extend(self.customer_availability(scope, o.id, month).await?);
+        }
         Ok(MonthlyReport {
             month: month.to_string(),
             from: rfc3339(from),
@@ -287,6 +294,7 @@ impl AppState {
             missed,
             distribution,
             corrections,
+            availability,
             publication: None,
         })
     }

@@ -13,6 +13,7 @@ const NL: &[&str] = &[
     include_str!("desk.nl.txt"),
     include_str!("admin.nl.txt"),
     include_str!("reports.nl.txt"),
+    include_str!("availability.nl.txt"),
 ];
 /// The English catalog, file for file.
 const EN: &[&str] = &[
@@ -22,6 +23,7 @@ const EN: &[&str] = &[
     include_str!("desk.en.txt"),
     include_str!("admin.en.txt"),
     include_str!("reports.en.txt"),
+    include_str!("availability.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

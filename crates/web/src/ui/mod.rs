@@ -8,6 +8,7 @@ pub mod desk;
 pub mod i18n;
 pub mod portal;
 pub mod reports;
+pub mod status;
 pub mod ticket;
 
 use askama::Template;
@@ -284,16 +285,20 @@ fn login_page(
     }
 }
 
-async fn login_form(Query(q): Query<LoginQuery>) -> Result<Response, ApiError> {
+async fn login_form(
+    State(app): State<AppState>,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, ApiError> {
     let t = Tr::for_code(q.lang.as_deref().unwrap_or("nl"));
     let secret = auth::new_secret()?;
-    let page = login_page(
+    let mut page = login_page(
         t,
         csrf_token(&secret),
         None,
         String::new(),
         safe_next(q.next.as_deref()),
     );
+    page.announcements = app.login_announcements(t).await;
     let mut res = render(&page);
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={secret}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
@@ -337,13 +342,14 @@ async fn login_submit(
                 ApiError::Unauthorized => "login.failed",
                 other => return Err(PageError::Api(t, other).into_response()),
             };
-            let page = login_page(
+            let mut page = login_page(
                 t,
                 form.csrf.clone(),
                 Some(t.get(key).to_string()),
                 form.email.clone(),
                 next,
             );
+            page.announcements = app.login_announcements(t).await;
             let status = if key == "login.throttled" {
                 StatusCode::TOO_MANY_REQUESTS
             } else {
@@ -460,6 +466,7 @@ pub fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(admin::routes())
         .merge(reports::routes())
+        .merge(status::routes())
         .layer(axum::middleware::from_fn(security_headers))
 }
 

@@ -111,6 +111,26 @@ pub struct ReportView {
     pub distribution: Vec<ChartView>,
     /// Trend charts.
     pub trend: Vec<ChartView>,
+    /// Availability per environment.
+    pub availability: Vec<AvailabilityRow>,
+}
+
+/// One environment's availability in the report.
+pub struct AvailabilityRow {
+    /// The customer.
+    pub customer: String,
+    /// The environment.
+    pub environment: String,
+    /// Availability, e.g. `99,873%`.
+    pub percent: String,
+    /// The target.
+    pub target: String,
+    /// Counted downtime in words.
+    pub counted: String,
+    /// Downtime allowed in words.
+    pub allowed: String,
+    /// Whether the target holds.
+    pub holds: bool,
 }
 
 fn month_label(t: Tr, month: &str) -> String {
@@ -301,6 +321,19 @@ pub fn view(report: &MonthlyReport, t: Tr, trend: &[TrendSeries]) -> ReportView 
             .collect(),
         distribution,
         trend: trend_charts(t, trend),
+        availability: report
+            .availability
+            .iter()
+            .map(|f| AvailabilityRow {
+                customer: f.customer.clone(),
+                environment: f.environment.clone(),
+                percent: super::status::percent_words(f.availability_ppm, t),
+                target: super::status::percent_words(f.target_ppm, t),
+                counted: words::business_duration(f.counted_downtime_seconds, t.0),
+                allowed: words::business_duration(f.allowed_downtime_seconds, t.0),
+                holds: f.holds,
+            })
+            .collect(),
     }
 }
 

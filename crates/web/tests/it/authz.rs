@@ -44,11 +44,16 @@ pub enum Ep {
     MissReason,
     Health,
     OpenApi,
+    Availability,
+    Announce,
+    ListMaintenance,
+    CancelMaintenance,
+    PublicMaintenance,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 30] = [
+pub const ALL: [Ep; 35] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -79,6 +84,11 @@ pub const ALL: [Ep; 30] = [
     MissReason,
     Health,
     OpenApi,
+    Availability,
+    Announce,
+    ListMaintenance,
+    CancelMaintenance,
+    PublicMaintenance,
 ];
 
 impl Ep {
@@ -114,6 +124,11 @@ impl Ep {
             MissReason => (Method::PUT, "/api/v1/tickets/{id}/miss-reason"),
             Health => (Method::GET, "/healthz"),
             OpenApi => (Method::GET, "/api/openapi.json"),
+            Availability => (Method::GET, "/api/v1/availability/{month}"),
+            Announce => (Method::POST, "/api/v1/maintenance"),
+            ListMaintenance => (Method::GET, "/api/v1/maintenance"),
+            CancelMaintenance => (Method::DELETE, "/api/v1/maintenance/{id}"),
+            PublicMaintenance => (Method::GET, "/api/v1/status/maintenance"),
         }
     }
 
@@ -123,7 +138,7 @@ impl Ep {
         self.route().1.contains("{id}")
             || matches!(
                 self,
-                CreatePerson | FileTicket | Report | Publish | Dashboard
+                CreatePerson | FileTicket | Report | Publish | Dashboard | Availability | Announce
             )
     }
 }
@@ -174,6 +189,11 @@ Dashboard          200 200 404  200 200 404  200 200 404  200 404 404  200 404 4
 MissReason         422 422 404  422 422 404  422 422 404  403 404 404  403 404 404  401 401 401
 Health             200          200          200          200          200          200
 OpenApi            200          200          200          200          200          200
+Availability       200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+Announce           201 201 404  201 201 404  403 403 403  403 403 403  403 403 403  401 401 401
+ListMaintenance    200          200          200          200          200          401
+CancelMaintenance  204 204 404  204 204 404  403 403 403  403 403 403  403 403 403  401 401 401
+PublicMaintenance  200          200          200          200          200          200
 ";
 
 const ROLES: [&str; 6] = [
@@ -236,7 +256,7 @@ fn rules_table_is_consistent() {
     );
     for (ep, cells) in &rules {
         let anonymous = cells[5];
-        if matches!(ep, SignIn | Health | OpenApi) {
+        if matches!(ep, SignIn | Health | OpenApi | PublicMaintenance) {
             assert_eq!(anonymous, [200; 3], "{ep:?}");
         } else {
             assert_eq!(anonymous, [401; 3], "{ep:?}: anonymous gets 401");
@@ -339,7 +359,24 @@ impl Matrix<'_> {
                 (None, Some(body))
             }
             SignOut | SignOutEverywhere | Me | ListTokens | ListOrgs | ListPeople | ListTickets
-            | Health | OpenApi => (None, None),
+            | Health | OpenApi | ListMaintenance | PublicMaintenance => (None, None),
+            Availability => (Some(self.pick(target, w.a.id, w.b.id)), None),
+            Announce => {
+                let own = crate::availability::matrix_environment(app, w.a.id).await;
+                let other = crate::availability::matrix_environment(app, w.b.id).await;
+                (
+                    None,
+                    Some(json!({ "environment_ids": [self.pick(target, own, other)],
+                                 "starts_at": "2030-01-07T20:00:00Z",
+                                 "ends_at": "2030-01-07T22:00:00Z",
+                                 "description": format!("Onderhoud {n}") })),
+                )
+            }
+            CancelMaintenance => {
+                let own = crate::availability::matrix_maintenance(app, w.a.id, w.admin.id).await;
+                let other = crate::availability::matrix_maintenance(app, w.b.id, w.admin.id).await;
+                (Some(self.pick(target, own, other)), None)
+            }
             CreateToken => (None, Some(json!({ "name": format!("matrix {n}") }))),
             RevokeToken => {
                 let owner = actor.as_ref().unwrap_or(&w.admin).id;
@@ -464,6 +501,7 @@ impl Matrix<'_> {
             // A report of a month for the customer in the query.
             (Report, Some(id)) => format!("/api/v1/reports/2026-01?organization={id}"),
             (Dashboard, Some(id)) => format!("/api/v1/dashboard?organization={id}"),
+            (Availability, Some(id)) => format!("/api/v1/availability/2026-01?organization={id}"),
             (Publish, _) => format!(
                 "/api/v1/reports/{:04}-{:02}/publication",
                 1971 + (n % 660) / 12,

@@ -122,3 +122,12 @@ mod attachments;
 use attachments::*;
 mod publishing;
 use publishing::*;
+mod availability;
+use availability::*;
+cases! {
+    availability_month_against_a_minute_count,
+    availability_dst_month_and_month_end,
+    availability_announcement_mails,
+    availability_public_feeds,
+    availability_status_page,
+}

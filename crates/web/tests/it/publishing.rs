@@ -480,6 +480,33 @@ pub async fn reports_printable_snapshot(app: App) {
     app.set_time("2026-10-05T07:00:00Z");
     let w = app.world().await;
     let (_, missed) = october(&app, &w).await;
+    // One environment with a 2-hour outage on 6 October, for the availability section.
+    let env = app
+        .state
+        .store
+        .create_environment(&store::Scope::System, store::OrgId(w.a.id), "Productie", 0)
+        .await
+        .expect("environment")
+        .id
+        .0;
+    app.state
+        .store
+        .register_outage(
+            &store::Scope::Vendor {
+                person: store::PersonId(w.agent.id),
+                role: store::Role::Agent,
+            },
+            &store::NewOutage {
+                environment_id: store::EnvironmentId(env),
+                monitor_id: None,
+                started_at: crate::harness::at("2026-10-06T08:00:00Z").as_millisecond(),
+                ended_at: Some(crate::harness::at("2026-10-06T10:00:00Z").as_millisecond()),
+                reason: "gemeld".into(),
+            },
+            app.state.now_ms(),
+        )
+        .await
+        .expect("outage");
     app.set_time("2026-11-02T09:00:00Z");
     while app.state.refresh_clocks().await.expect("refresh") >= 500 {}
     let agent = w.agent.bearer();
