@@ -280,6 +280,7 @@ macro_rules! fetch_built {
 mod availability;
 
 pub use availability::*;
+mod heartbeats;
 
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

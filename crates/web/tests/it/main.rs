@@ -122,3 +122,13 @@ mod attachments;
 use attachments::*;
 mod publishing;
 use publishing::*;
+mod monitoring;
+use monitoring::*;
+cases! {
+    monitoring_outage_after_failures_and_recoveries,
+    monitoring_push_monitor_fails_when_pushes_stop,
+    monitoring_outages_by_hand,
+    monitoring_tenant_isolation_and_validation,
+    monitoring_runner_against_real_targets,
+    monitoring_lease_one_runner_probes,
+}
