@@ -282,6 +282,7 @@ mod packed;
 
 pub use availability::*;
 pub use packed::{HOUR_CELL_BYTES, MINUTE_CELL_BYTES, MINUTE_ROW_BYTES};
+mod heartbeats;
 
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

@@ -1256,6 +1256,28 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(crate::availability::cancel))
         .routes(routes!(crate::status::public_maintenance))
+        .routes(routes!(
+            crate::monitoring::api::list_environments,
+            crate::monitoring::api::create_environment
+        ))
+        .routes(routes!(crate::monitoring::api::rename_environment))
+        .routes(routes!(
+            crate::monitoring::api::list_monitors,
+            crate::monitoring::api::create_monitor
+        ))
+        .routes(routes!(
+            crate::monitoring::api::get_monitor,
+            crate::monitoring::api::update_monitor
+        ))
+        .routes(routes!(crate::monitoring::api::set_monitor_active))
+        .routes(routes!(crate::monitoring::api::push))
+        .routes(routes!(
+            crate::monitoring::api::list_outages,
+            crate::monitoring::api::register_outage
+        ))
+        .routes(routes!(crate::monitoring::api::get_outage))
+        .routes(routes!(crate::monitoring::api::correct_outage))
+        .routes(routes!(crate::monitoring::api::classify_outage))
         .split_for_parts()
 }
 

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod desk;
 pub mod error;
 pub mod mail;
+pub mod monitoring;
 pub mod report;
 pub mod status;
 pub mod ui;
@@ -100,7 +101,8 @@ pub const CLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(15
 
 /// Serves the application on `listener` until the process is stopped, refreshing the clocks
 /// of tickets whose deadline passed every [`CLOCK_REFRESH`] (idempotent, so several
-/// instances on one database may all do it).
+/// instances on one database may all do it), and running the availability probes while this
+/// instance holds the probe lease (see [`monitoring::runner`]).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let refresher = state.clone();
     tokio::spawn(async move {
@@ -120,6 +122,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         }
     });
     spawn_outbox(state.clone());
+    tokio::spawn(monitoring::run(state.clone(), instance_name()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -187,4 +190,16 @@ fn spawn_outbox(state: AppState) {
             }
         }
     });
+}
+
+/// A name for this instance among others on one database: host, process and a random part.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "loket".into());
+    let mut salt = [0u8; 4];
+    let _ = getrandom::fill(&mut salt);
+    format!("{host}-{}-{}", std::process::id(), auth::hex(&salt))
 }

@@ -49,11 +49,25 @@ pub enum Ep {
     ListMaintenance,
     CancelMaintenance,
     PublicMaintenance,
+    ListEnvironments,
+    CreateEnvironment,
+    RenameEnvironment,
+    ListMonitors,
+    CreateMonitor,
+    GetMonitor,
+    UpdateMonitor,
+    SetMonitorActive,
+    Push,
+    ListOutages,
+    RegisterOutage,
+    GetOutage,
+    CorrectOutage,
+    ClassifyOutage,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 35] = [
+pub const ALL: [Ep; 49] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -89,6 +103,20 @@ pub const ALL: [Ep; 35] = [
     ListMaintenance,
     CancelMaintenance,
     PublicMaintenance,
+    ListEnvironments,
+    CreateEnvironment,
+    RenameEnvironment,
+    ListMonitors,
+    CreateMonitor,
+    GetMonitor,
+    UpdateMonitor,
+    SetMonitorActive,
+    Push,
+    ListOutages,
+    RegisterOutage,
+    GetOutage,
+    CorrectOutage,
+    ClassifyOutage,
 ];
 
 impl Ep {
@@ -129,6 +157,20 @@ impl Ep {
             ListMaintenance => (Method::GET, "/api/v1/maintenance"),
             CancelMaintenance => (Method::DELETE, "/api/v1/maintenance/{id}"),
             PublicMaintenance => (Method::GET, "/api/v1/status/maintenance"),
+            ListEnvironments => (Method::GET, "/api/v1/organizations/{id}/environments"),
+            CreateEnvironment => (Method::POST, "/api/v1/organizations/{id}/environments"),
+            RenameEnvironment => (Method::POST, "/api/v1/environments/{id}/name"),
+            ListMonitors => (Method::GET, "/api/v1/environments/{id}/monitors"),
+            CreateMonitor => (Method::POST, "/api/v1/environments/{id}/monitors"),
+            GetMonitor => (Method::GET, "/api/v1/monitors/{id}"),
+            UpdateMonitor => (Method::PUT, "/api/v1/monitors/{id}"),
+            SetMonitorActive => (Method::PUT, "/api/v1/monitors/{id}/active"),
+            Push => (Method::POST, "/api/v1/push/{token}"),
+            ListOutages => (Method::GET, "/api/v1/environments/{id}/outages"),
+            RegisterOutage => (Method::POST, "/api/v1/environments/{id}/outages"),
+            GetOutage => (Method::GET, "/api/v1/outages/{id}"),
+            CorrectOutage => (Method::POST, "/api/v1/outages/{id}/correction"),
+            ClassifyOutage => (Method::PUT, "/api/v1/outages/{id}/classification"),
         }
     }
 
@@ -194,6 +236,20 @@ Announce           201 201 404  201 201 404  403 403 403  403 403 403  403 403 4
 ListMaintenance    200          200          200          200          200          401
 CancelMaintenance  204 204 404  204 204 404  403 403 403  403 403 403  403 403 403  401 401 401
 PublicMaintenance  200          200          200          200          200          200
+ListEnvironments   200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+CreateEnvironment  201 201 404  201 201 404  403 403 404  403 404 404  403 404 404  401 401 401
+RenameEnvironment  200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
+ListMonitors       200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+CreateMonitor      201 201 404  201 201 404  403 403 404  403 404 404  403 404 404  401 401 401
+GetMonitor         200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+UpdateMonitor      200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
+SetMonitorActive   200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
+Push               204          204          204          204          204          204
+ListOutages        200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+RegisterOutage     201 201 404  201 201 404  403 403 404  403 404 404  403 404 404  401 401 401
+GetOutage          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+CorrectOutage      200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
+ClassifyOutage     200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
 ";
 
 const ROLES: [&str; 6] = [
@@ -258,6 +314,9 @@ fn rules_table_is_consistent() {
         let anonymous = cells[5];
         if matches!(ep, SignIn | Health | OpenApi | PublicMaintenance) {
             assert_eq!(anonymous, [200; 3], "{ep:?}");
+        } else if *ep == Push {
+            // The token in the path authenticates a push, whoever sends it.
+            assert_eq!(anonymous, [204; 3], "{ep:?}");
         } else {
             assert_eq!(anonymous, [401; 3], "{ep:?}: anonymous gets 401");
         }
@@ -489,6 +548,13 @@ impl Matrix<'_> {
                 }
                 (Some(id), Some(json!({ "status": "reopened" })))
             }
+            ListEnvironments | CreateEnvironment | RenameEnvironment | ListMonitors
+            | CreateMonitor | GetMonitor | UpdateMonitor | SetMonitorActive | Push
+            | ListOutages | RegisterOutage | GetOutage | CorrectOutage | ClassifyOutage => {
+                let (own, other, body) =
+                    crate::monitoring::matrix_cell(app, w, format!("{ep:?}"), n).await;
+                (Some(self.pick(target, own, other)), body)
+            }
         };
         // Signing out this session: use a fresh one, so the actor's own session lives on.
         let auth = match (ep, via, &actor) {
@@ -507,6 +573,7 @@ impl Matrix<'_> {
                 1971 + (n % 660) / 12,
                 n % 12 + 1
             ),
+            (Push, _) => format!("/api/v1/push/{}", crate::monitoring::MATRIX_PUSH_TOKEN),
             (_, Some(id)) => template.replace("{id}", &id.to_string()),
             (_, None) => template.to_string(),
         };

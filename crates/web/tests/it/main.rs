@@ -131,3 +131,13 @@ cases! {
     availability_public_feeds,
     availability_status_page,
 }
+mod monitoring;
+use monitoring::*;
+cases! {
+    monitoring_outage_after_failures_and_recoveries,
+    monitoring_push_monitor_fails_when_pushes_stop,
+    monitoring_outages_by_hand,
+    monitoring_tenant_isolation_and_validation,
+    monitoring_runner_against_real_targets,
+    monitoring_lease_one_runner_probes,
+}

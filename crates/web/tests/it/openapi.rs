@@ -76,6 +76,8 @@ pub async fn openapi_document_and_health(app: App) {
             ("POST", "/api/v1/session")
                 | ("GET", "/healthz")
                 | ("GET", "/api/v1/status/maintenance")
+                // A push heartbeat is authenticated by the token in its path.
+                | ("POST", "/api/v1/push/{token}")
         );
         assert_eq!(secured, !public, "{method} {path}: security");
     }

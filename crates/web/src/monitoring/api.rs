@@ -1,0 +1,650 @@
+//! The monitoring endpoints of the API: environments, monitors, push heartbeats and outages.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sla::availability::ExcludedCause;
+use store::{
+    Environment, EnvironmentId, Millis, Monitor, MonitorId, MonitorKind, NewOutage, OrgId,
+    OutageId, OutageRecord,
+};
+use utoipa::{IntoParams, ToSchema};
+
+use super::MonitorSpec;
+use crate::AppState;
+use crate::api::{ApiQuery, Id, Problems};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiJson};
+
+fn rfc3339(ms: Millis) -> String {
+    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+}
+
+/// An RFC 3339 instant from a body field, in milliseconds (whole seconds).
+fn instant(field: &str, s: &str) -> Result<Millis, ApiError> {
+    let secs = sla::rfc3339::parse(s).map_err(|e| ApiError::BadRequest {
+        detail: e.to_string(),
+        field: Some(field.to_string()),
+    })?;
+    secs.checked_mul(1000).ok_or_else(|| ApiError::BadRequest {
+        detail: "out of range".into(),
+        field: Some(field.to_string()),
+    })
+}
+
+/// A customer's monitored environment (omgeving): what availability is measured for.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EnvironmentDto {
+    /// Id.
+    pub id: i64,
+    /// The customer.
+    pub organization_id: i64,
+    /// Name, unique per customer.
+    pub name: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<Environment> for EnvironmentDto {
+    fn from(e: Environment) -> Self {
+        EnvironmentDto {
+            id: e.id.0,
+            organization_id: e.org_id.0,
+            name: e.name,
+            created_at: rfc3339(e.created_at),
+        }
+    }
+}
+
+/// Input: an environment's name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentBody {
+    /// Name, 1–200 characters, unique per customer.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub name: String,
+}
+
+/// How a monitor probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorKindDto {
+    /// An HTTP(S) GET of a URL.
+    Http,
+    /// A TCP connect to `host:port`.
+    Tcp,
+    /// The environment calls `POST /api/v1/push/{token}`; silence is a failure.
+    Push,
+}
+
+impl From<MonitorKindDto> for MonitorKind {
+    fn from(k: MonitorKindDto) -> Self {
+        match k {
+            MonitorKindDto::Http => MonitorKind::Http,
+            MonitorKindDto::Tcp => MonitorKind::Tcp,
+            MonitorKindDto::Push => MonitorKind::Push,
+        }
+    }
+}
+
+/// A monitor of an environment.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MonitorDto {
+    /// Id.
+    pub id: i64,
+    /// The environment it watches.
+    pub environment_id: i64,
+    /// The customer.
+    pub organization_id: i64,
+    /// `http`, `tcp` or `push`.
+    pub kind: String,
+    /// The URL, `host:port`, or the push monitor's label.
+    pub target: String,
+    /// HTTP: the one status that counts as up (absent: 200–399).
+    pub expected_status: Option<i64>,
+    /// HTTP: text the body must contain.
+    pub keyword: Option<String>,
+    /// A probe slower than this (ms) fails.
+    pub latency_limit_ms: Option<i64>,
+    /// Seconds between probes (push: between expected heartbeats).
+    pub interval_s: i64,
+    /// Push: seconds a heartbeat may be late before it counts as missing.
+    pub push_grace_s: Option<u64>,
+    /// Failures in a row that open an outage.
+    pub fail_after: i64,
+    /// Good probes in a row that close it.
+    pub recover_after: i64,
+    /// Whether it is probed.
+    pub active: bool,
+    /// Start of the outage it has open (RFC 3339), if any.
+    pub outage_open_since: Option<String>,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<Monitor> for MonitorDto {
+    fn from(m: Monitor) -> Self {
+        let s = m.settings;
+        MonitorDto {
+            id: m.id.0,
+            environment_id: m.environment_id.0,
+            organization_id: m.org_id.0,
+            kind: s.kind.as_str().to_string(),
+            target: s.target,
+            expected_status: s.expected_status,
+            keyword: s.keyword,
+            latency_limit_ms: s.latency_limit_ms,
+            interval_s: s.interval_s,
+            push_grace_s: (s.kind == MonitorKind::Push)
+                .then(|| super::push_grace(s.interval_s).as_secs()),
+            fail_after: s.fail_after,
+            recover_after: s.recover_after,
+            active: m.active,
+            outage_open_since: m.detector.open_since.map(rfc3339),
+            created_at: rfc3339(m.created_at),
+        }
+    }
+}
+
+/// A monitor as created or changed, with a new push token shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MonitorSaved {
+    /// The monitor.
+    pub monitor: MonitorDto,
+    /// A new push token: the environment calls `POST /api/v1/push/{token}`. Not stored.
+    pub push_token: Option<String>,
+    /// The path to push to with that token.
+    pub push_path: Option<String>,
+}
+
+fn saved(m: Monitor, token: Option<String>) -> MonitorSaved {
+    MonitorSaved {
+        monitor: m.into(),
+        push_path: token.as_ref().map(|t| format!("/api/v1/push/{t}")),
+        push_token: token,
+    }
+}
+
+fn default_interval() -> i64 {
+    60
+}
+
+fn default_run() -> i64 {
+    2
+}
+
+/// Input: what a monitor checks and when it decides an outage.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorBody {
+    /// How it probes.
+    pub kind: MonitorKindDto,
+    /// `http(s)://…` for HTTP, `host:port` for TCP, a label for push.
+    pub target: String,
+    /// HTTP: the one status that counts as up (default: 200–399).
+    #[schema(minimum = 100, maximum = 599)]
+    pub expected_status: Option<i64>,
+    /// HTTP: text the body must contain (case-sensitive, first 256 KiB).
+    pub keyword: Option<String>,
+    /// HTTP and TCP: a probe slower than this many ms fails.
+    #[schema(minimum = 1)]
+    pub latency_limit_ms: Option<i64>,
+    /// Seconds between probes, 10 to 86400 (default 60). Push: between expected heartbeats.
+    #[serde(default = "default_interval")]
+    #[schema(minimum = 10, maximum = 86400)]
+    pub interval_s: i64,
+    /// Failures in a row that open an outage, 1–100 (default 2).
+    #[serde(default = "default_run")]
+    #[schema(minimum = 1, maximum = 100)]
+    pub fail_after: i64,
+    /// Good probes in a row that close it, 1–100 (default 2).
+    #[serde(default = "default_run")]
+    #[schema(minimum = 1, maximum = 100)]
+    pub recover_after: i64,
+    /// Push monitors being changed: issue a new token (the old one stops working).
+    #[serde(default)]
+    pub new_push_token: bool,
+}
+
+impl From<MonitorBody> for MonitorSpec {
+    fn from(b: MonitorBody) -> Self {
+        MonitorSpec {
+            kind: b.kind.into(),
+            target: b.target,
+            expected_status: b.expected_status,
+            keyword: b.keyword,
+            latency_limit_ms: b.latency_limit_ms,
+            interval_s: b.interval_s,
+            fail_after: b.fail_after,
+            recover_after: b.recover_after,
+            new_push_token: b.new_push_token,
+        }
+    }
+}
+
+/// Input: whether a monitor is probed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveBody {
+    /// `true` starts probing, `false` stops it.
+    pub active: bool,
+}
+
+/// An excluded cause: an outage classified under it does not count (SLA §8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseDto {
+    /// A failure in third parties' telecommunication infrastructure.
+    ThirdPartyTelecom,
+    /// Incorrect configuration by the customer.
+    CustomerMisconfiguration,
+    /// Circumstances at the customer's premises.
+    CustomerPremises,
+    /// Force majeure (overmacht).
+    ForceMajeure,
+}
+
+impl From<CauseDto> for ExcludedCause {
+    fn from(c: CauseDto) -> Self {
+        match c {
+            CauseDto::ThirdPartyTelecom => ExcludedCause::ThirdPartyTelecom,
+            CauseDto::CustomerMisconfiguration => ExcludedCause::CustomerMisconfiguration,
+            CauseDto::CustomerPremises => ExcludedCause::CustomerPremises,
+            CauseDto::ForceMajeure => ExcludedCause::ForceMajeure,
+        }
+    }
+}
+
+/// An outage (storing) of an environment, with who registered, corrected and classified it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OutageDto {
+    /// Id.
+    pub id: i64,
+    /// The environment.
+    pub environment_id: i64,
+    /// The monitor that saw it, if any.
+    pub monitor_id: Option<i64>,
+    /// The customer.
+    pub organization_id: i64,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it ended (RFC 3339); absent while it goes on.
+    pub ended_at: Option<String>,
+    /// `probe` (seen by a monitor) or `manual` (registered by hand).
+    pub source: String,
+    /// The excluded cause it is classified under; absent: it counts as downtime.
+    pub cause: Option<String>,
+    /// Whether it counts as downtime (no excluded cause).
+    pub counted: bool,
+    /// Who classified it.
+    pub classified_by: Option<i64>,
+    /// When it was classified (RFC 3339).
+    pub classified_at: Option<String>,
+    /// Why it was classified so.
+    pub classification_reason: Option<String>,
+    /// When it was recorded (RFC 3339).
+    pub created_at: String,
+    /// Who registered it by hand.
+    pub created_by: Option<i64>,
+    /// Why it was registered by hand.
+    pub reason: Option<String>,
+    /// Who last corrected its start or end.
+    pub corrected_by: Option<i64>,
+    /// When (RFC 3339).
+    pub corrected_at: Option<String>,
+    /// Why.
+    pub correction_reason: Option<String>,
+}
+
+impl From<OutageRecord> for OutageDto {
+    fn from(o: OutageRecord) -> Self {
+        OutageDto {
+            id: o.id.0,
+            environment_id: o.environment_id.0,
+            monitor_id: o.monitor_id.map(|m| m.0),
+            organization_id: o.org_id.0,
+            started_at: rfc3339(o.started_at),
+            ended_at: o.ended_at.map(rfc3339),
+            source: o.source.as_str().to_string(),
+            cause: o.cause.map(|c| c.as_str().to_string()),
+            counted: o.cause.is_none(),
+            classified_by: o.classified_by.map(|p| p.0),
+            classified_at: o.classified_at.map(rfc3339),
+            classification_reason: o.classification_reason,
+            created_at: rfc3339(o.created_at),
+            created_by: o.created_by.map(|p| p.0),
+            reason: o.reason,
+            corrected_by: o.corrected_by.map(|p| p.0),
+            corrected_at: o.corrected_at.map(rfc3339),
+            correction_reason: o.correction_reason,
+        }
+    }
+}
+
+/// The outages of an environment in a month.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OutageMonth {
+    /// The month, `YYYY-MM`, in the customer's calendar.
+    pub month: String,
+    /// Its first instant (RFC 3339).
+    pub from: String,
+    /// The first instant after it (RFC 3339).
+    pub to: String,
+    /// Outages overlapping it (open ones included), by start.
+    pub items: Vec<OutageDto>,
+}
+
+/// Which month of outages.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutageQuery {
+    /// `YYYY-MM` (default: the current month).
+    pub month: Option<String>,
+}
+
+/// Input: an outage registered by hand.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOutageBody {
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it ended (RFC 3339); absent while it goes on.
+    pub ended_at: Option<String>,
+    /// The monitor it concerns, if any (one of this environment's).
+    pub monitor_id: Option<i64>,
+    /// Why it is registered by hand (required).
+    pub reason: String,
+}
+
+/// Input: a corrected start and end.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// When it really started (RFC 3339).
+    pub started_at: String,
+    /// When it really ended (RFC 3339); null: it goes on.
+    pub ended_at: Option<String>,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// Input: a classification.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassificationBody {
+    /// The excluded cause; null: counted downtime again.
+    pub cause: Option<CauseDto>,
+    /// Why (required).
+    pub reason: String,
+}
+
+// ----- handlers -------------------------------------------------------------------------------
+
+/// A customer's environments (customers: their own).
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/environments", tag = "monitoring",
+    params(("id" = i64, Path, description = "Organization id", minimum = 1)),
+    responses((status = 200, description = "By name.", body = Vec<EnvironmentDto>), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn list_environments(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<ApiJson<Vec<EnvironmentDto>>, ApiError> {
+    let list = app.environments_of(&caller, OrgId(id)).await?;
+    Ok(ApiJson(
+        list.into_iter().map(EnvironmentDto::from).collect(),
+    ))
+}
+
+/// Add an environment to a customer (administrators and service managers).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/environments", request_body = EnvironmentBody,
+    tag = "monitoring",
+    params(("id" = i64, Path, description = "Organization id", minimum = 1)),
+    responses((status = 201, description = "Created.", body = EnvironmentDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn create_environment(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<EnvironmentBody>,
+) -> Result<(StatusCode, ApiJson<EnvironmentDto>), ApiError> {
+    let e = app
+        .create_environment(&caller, OrgId(id), &body.name)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(e.into())))
+}
+
+/// Rename an environment (administrators and service managers).
+#[utoipa::path(post, path = "/api/v1/environments/{id}/name", request_body = EnvironmentBody,
+    tag = "monitoring",
+    params(("id" = i64, Path, description = "Environment id", minimum = 1)),
+    responses((status = 200, description = "Renamed.", body = EnvironmentDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn rename_environment(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<EnvironmentBody>,
+) -> Result<ApiJson<EnvironmentDto>, ApiError> {
+    let e = app
+        .rename_environment(&caller, EnvironmentId(id), &body.name)
+        .await?;
+    Ok(ApiJson(e.into()))
+}
+
+/// An environment's monitors, active or not (customers: their own).
+#[utoipa::path(get, path = "/api/v1/environments/{id}/monitors", tag = "monitoring",
+    params(("id" = i64, Path, description = "Environment id", minimum = 1)),
+    responses((status = 200, description = "In creation order.", body = Vec<MonitorDto>), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn list_monitors(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<ApiJson<Vec<MonitorDto>>, ApiError> {
+    let list = app.monitors_of(&caller, EnvironmentId(id)).await?;
+    Ok(ApiJson(list.into_iter().map(MonitorDto::from).collect()))
+}
+
+/// Add a monitor to an environment (administrators and service managers); a push monitor's
+/// token is in the answer, this once.
+#[utoipa::path(post, path = "/api/v1/environments/{id}/monitors", request_body = MonitorBody,
+    tag = "monitoring",
+    params(("id" = i64, Path, description = "Environment id", minimum = 1)),
+    responses((status = 201, description = "Created and active.", body = MonitorSaved), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn create_monitor(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<MonitorBody>,
+) -> Result<(StatusCode, ApiJson<MonitorSaved>), ApiError> {
+    let (m, token) = app
+        .create_monitor(&caller, EnvironmentId(id), &body.into())
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(saved(m, token))))
+}
+
+/// One monitor (customers: their own).
+#[utoipa::path(get, path = "/api/v1/monitors/{id}", tag = "monitoring",
+    params(("id" = i64, Path, description = "Monitor id", minimum = 1)),
+    responses((status = 200, description = "The monitor.", body = MonitorDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn get_monitor(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<ApiJson<MonitorDto>, ApiError> {
+    let m = app.store.get_monitor(&caller.scope, MonitorId(id)).await?;
+    Ok(ApiJson(m.into()))
+}
+
+/// Change what a monitor checks (administrators and service managers); its history stays.
+#[utoipa::path(put, path = "/api/v1/monitors/{id}", request_body = MonitorBody, tag = "monitoring",
+    params(("id" = i64, Path, description = "Monitor id", minimum = 1)),
+    responses((status = 200, description = "Changed; the runner picks it up within seconds.", body = MonitorSaved), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn update_monitor(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<MonitorBody>,
+) -> Result<ApiJson<MonitorSaved>, ApiError> {
+    let (m, token) = app
+        .update_monitor(&caller, MonitorId(id), &body.into())
+        .await?;
+    Ok(ApiJson(saved(m, token)))
+}
+
+/// Start or stop probing a monitor (administrators and service managers).
+#[utoipa::path(put, path = "/api/v1/monitors/{id}/active", request_body = ActiveBody, tag = "monitoring",
+    params(("id" = i64, Path, description = "Monitor id", minimum = 1)),
+    responses((status = 200, description = "The monitor.", body = MonitorDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn set_monitor_active(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ActiveBody>,
+) -> Result<ApiJson<MonitorDto>, ApiError> {
+    let m = app
+        .set_monitor_active(&caller, MonitorId(id), body.active)
+        .await?;
+    Ok(ApiJson(m.into()))
+}
+
+/// A heartbeat of a push monitor. No session: the token in the path authenticates it.
+#[utoipa::path(post, path = "/api/v1/push/{token}", tag = "monitoring",
+    params(("token" = String, Path, description = "The push monitor's token")),
+    responses((status = 204, description = "Recorded."), Problems))]
+pub async fn push(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.record_push(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An environment's outages in a month (customers: their own).
+#[utoipa::path(get, path = "/api/v1/environments/{id}/outages", tag = "monitoring",
+    params(("id" = i64, Path, description = "Environment id", minimum = 1), OutageQuery),
+    responses((status = 200, description = "The month and its outages.", body = OutageMonth), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn list_outages(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<OutageQuery>,
+) -> Result<ApiJson<OutageMonth>, ApiError> {
+    let month = q
+        .month
+        .as_deref()
+        .map(|m| {
+            m.parse::<sla::Month>().map_err(|e| ApiError::BadRequest {
+                detail: e,
+                field: Some("month".into()),
+            })
+        })
+        .transpose()?;
+    let (month, from, to, list) = app
+        .outages_in_month(&caller, EnvironmentId(id), month)
+        .await?;
+    Ok(ApiJson(OutageMonth {
+        month: month.to_string(),
+        from: rfc3339(from),
+        to: rfc3339(to),
+        items: list.into_iter().map(OutageDto::from).collect(),
+    }))
+}
+
+/// Register an outage the monitors did not see, with the reason (administrators and service
+/// managers).
+#[utoipa::path(post, path = "/api/v1/environments/{id}/outages", request_body = NewOutageBody,
+    tag = "monitoring",
+    params(("id" = i64, Path, description = "Environment id", minimum = 1)),
+    responses((status = 201, description = "Registered.", body = OutageDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn register_outage(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NewOutageBody>,
+) -> Result<(StatusCode, ApiJson<OutageDto>), ApiError> {
+    let new = NewOutage {
+        environment_id: EnvironmentId(id),
+        monitor_id: body.monitor_id.map(MonitorId),
+        started_at: instant("started_at", &body.started_at)?,
+        ended_at: body
+            .ended_at
+            .as_deref()
+            .map(|s| instant("ended_at", s))
+            .transpose()?,
+        reason: body.reason,
+    };
+    let o = app.register_outage(&caller, &new).await?;
+    Ok((StatusCode::CREATED, ApiJson(o.into())))
+}
+
+/// One outage (customers: their own).
+#[utoipa::path(get, path = "/api/v1/outages/{id}", tag = "monitoring",
+    params(("id" = i64, Path, description = "Outage id", minimum = 1)),
+    responses((status = 200, description = "The outage.", body = OutageDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn get_outage(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<ApiJson<OutageDto>, ApiError> {
+    Ok(ApiJson(app.outage(&caller, OutageId(id)).await?.into()))
+}
+
+/// Correct an outage's start and end, with the reason (administrators and service managers);
+/// who, when, why and the values before are kept.
+#[utoipa::path(post, path = "/api/v1/outages/{id}/correction", request_body = CorrectionBody,
+    tag = "monitoring",
+    params(("id" = i64, Path, description = "Outage id", minimum = 1)),
+    responses((status = 200, description = "Corrected.", body = OutageDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn correct_outage(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<CorrectionBody>,
+) -> Result<ApiJson<OutageDto>, ApiError> {
+    let start = instant("started_at", &body.started_at)?;
+    let end = body
+        .ended_at
+        .as_deref()
+        .map(|s| instant("ended_at", s))
+        .transpose()?;
+    let o = app
+        .correct_outage(&caller, OutageId(id), start, end, &body.reason)
+        .await?;
+    Ok(ApiJson(o.into()))
+}
+
+/// Classify an outage under an excluded cause, or back to counted downtime, with the reason
+/// (administrators and service managers); who, when and why are kept.
+#[utoipa::path(put, path = "/api/v1/outages/{id}/classification", request_body = ClassificationBody,
+    tag = "monitoring",
+    params(("id" = i64, Path, description = "Outage id", minimum = 1)),
+    responses((status = 200, description = "Classified.", body = OutageDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn classify_outage(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ClassificationBody>,
+) -> Result<ApiJson<OutageDto>, ApiError> {
+    let o = app
+        .classify_outage(
+            &caller,
+            OutageId(id),
+            body.cause.map(ExcludedCause::from),
+            &body.reason,
+        )
+        .await?;
+    Ok(ApiJson(o.into()))
+}
