@@ -39,3 +39,4 @@ cargo bench -p web --bench desk -- --quick
 cargo bench -p web --bench reports -- --quick
 cargo bench -p probe --bench probes -- --quick
 cargo bench -p store --bench probe_storage -- --quick
+cargo bench -p web --bench monitoring -- --quick
