@@ -250,11 +250,7 @@ impl AppState {
         environment: Option<EnvironmentId>,
         month: Month,
     ) -> Result<AvailabilityReport, ApiError> {
-        if let (Some(own), Some(asked)) = (scope.org(), org)
-            && own != asked
-        {
-            return Err(ApiError::NotFound("organization"));
-        }
+        crate::report::visible_org(scope, org)?;
         let environments = match (environment, org.or(scope.org())) {
             (Some(e), org) => {
                 let f = self.availability(scope, e, month).await?;

@@ -92,13 +92,7 @@ impl AppState {
                 format!("the look-ahead is 1 to {MAX_HORIZON_HOURS} business hours"),
             ));
         }
-        let org = match (scope.org(), org) {
-            (Some(own), Some(asked)) if own != asked => {
-                return Err(ApiError::NotFound("organization"));
-            }
-            (Some(own), _) => Some(own),
-            (None, asked) => asked,
-        };
+        let org = super::visible_org(scope, org)?;
         let standard = self.policies.standard()?;
         let cal = &standard.calendar;
         let now = self.clock.now();

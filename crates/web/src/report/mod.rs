@@ -223,6 +223,16 @@ pub(crate) fn section_lines(
         .collect()
 }
 
+/// The customer a query is about as `scope` may see it: a customer's own (asking for another
+/// is "not found"), or for the vendor's staff the one asked for, or all (`None`).
+pub fn visible_org(scope: &Scope, org: Option<OrgId>) -> Result<Option<OrgId>, ApiError> {
+    match (scope.org(), org) {
+        (Some(own), Some(asked)) if own != asked => Err(ApiError::NotFound("organization")),
+        (Some(own), _) => Ok(Some(own)),
+        (None, asked) => Ok(asked),
+    }
+}
+
 /// The name of the all-customers section.
 pub const ALL_CUSTOMERS: &str = "all customers";
 
@@ -234,13 +244,7 @@ impl AppState {
         org: Option<OrgId>,
         month: Month,
     ) -> Result<MonthlyReport, ApiError> {
-        let org = match (scope.org(), org) {
-            (Some(own), Some(asked)) if own != asked => {
-                return Err(ApiError::NotFound("organization"));
-            }
-            (Some(own), _) => Some(own),
-            (None, asked) => asked,
-        };
+        let org = visible_org(scope, org)?;
         let standard = self.policies.standard()?;
         let (from, to) = month
             .span(&standard.calendar)

@@ -125,20 +125,14 @@ impl AppState {
         month: Month,
         live: bool,
     ) -> Result<MonthlyReport, ApiError> {
-        if let (Some(own), Some(asked)) = (scope.org(), org)
-            && own != asked
-        {
-            return Err(ApiError::NotFound("organization"));
-        }
-        if !live {
-            let org = scope.org().or(org);
-            if let Some(p) = self
+        let org = super::visible_org(scope, org)?;
+        if !live
+            && let Some(p) = self
                 .store
                 .published_report(scope, org, &month.to_string())
                 .await?
-            {
-                return frozen(&p);
-            }
+        {
+            return frozen(&p);
         }
         self.report_for(scope, org, month).await
     }

@@ -457,6 +457,14 @@ async fn customers(
         .collect())
 }
 
+/// The report page of a month, for a customer or all.
+fn report_path(month: Month, org: Option<OrgId>) -> String {
+    match org {
+        Some(o) => format!("/reports/{month}?organization={}", o.0),
+        None => format!("/reports/{month}"),
+    }
+}
+
 /// The last month that is over, as the default report.
 fn last_month(app: &AppState) -> Result<Month, ApiError> {
     let standard = app.policies.standard()?;
@@ -480,11 +488,7 @@ async fn index(
             .map_err(|e| PageError::Api(t, ApiError::field("month", e)))?,
     };
     let org = org_param(&q, t)?;
-    let to = match org {
-        Some(o) => format!("/reports/{month}?organization={}", o.0),
-        None => format!("/reports/{month}"),
-    };
-    Ok(Redirect::to(&to).into_response())
+    Ok(Redirect::to(&report_path(month, org)).into_response())
 }
 
 async fn report_page(
@@ -571,11 +575,7 @@ async fn publish(
     app.publish_report(&viewer.caller, org, month)
         .await
         .map_err(api(t))?;
-    let to = match org {
-        Some(o) => format!("/reports/{month}?organization={}", o.0),
-        None => format!("/reports/{month}"),
-    };
-    Ok(Redirect::to(&to).into_response())
+    Ok(Redirect::to(&report_path(month, org)).into_response())
 }
 
 /// Only local paths are followed after a form (no open redirect).
