@@ -6,7 +6,8 @@ use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use sla::availability::ExcludedCause;
 use sla::{Lang, Month, words};
 use store::OrgId;
 
@@ -365,8 +366,8 @@ pub struct FigureView {
     pub target: String,
     /// Whether it holds.
     pub holds: bool,
-    /// Outages: start, end, cause.
-    pub outages: Vec<(String, String, String)>,
+    /// Outages: id, start, end, cause in words, cause key (`""`: counted).
+    pub outages: Vec<(i64, String, String, String, String)>,
     /// Maintenance: start, end, counted in words.
     pub maintenance: Vec<(String, String, String)>,
 }
@@ -412,6 +413,7 @@ pub fn figure_view(f: &AvailabilityFigure, cal: &sla::Calendar, t: Tr) -> Figure
             .iter()
             .map(|o| {
                 (
+                    o.id,
                     ts_local(cal, &o.started_at, t.0),
                     o.ended_at.as_deref().map_or_else(
                         || t.get("status.ongoing").to_string(),
@@ -421,6 +423,7 @@ pub fn figure_view(f: &AvailabilityFigure, cal: &sla::Calendar, t: Tr) -> Figure
                         || t.get("avail.counts").to_string(),
                         |c| cause_label(c, t.0),
                     ),
+                    o.cause.clone().unwrap_or_default(),
                 )
             })
             .collect(),
@@ -452,6 +455,12 @@ struct AvailabilityPage {
     figures: Vec<FigureView>,
     customers: Vec<(i64, String, bool)>,
     vendor: bool,
+    /// May classify outages (service manager, administrator).
+    may_classify: bool,
+    /// The excluded causes: key and words.
+    causes: Vec<(&'static str, String)>,
+    /// This page, to come back to after a form.
+    here: String,
 }
 
 fn month_label(t: Tr, m: Month) -> String {
@@ -512,9 +521,62 @@ async fn availability_page(
             .collect(),
         customers,
         vendor,
+        may_classify: matches!(
+            viewer.caller.role(),
+            store::Role::ServiceManager | store::Role::Admin
+        ),
+        causes: ExcludedCause::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label(t.0).to_string()))
+            .collect(),
+        here: match org {
+            Some(o) => format!("/availability?month={month}&organization={}", o.0),
+            None => format!("/availability?month={month}"),
+        },
         shell: viewer.shell,
     };
     Ok(render(&page))
+}
+
+/// Classifies an outage (or puts it back as counted downtime) with the reason, from the
+/// availability page; the service manager's who/when/why is kept by the store.
+async fn classify(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let t = viewer.t;
+    let form = Fields::parse(&body);
+    viewer.check_csrf(form.text("csrf"))?;
+    let cause = match form.text("cause").trim() {
+        "" => None,
+        c => Some(c.parse::<ExcludedCause>().map_err(|_| {
+            PageError::Api(
+                t,
+                ApiError::field("cause", "not one of the excluded causes"),
+            )
+        })?),
+    };
+    app.classify_outage(
+        &viewer.caller,
+        store::OutageId(id),
+        cause,
+        form.text("reason"),
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::NotFound(_) => PageError::NotFound(t),
+        ApiError::Forbidden(why) => PageError::Forbidden(t, why),
+        other => PageError::Api(t, other),
+    })?;
+    let back = form.text("back");
+    let back = if back.starts_with("/availability") {
+        back
+    } else {
+        "/availability"
+    };
+    Ok(axum::response::Redirect::to(back).into_response())
 }
 
 /// The status and availability pages' routes.
@@ -524,4 +586,5 @@ pub fn routes() -> Router<AppState> {
         .route("/status/maintenance.ics", get(maintenance_ics))
         .route("/status/maintenance.html", get(maintenance_snippet))
         .route("/availability", get(availability_page))
+        .route("/availability/outages/{id}/classification", post(classify))
 }

@@ -1199,3 +1199,86 @@ pub async fn matrix_maintenance(app: &App, org: i64, by: i64) -> i64 {
         .expect("maintenance");
     m.id.0
 }
+
+/// A service manager classifies an outage from the availability page, with a reason; the
+/// figure follows, the store keeps who and why; an agent sees no form and is refused, and a
+/// customer cannot reach another customer's outage.
+pub async fn availability_classify_from_the_page(app: App) {
+    app.set_time("2026-11-02T09:00:00Z");
+    let w = app.world().await;
+    let env = environment(&app, w.a.id, "Productie").await;
+    let id = outage(
+        &app,
+        &w,
+        env,
+        "2026-11-02T10:00:00Z",
+        Some("2026-11-02T12:00:00Z"),
+    )
+    .await;
+    app.set_time("2026-11-02T12:30:00Z");
+    let page = format!("/availability?month=2026-11&organization={}", w.a.id);
+    let action = format!("/availability/outages/{}/classification", id.0);
+    let counted = |r: &Value| figure(r, env)["counted_downtime_seconds"].as_i64();
+    let api = format!("/api/v1/availability/2026-11?organization={}", w.a.id);
+    let before = app.get(&w.manager.bearer(), &api).await.expect(200).json;
+    assert_eq!(counted(&before), Some(2 * 3600));
+
+    let agent = Browser::of(&app, &w.agent).html_only();
+    agent.get(&page).await.expect(200).lacks(&action);
+    agent
+        .submit(
+            &page,
+            &action,
+            &[("cause", "force_majeure"), ("reason", "Storm")],
+        )
+        .await
+        .expect(403);
+
+    let manager = Browser::of(&app, &w.manager).html_only();
+    manager.get(&page).await.expect(200).has_html(&action);
+    // A reason is required.
+    manager
+        .submit(
+            &page,
+            &action,
+            &[("cause", "force_majeure"), ("reason", " ")],
+        )
+        .await
+        .expect(422);
+    let done = manager
+        .submit(
+            &page,
+            &action,
+            &[
+                ("cause", "third_party_telecom"),
+                ("reason", "Glasvezel van de provider doorgesneden"),
+                ("back", &page),
+            ],
+        )
+        .await
+        .expect(303);
+    assert_eq!(done.location(), Some(page.as_str()));
+    let after = app.get(&w.manager.bearer(), &api).await.expect(200).json;
+    assert_eq!(counted(&after), Some(0));
+    let o = app
+        .state
+        .store
+        .get_outage(&Scope::System, id)
+        .await
+        .expect("outage");
+    assert_eq!(o.cause, Some(ExcludedCause::ThirdPartyTelecom));
+    assert_eq!(o.classified_by, Some(PersonId(w.manager.id)));
+    assert_eq!(
+        o.classification_reason.as_deref(),
+        Some("Glasvezel van de provider doorgesneden")
+    );
+    // Customer B cannot reach customer A's outage.
+    Browser::of(&app, &w.b.admin)
+        .submit(
+            "/availability",
+            &action,
+            &[("cause", ""), ("reason", "Niet van mij")],
+        )
+        .await
+        .expect(404);
+}

@@ -130,6 +130,7 @@ cases! {
     availability_announcement_mails,
     availability_public_feeds,
     availability_status_page,
+    availability_classify_from_the_page,
 }
 mod monitoring;
 use monitoring::*;
