@@ -254,8 +254,13 @@ impl AppState {
             .parse()
             .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
         let (trend, _) = self.trend(scope, org, &orgs, month).await?;
-        Ok(crate::ui::reports::printable_with_trend(
-            report, t, &trend, inline_css,
+        let standard = self.policies.standard()?;
+        Ok(crate::ui::reports::printable(
+            report,
+            t,
+            &trend,
+            &standard.calendar,
+            inline_css,
         ))
     }
 

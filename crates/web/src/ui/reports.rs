@@ -210,19 +210,21 @@ pub fn trend_charts(t: Tr, series: &[TrendSeries]) -> Vec<ChartView> {
 }
 
 /// The report in words, with its charts (`trend` may be empty).
-pub fn view(report: &MonthlyReport, t: Tr, trend: &[TrendSeries]) -> ReportView {
+pub fn view(
+    report: &MonthlyReport,
+    t: Tr,
+    trend: &[TrendSeries],
+    calendar: &sla::Calendar,
+) -> ReportView {
     let names: std::collections::HashMap<i64, &str> = report
         .sections
         .iter()
         .filter_map(|s| s.organization_id.map(|o| (o, s.customer.as_str())))
         .collect();
-    let calendar = sla::Policy::standard()
-        .ok()
-        .and_then(|p| p.compile_calendar().ok());
     let local = |rfc: &str| -> String {
-        match (rfc.parse::<jiff::Timestamp>(), &calendar) {
-            (Ok(ts), Some(cal)) => words::format_local(cal, ts.as_second(), t.0),
-            _ => rfc.to_string(),
+        match rfc.parse::<jiff::Timestamp>() {
+            Ok(ts) => words::format_local(calendar, ts.as_second(), t.0),
+            Err(_) => rfc.to_string(),
         }
     };
     let customer = match report.organization_id {
@@ -345,21 +347,18 @@ struct PrintPage<'a> {
     css: &'a str,
 }
 
-/// The printable report as a standalone HTML document: with `inline_css` the stylesheet is
-/// embedded (a file to keep or mail), else linked (served, under the CSP).
-pub fn printable(report: &MonthlyReport, t: Tr, inline_css: bool) -> String {
-    printable_with_trend(report, t, &[], inline_css)
-}
-
-/// [`printable`] with trend charts.
-pub fn printable_with_trend(
+/// The printable report with its trend charts as a standalone HTML document, times in the
+/// calendar's zone: with `inline_css` the stylesheet is embedded (a file to keep or mail), else
+/// linked (served, under the CSP).
+pub fn printable(
     report: &MonthlyReport,
     t: Tr,
     trend: &[TrendSeries],
+    calendar: &sla::Calendar,
     inline_css: bool,
 ) -> String {
     use askama::Template;
-    let r = view(report, t, trend);
+    let r = view(report, t, trend, calendar);
     let css = if inline_css {
         format!("<style>{PRINT_CSS}</style>")
     } else {
@@ -532,13 +531,11 @@ async fn report_page(
         .await
         .map_err(|e| api(t)(e.into()))?
         .is_some();
-    let ended = {
-        let standard = app.policies.standard().map_err(api(t))?;
-        month
-            .span(&standard.calendar)
-            .map(|(_, end)| end <= app.clock.now())
-            .unwrap_or(false)
-    };
+    let standard = app.policies.standard().map_err(api(t))?;
+    let ended = month
+        .span(&standard.calendar)
+        .map(|(_, end)| end <= app.clock.now())
+        .unwrap_or(false);
     let role = viewer.caller.role();
     let mut query = String::new();
     if let Some(o) = org {
@@ -546,7 +543,7 @@ async fn report_page(
     }
     let page = ReportPage {
         t,
-        r: view(&report, t, &trend),
+        r: view(&report, t, &trend, &standard.calendar),
         query,
         may_publish: !published && ended && matches!(role, Role::ServiceManager | Role::Admin),
         may_explain: role.is_vendor(),
