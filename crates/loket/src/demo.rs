@@ -5,12 +5,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use desk::clock::FixedClock;
+use desk::demo::{DEFAULT_SEED, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DemoOptions, DemoSummary};
+use desk::{Desk, DeskError};
 use jiff::Timestamp;
 use store::Store;
-use web::clock::FixedClock;
-use web::demo::{DEFAULT_SEED, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DemoOptions, DemoSummary};
-use web::error::ApiError;
-use web::{AppState, Config};
 
 use crate::Failure;
 use crate::serve::say;
@@ -64,7 +63,7 @@ pub fn command(args: DemoArgs) -> Result<(), Failure> {
 
 /// `loket serve --demo`: fills the database when it is empty, says so when it is not.
 pub async fn on_serve(store: &Store, admin_email: &str) -> Result<(), Failure> {
-    if let Err(e) = web::demo::check_empty(store).await {
+    if let Err(e) = desk::demo::check_empty(store).await {
         say(&format!("--demo: nothing added ({})", reason(e)));
         return Ok(());
     }
@@ -81,13 +80,13 @@ pub async fn on_serve(store: &Store, admin_email: &str) -> Result<(), Failure> {
 /// Fills the store on a clock of its own and reports what it made and how to sign in.
 async fn fill(store: &Store, opts: DemoOptions) -> Result<(), Failure> {
     let clock = Arc::new(FixedClock::new(opts.until.unwrap_or_else(Timestamp::now)));
-    let state = AppState::new(store.clone(), clock.clone(), Config::default());
-    web::demo::check_empty(store)
+    let state = Desk::new(store.clone(), clock.clone());
+    desk::demo::check_empty(store)
         .await
         .map_err(|e| Failure::User(anyhow::anyhow!("demo data: {}", reason(e))))?;
     say("Filling the database with demo data (a year of a service desk) …");
     let started = Instant::now();
-    let summary = web::demo::fill(&state, &clock, opts)
+    let summary = desk::demo::fill(&state, &clock, opts)
         .await
         .map_err(|e| Failure::User(anyhow::anyhow!("demo data: {}", reason(e))))?;
     say(&format!(
@@ -119,9 +118,9 @@ fn sign_in(s: &DemoSummary) -> String {
 }
 
 /// The detail of an error, also of an internal one (the command line is not a client).
-fn reason(e: ApiError) -> String {
+fn reason(e: DeskError) -> String {
     match e {
-        ApiError::Internal(e) => format!("{e:#}"),
+        DeskError::Internal(e) => format!("{e:#}"),
         e => e.to_string(),
     }
 }

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
+use desk::clock::SystemClock;
+use desk::i18n::Tr;
+use desk::{Desk, DeskError};
 use store::{Scope, Store};
-use web::clock::SystemClock;
-use web::error::ApiError;
-use web::{AppState, Config};
 
 use crate::serve::redact;
 use crate::{Failure, write_stdout};
@@ -95,7 +95,7 @@ fn sqlite_path(url: &str) -> Option<&str> {
 
 async fn report(store: &Store, month: sla::Month, args: &ReportArgs) -> Result<String, Failure> {
     let customer = args.customer.as_deref();
-    let internal = |e: ApiError| Failure::Io(anyhow::anyhow!("{e}"));
+    let internal = |e: DeskError| Failure::Io(anyhow::anyhow!("{e}"));
     let org = match customer {
         None => None,
         Some(name) => {
@@ -121,19 +121,18 @@ async fn report(store: &Store, month: sla::Month, args: &ReportArgs) -> Result<S
             Some(found.id)
         }
     };
-    let state = AppState::new(store.clone(), Arc::new(SystemClock), Config::default());
+    let state = Desk::new(store.clone(), Arc::new(SystemClock));
     let report = state
         .report_as(&Scope::System, org, month, args.live)
         .await
         .map_err(internal)?;
     Ok(match args.format {
         Format::Html => {
-            let t = web::ui::i18n::Tr::for_code(match args.lang {
+            let t = Tr::for_code(match args.lang {
                 ReportLang::Nl => "nl",
                 ReportLang::En => "en",
             });
-            state
-                .printable_report(&Scope::System, &report, t, true)
+            web::report::http::printable_report(&state, &Scope::System, &report, t, true)
                 .await
                 .map_err(internal)?
         }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use desk::clock::SystemClock;
 use store::{NewPerson, Role, Store};
-use web::clock::SystemClock;
 use web::{AppState, Config};
 
 use crate::Failure;
@@ -98,7 +98,7 @@ async fn first_run(state: &AppState, email: &str) -> Result<(), Failure> {
     let stdin = io::stdin();
     let (password, generated) = if stdin.is_terminal() {
         (
-            web::auth::new_secret().map_err(|e| anyhow::anyhow!("{e}"))?[..20].to_string(),
+            desk::access::new_secret().map_err(|e| anyhow::anyhow!("{e}"))?[..20].to_string(),
             true,
         )
     } else {
@@ -110,7 +110,7 @@ async fn first_run(state: &AppState, email: &str) -> Result<(), Failure> {
         let line = line.trim_end_matches(['\r', '\n']).to_string();
         if line.is_empty() {
             (
-                web::auth::new_secret().map_err(|e| anyhow::anyhow!("{e}"))?[..20].to_string(),
+                desk::access::new_secret().map_err(|e| anyhow::anyhow!("{e}"))?[..20].to_string(),
                 true,
             )
         } else {
@@ -122,7 +122,7 @@ async fn first_run(state: &AppState, email: &str) -> Result<(), Failure> {
             "the administrator password read from stdin has fewer than 12 characters"
         )));
     }
-    let hash = web::auth::hash_password(password.clone())
+    let hash = desk::access::hash_password(password.clone())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (person, _) = state

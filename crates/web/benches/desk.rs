@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use desk::clock::SystemClock;
 use jiff::Timestamp;
 use store::{NewPerson, Role, Scope, Store};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use web::clock::SystemClock;
 use web::{AppState, Config};
 
 struct Options {

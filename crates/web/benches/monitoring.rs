@@ -10,7 +10,7 @@
 //! - This process is a loket instance: a SQLite store in a temporary directory (WAL, as
 //!   `loket serve` opens it) with 1,000 active HTTP monitors (keyword check, fail after 2,
 //!   recover after 2) made through the store, and the real runner
-//!   (`web::monitoring::spawn` with the default configuration: lease renewed every 5 s,
+//!   (`desk::monitoring::spawn` with the default configuration: lease renewed every 5 s,
 //!   monitors reloaded every 10 s, probes at the scheduler's default concurrency).
 //! - CPU is `utime + stime` of this whole process from `/proc/self/stat`, taken once the
 //!   runner holds the lease and has loaded the monitors, and again at the end, so setup is
@@ -24,9 +24,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use desk::clock::SystemClock;
+use desk::monitoring::RunnerConfig;
 use store::{MonitorKind, MonitorSettings, Scope, Store};
-use web::clock::SystemClock;
-use web::monitoring::RunnerConfig;
 
 const MONITORS: i64 = 1_000;
 const INTERVAL_S: i64 = 30;
@@ -117,7 +117,7 @@ fn measure(period: Duration) {
         }
         let state =
             web::AppState::new(store.clone(), Arc::new(SystemClock), web::Config::default());
-        let runner = web::monitoring::spawn(state, "bench", RunnerConfig::default());
+        let runner = desk::monitoring::spawn(state.desk.clone(), "bench", RunnerConfig::default());
         while !runner.stats.leading.load(Ordering::Acquire) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

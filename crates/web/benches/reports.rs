@@ -14,9 +14,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use desk::clock::SystemClock;
 use sla::{Month, Priority, TicketKind};
 use store::{NewPerson, OrgId, Role, Scope, Store};
-use web::clock::SystemClock;
 use web::{AppState, Config};
 
 const CUSTOMERS: i64 = 10;

@@ -21,8 +21,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::{self, Caller};
-use crate::desk::{Action, FileTicket, ms};
 use crate::error::{ApiError, ApiJson, Problem};
+use desk::tickets::{Action, FileTicket};
+use desk::time::ms;
 
 // ----- shared pieces ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use desk::DeskError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use store::StoreError;
@@ -148,6 +149,23 @@ impl ApiError {
             status: status.as_u16(),
             detail: self.to_string(),
             errors,
+        }
+    }
+}
+
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> Self {
+        match e {
+            DeskError::Unauthenticated => ApiError::Unauthorized,
+            DeskError::Forbidden(why) => ApiError::Forbidden(why),
+            DeskError::NotFound(what) => ApiError::NotFound(what),
+            DeskError::Invalid { field, rule } => ApiError::Unprocessable {
+                field,
+                message: rule,
+            },
+            DeskError::Conflict { field, message } => ApiError::Conflict { field, message },
+            DeskError::Throttled { retry_after } => ApiError::TooManyRequests { retry_after },
+            DeskError::Internal(e) => ApiError::Internal(e),
         }
     }
 }

@@ -11,11 +11,11 @@ use store::{
 };
 use utoipa::{IntoParams, ToSchema};
 
-use super::MonitorSpec;
 use crate::AppState;
 use crate::api::{ApiQuery, Id, Problems};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
+use desk::monitoring::MonitorSpec;
 
 fn rfc3339(ms: Millis) -> String {
     Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
@@ -137,7 +137,7 @@ impl From<Monitor> for MonitorDto {
             latency_limit_ms: s.latency_limit_ms,
             interval_s: s.interval_s,
             push_grace_s: (s.kind == MonitorKind::Push)
-                .then(|| super::push_grace(s.interval_s).as_secs()),
+                .then(|| desk::monitoring::push_grace(s.interval_s).as_secs()),
             fail_after: s.fail_after,
             recover_after: s.recover_after,
             active: m.active,

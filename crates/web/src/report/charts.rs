@@ -3,23 +3,8 @@
 
 use std::fmt::Write;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use super::Distribution;
-
-/// One month of one target pair (90% and 100% bound) for the trend chart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TrendPoint {
-    /// The month, `YYYY-MM`.
-    pub month: String,
-    /// The share that met the percentile bound, in basis points; `None` with nothing counted.
-    pub share_bp: Option<u32>,
-    /// The share that met the hard (100%) bound, in basis points.
-    pub hard_share_bp: Option<u32>,
-    /// How many were counted.
-    pub counted: u32,
-}
+use desk::report::Distribution;
+use desk::report::dashboard::TrendPoint;
 
 /// Labels a chart needs, in the reader's language.
 #[derive(Debug, Clone, Copy)]

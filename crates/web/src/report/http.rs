@@ -8,13 +8,14 @@ use serde::{Deserialize, Serialize};
 use store::{OrgId, TicketId};
 use utoipa::{IntoParams, ToSchema};
 
-use super::MonthlyReport;
-use super::dashboard::Dashboard;
 use crate::AppState;
 use crate::api::{ApiQuery, Id, Problems};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use crate::ui::i18n::Tr;
+use desk::report::MonthlyReport;
+use desk::report::dashboard::Dashboard;
+use desk::{Desk, DeskError};
 
 /// Filters of the monthly report.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -129,8 +130,7 @@ pub async fn monthly_report(
         .await?;
     let format = q.format.unwrap_or(ReportFormat::Json);
     let html = if format == ReportFormat::Html {
-        app.printable_report(&caller.scope, &report, t, false)
-            .await?
+        printable_report(&app.desk, &caller.scope, &report, t, false).await?
     } else {
         String::new()
     };
@@ -234,59 +234,28 @@ pub async fn miss_reason(
     }))
 }
 
-impl AppState {
-    /// The printable report (A4) with the twelve months' trend up to its month; `inline_css`
-    /// embeds the stylesheet (a file to keep), else it is linked (served pages).
-    pub async fn printable_report(
-        &self,
-        scope: &store::Scope,
-        report: &MonthlyReport,
-        t: Tr,
-        inline_css: bool,
-    ) -> Result<String, ApiError> {
-        let org = report.organization_id.map(OrgId);
-        let orgs = match org {
-            Some(o) => vec![self.store.get_org(scope, o).await?],
-            None => self.store.list_orgs(scope).await?,
-        };
-        let month: sla::Month = report
-            .month
-            .parse()
-            .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
-        let (trend, _) = self.trend(scope, org, &orgs, month).await?;
-        let standard = self.policies.standard()?;
-        Ok(crate::ui::reports::printable(
-            report,
-            t,
-            &trend,
-            &standard.calendar,
-            inline_css,
-        ))
-    }
-
-    /// Records why a ticket missed its target: the vendor's staff only.
-    pub async fn record_miss_reason(
-        &self,
-        caller: &Caller,
-        ticket: TicketId,
-        reason: &str,
-    ) -> Result<String, ApiError> {
-        if !caller.role().is_vendor() {
-            // A customer may see the ticket, but not write the service desk's account of it.
-            self.store.get_ticket(&caller.scope, ticket).await?;
-            return Err(ApiError::Forbidden(
-                "the service desk records why a target was missed".into(),
-            ));
-        }
-        self.store
-            .set_miss_reason(
-                &caller.scope,
-                ticket,
-                reason,
-                caller.person.id,
-                self.now_ms(),
-            )
-            .await?;
-        Ok(reason.trim().to_string())
-    }
+/// The printable report (A4) with the twelve months' trend up to its month; `inline_css`
+/// embeds the stylesheet (a file to keep), else it is linked (served pages).
+pub async fn printable_report(
+    app: &Desk,
+    scope: &store::Scope,
+    report: &MonthlyReport,
+    t: Tr,
+    inline_css: bool,
+) -> Result<String, DeskError> {
+    let org = report.organization_id.map(OrgId);
+    let orgs = match org {
+        Some(o) => vec![app.store.get_org(scope, o).await?],
+        None => app.store.list_orgs(scope).await?,
+    };
+    let month: sla::Month = report.month.parse().map_err(DeskError::internal)?;
+    let (trend, _) = app.trend(scope, org, &orgs, month).await?;
+    let standard = app.policies.standard()?;
+    Ok(crate::ui::reports::printable(
+        report,
+        t,
+        &trend,
+        &standard.calendar,
+        inline_css,
+    ))
 }

@@ -21,10 +21,11 @@ use serde::de::DeserializeOwned;
 use store::{Agreement, NewAgreement, NewPerson, OrgId, Organization, Person, PersonId, Role};
 
 use super::i18n::Tr;
-use super::{PageError, Shell, Viewer, render};
+use super::{PageError, Shell, Viewer, api, render};
 use crate::AppState;
+use crate::auth;
 use crate::error::{ApiError, MAX_BODY, NUL_DETAIL};
-use crate::{auth, desk};
+use desk::DeskError;
 
 /// The time zone in which administrators enter and read instants.
 const TIME_ZONE: &str = "Europe/Amsterdam";
@@ -193,7 +194,7 @@ async fn people_notices(app: &AppState, v: &Viewer, flash: &Flash) -> Notices {
     {
         n.done
             .push(format!("{} {}", p.name, t.get("admin.people.created")));
-        if desk::role_address_warning(&p.email).is_some() {
+        if desk::people::role_address_warning(&p.email).is_some() {
             n.warnings.push(
                 t.get("admin.warn.role_address")
                     .replace("{email}", &p.email),
@@ -346,16 +347,12 @@ fn require_admin(v: &Viewer) -> Result<(), PageError> {
     }
 }
 
-fn api(t: Tr) -> impl Fn(ApiError) -> PageError {
-    move |e| PageError::Api(t, e)
-}
-
 /// The agreement in force for a customer now, with its administrator limit.
 async fn in_force(app: &AppState, org: OrgId) -> Result<Option<(Agreement, u32)>, ApiError> {
     match app.agreement_at(org, app.now_ms()).await {
         Ok((a, c)) => Ok(Some((a, c.policy.max_administrators))),
-        Err(ApiError::Unprocessable { .. }) => Ok(None),
-        Err(e) => Err(e),
+        Err(DeskError::Invalid { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -373,16 +370,12 @@ async fn customers_page(
     failed: bool,
 ) -> Result<CustomersPage, PageError> {
     let scope = &v.caller.scope;
-    let orgs = app
-        .store
-        .list_orgs(scope)
-        .await
-        .map_err(|e| api(v.t)(e.into()))?;
+    let orgs = app.store.list_orgs(scope).await.map_err(|e| api(v.t)(e))?;
     let people = app
         .store
         .list_people(scope, None)
         .await
-        .map_err(|e| api(v.t)(e.into()))?;
+        .map_err(|e| api(v.t)(e))?;
     let mut rows = Vec::with_capacity(orgs.len());
     for o in orgs {
         let force = in_force(app, o.id).await.map_err(api(v.t))?;
@@ -452,15 +445,15 @@ async fn create_customer(
         Ok(org) => {
             return Ok(Redirect::to(&format!("/admin/customers/{}?new=1", org.id)).into_response());
         }
-        Err(ApiError::Unprocessable { .. }) => {
+        Err(DeskError::Invalid { .. }) => {
             name.fail(t.get("admin.err.org_name"));
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(ApiError::Conflict { .. }) => {
+        Err(DeskError::Conflict { .. }) => {
             name.fail(t.get("admin.err.org_taken"));
             StatusCode::CONFLICT
         }
-        Err(e) => return Err(PageError::Api(t, e)),
+        Err(e) => return Err(PageError::Api(t, e.into())),
     };
     let page = customers_page(&app, &viewer, name, true).await?;
     Ok((status, render(&page)).into_response())
@@ -669,16 +662,12 @@ async fn customer_page(
 ) -> Result<CustomerPage, PageError> {
     let t = v.t;
     let scope = &v.caller.scope;
-    let organization = app
-        .store
-        .get_org(scope, org)
-        .await
-        .map_err(|e| api(t)(e.into()))?;
+    let organization = app.store.get_org(scope, org).await.map_err(|e| api(t)(e))?;
     let versions = app
         .store
         .agreements(scope, org)
         .await
-        .map_err(|e| api(t)(e.into()))?;
+        .map_err(|e| api(t)(e))?;
     let now = app.now_ms();
     // The list is by start, then id: the version in force is the last that has started.
     let current_index = versions.iter().rposition(|a| a.effective_from <= now);
@@ -717,7 +706,7 @@ async fn customer_page(
         .store
         .list_people(scope, Some(org))
         .await
-        .map_err(|e| api(t)(e.into()))?;
+        .map_err(|e| api(t)(e))?;
     let admins = count(&people, org, Role::CustomerAdmin);
     let role_hint = match max {
         Some(m) => format!(
@@ -875,7 +864,7 @@ async fn add_agreement(
     app.store
         .get_org(&viewer.caller.scope, org)
         .await
-        .map_err(|e| api(t)(e.into()))?;
+        .map_err(|e| api(t)(e))?;
 
     let mut form = AgreementForm::new();
     form.name = form.name.with(&input.name);
@@ -908,7 +897,7 @@ async fn add_agreement(
     if document_ref.chars().count() > MAX_DOCUMENT_REF {
         form.document_ref.fail(t.get("admin.err.document_ref"));
     }
-    if let Err(e) = desk::parse_policy(&policy, "policy") {
+    if let Err(e) = desk::policies::parse_policy(&policy, "policy") {
         let problem = PolicyProblem::new(t, &policy, &e);
         form.policy.fail(problem.summary.clone());
         form.problem = Some(problem);
@@ -926,7 +915,7 @@ async fn add_agreement(
             org_id: org,
             name: name.to_string(),
             policy: policy.clone(),
-            effective_from: desk::ms(from),
+            effective_from: desk::time::ms(from),
             document_ref: (!document_ref.is_empty()).then(|| document_ref.to_string()),
         };
         match app.add_agreement(&viewer.caller, new).await {
@@ -937,11 +926,14 @@ async fn add_agreement(
                 ))
                 .into_response());
             }
-            Err(ApiError::Unprocessable { field, message }) => match field.as_str() {
+            Err(DeskError::Invalid {
+                field,
+                rule: message,
+            }) => match field.as_str() {
                 "name" => form.name.fail(message),
                 _ => form.policy.fail(message),
             },
-            Err(e) => return Err(PageError::Api(t, e)),
+            Err(e) => return Err(PageError::Api(t, e.into())),
         }
     }
     form.failed = true;
@@ -976,7 +968,7 @@ async fn staff_page(
         .store
         .list_people(&v.caller.scope, None)
         .await
-        .map_err(|e| api(v.t)(e.into()))?
+        .map_err(|e| api(v.t)(e))?
         .into_iter()
         .filter(|p| p.role.is_vendor() && p.org_id.is_none())
         .collect();
@@ -1044,7 +1036,7 @@ async fn create_person(
         app.store
             .get_org(&viewer.caller.scope, o)
             .await
-            .map_err(|e| api(t)(e.into()))?;
+            .map_err(|e| api(t)(e))?;
     }
 
     let mut form = PersonForm::new(t, org);
@@ -1057,7 +1049,7 @@ async fn create_person(
     if name.is_empty() || name.chars().count() > MAX_NAME {
         form.name.fail(t.get("admin.err.name"));
     }
-    if desk::check_email(&input.email).is_err() {
+    if desk::people::check_email(&input.email).is_err() {
         form.email.fail(t.get("admin.err.email_invalid"));
     }
     let role = input
@@ -1106,11 +1098,14 @@ async fn create_person(
                 };
                 return Ok(Redirect::to(&to).into_response());
             }
-            Err(ApiError::Conflict { field: "email", .. }) => {
+            Err(DeskError::Conflict { field: "email", .. }) => {
                 status = StatusCode::CONFLICT;
                 form.email.fail(t.get("admin.err.email_taken"));
             }
-            Err(ApiError::Unprocessable { field, message }) => match field.as_str() {
+            Err(DeskError::Invalid {
+                field,
+                rule: message,
+            }) => match field.as_str() {
                 "email" => form.email.fail(t.get("admin.err.email_invalid")),
                 "name" => form.name.fail(t.get("admin.err.name")),
                 "lang" => form.lang.fail(t.get("admin.err.lang")),
@@ -1119,7 +1114,7 @@ async fn create_person(
                 }
                 _ => form.role.fail(message),
             },
-            Err(e) => return Err(PageError::Api(t, e)),
+            Err(e) => return Err(PageError::Api(t, e.into())),
         }
     }
     form.failed = true;
@@ -1156,7 +1151,7 @@ async fn change_role(
         .store
         .get_person(&viewer.caller.scope, id)
         .await
-        .map_err(|e| api(t)(e.into()))?;
+        .map_err(|e| api(t)(e))?;
     let customer = !person.role.is_vendor();
     let role = input
         .role
@@ -1174,13 +1169,13 @@ async fn change_role(
                 };
                 return Ok(Redirect::to(&to).into_response());
             }
-            Err(ApiError::Unprocessable { field, .. })
+            Err(DeskError::Invalid { field, .. })
                 if field == "role" && role == Role::CustomerAdmin =>
             {
                 limit_message(&app, t, person.org_id).await
             }
-            Err(ApiError::Unprocessable { message, .. }) => message,
-            Err(e) => return Err(PageError::Api(t, e)),
+            Err(DeskError::Invalid { rule: message, .. }) => message,
+            Err(e) => return Err(PageError::Api(t, e.into())),
         },
     };
     let role_error = Some((id.0, refused));
@@ -1219,7 +1214,7 @@ mod tests {
     #[test]
     fn a_policy_error_is_placed_at_its_line_and_column() {
         let text = "[people]\nmax_administrators = \"vier\"\n";
-        let e = desk::parse_policy(text, "policy").unwrap_err();
+        let e = desk::policies::parse_policy(text, "policy").unwrap_err();
         let p = PolicyProblem::new(Tr(sla::Lang::Nl), text, &e);
         assert_eq!(p.line, 2);
         assert!(

@@ -16,10 +16,12 @@ use store::{OrgId, Person, PersonId, Role, Ticket, TicketFilter, TicketId, Ticke
 
 use super::i18n::Tr;
 use super::ticket::{Agreements, kind_label, priority_label, sla_words, status_label};
-use super::{PageError, Shell, Viewer, encode, render};
+use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
-use crate::desk::{Action, FileTicket, ms};
 use crate::error::ApiError;
+use desk::DeskError;
+use desk::tickets::{Action, FileTicket};
+use desk::time::ms;
 
 /// Tickets on one page of the queue.
 const PAGE_SIZE: u32 = 50;
@@ -79,10 +81,6 @@ fn staff_only(viewer: &Viewer) -> Result<(), PageError> {
             viewer.t.get("desk.staff_only").to_string(),
         ))
     }
-}
-
-fn api(t: Tr) -> impl Fn(ApiError) -> PageError {
-    move |e| PageError::Api(t, e)
 }
 
 fn store_err(t: Tr) -> impl Fn(store::StoreError) -> PageError {
@@ -671,10 +669,10 @@ fn bulk_action_label(t: Tr, action: &Action, people: &HashMap<PersonId, String>)
 }
 
 /// Why an action failed, in the person's language where loket knows the reason.
-fn failure_reason(t: Tr, e: &ApiError, from: Option<&str>, action: &Action) -> String {
+fn failure_reason(t: Tr, e: &DeskError, from: Option<&str>, action: &Action) -> String {
     match (e, action) {
-        (ApiError::NotFound(_), _) => t.get("desk.bulk.not_found").to_string(),
-        (ApiError::Unprocessable { field, .. }, Action::Status { to, .. }) if field == "status" => {
+        (DeskError::NotFound(_), _) => t.get("desk.bulk.not_found").to_string(),
+        (DeskError::Invalid { field, .. }, Action::Status { to, .. }) if field == "status" => {
             format!(
                 "{} ({} → {})",
                 t.get("desk.bulk.bad_transition"),
@@ -682,10 +680,10 @@ fn failure_reason(t: Tr, e: &ApiError, from: Option<&str>, action: &Action) -> S
                 to.label(t.0)
             )
         }
-        (ApiError::Unprocessable { field, .. }, _) if field == "assignee_id" => {
+        (DeskError::Invalid { field, .. }, _) if field == "assignee_id" => {
             t.get("desk.bulk.bad_assignee").to_string()
         }
-        (ApiError::Internal(_), _) => t.get("error.title").to_string(),
+        (DeskError::Internal(_), _) => t.get("error.title").to_string(),
         (other, _) => other.to_string(),
     }
 }
@@ -1012,7 +1010,10 @@ async fn phone_submit(
         .await;
     match filed {
         Ok(ticket) => Ok(Redirect::to(&format!("/tickets/{}", ticket.id)).into_response()),
-        Err(ApiError::Unprocessable { field, message }) => {
+        Err(DeskError::Invalid {
+            field,
+            rule: message,
+        }) => {
             let message = match field.as_str() {
                 "reporter_id" => t.get("desk.phone.err_reporter").to_string(),
                 "received_at" => format!("{} ({message})", t.get("desk.phone.err_agreement")),
@@ -1021,11 +1022,11 @@ async fn phone_submit(
             page.fail(&field, message);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(ApiError::Forbidden(_)) => {
+        Err(DeskError::Forbidden(_)) => {
             page.fail("reporter", t.get("desk.phone.err_not_admin").into());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(e) => Err(PageError::Api(t, e)),
+        Err(e) => Err(PageError::Api(t, e.into())),
     }
 }
 

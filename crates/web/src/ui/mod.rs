@@ -5,7 +5,7 @@
 
 pub mod admin;
 pub mod desk;
-pub mod i18n;
+pub use ::desk::i18n;
 pub mod portal;
 pub mod reports;
 pub mod status;
@@ -208,6 +208,18 @@ impl IntoResponse for PageError {
     }
 }
 
+/// The one mapping from a service's refusal to an error page: not found stays a 404 page,
+/// a refusal says why, anything else shows its message (a fault of ours only a title).
+pub fn api<E: Into<ApiError>>(t: Tr) -> impl Fn(E) -> PageError {
+    move |e| match e.into() {
+        ApiError::NotFound(_) => PageError::NotFound(t),
+        ApiError::Forbidden(why) => {
+            PageError::Forbidden(t, format!("{} ({why})", t.get("error.forbidden")))
+        }
+        other => PageError::Api(t, other),
+    }
+}
+
 /// Renders a template, or a plain 500 if rendering fails (a template bug).
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {
@@ -298,7 +310,7 @@ async fn login_form(
         String::new(),
         safe_next(q.next.as_deref()),
     );
-    page.announcements = app.login_announcements(t).await;
+    page.announcements = crate::status::login_announcements(&app, t).await;
     let mut res = render(&page);
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={secret}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
@@ -349,7 +361,7 @@ async fn login_submit(
                 form.email.clone(),
                 next,
             );
-            page.announcements = app.login_announcements(t).await;
+            page.announcements = crate::status::login_announcements(&app, t).await;
             let status = if key == "login.throttled" {
                 StatusCode::TOO_MANY_REQUESTS
             } else {

@@ -12,10 +12,12 @@ use store::{Role, Ticket, TicketFilter, TicketOrder};
 
 use super::i18n::Tr;
 use super::ticket::{self, Fields, SlaState, fill};
-use super::{PageError, Shell, Viewer, encode, render};
+use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
-use crate::desk::{Compiled, FileTicket};
 use crate::error::ApiError;
+use desk::Compiled;
+use desk::DeskError;
+use desk::tickets::FileTicket;
 
 /// Tickets per portal page.
 const PAGE_SIZE: usize = 25;
@@ -43,16 +45,6 @@ struct ListPage {
     next: Option<String>,
     first: Option<String>,
     may_file: bool,
-}
-
-fn api(t: Tr) -> impl Fn(ApiError) -> PageError {
-    move |e| match e {
-        ApiError::NotFound(_) => PageError::NotFound(t),
-        ApiError::Forbidden(why) => {
-            PageError::Forbidden(t, format!("{} ({why})", t.get("error.forbidden")))
-        }
-        other => PageError::Api(t, other),
-    }
 }
 
 fn is_open(t: &Ticket) -> bool {
@@ -409,7 +401,10 @@ async fn file(
                     Redirect::to(&format!("/tickets/{}?notice=filed", ticket.id.0)).into_response(),
                 );
             }
-            Err(ApiError::Unprocessable { field, message }) => {
+            Err(DeskError::Invalid {
+                field,
+                rule: message,
+            }) => {
                 let slot = match field.as_str() {
                     "kind" => &mut errors.kind,
                     "priority" => &mut errors.priority,

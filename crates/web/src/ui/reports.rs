@@ -11,12 +11,12 @@ use store::{OrgId, Role, TicketId};
 
 use super::i18n::Tr;
 use super::ticket::{Fields, kind_label, priority_label};
-use super::{PageError, Shell, Viewer, render};
+use super::{PageError, Shell, Viewer, api, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::report::charts::{ChartWords, distribution_svg, trend_svg};
-use crate::report::dashboard::TrendSeries;
-use crate::report::{ALL_CUSTOMERS, MonthlyReport, TargetLine, bp_percent};
+use desk::report::dashboard::TrendSeries;
+use desk::report::{ALL_CUSTOMERS, MonthlyReport, TargetLine, bp_percent};
 
 /// The print stylesheet, served at `/static/report.css` and inlined in files.
 pub const PRINT_CSS: &str = include_str!("../../static/report.css");
@@ -416,14 +416,6 @@ struct RiskView {
     left: String,
 }
 
-fn api(t: Tr) -> impl Fn(ApiError) -> PageError {
-    move |e| match e {
-        ApiError::NotFound(_) => PageError::NotFound(t),
-        ApiError::Forbidden(why) => PageError::Forbidden(t, why),
-        other => PageError::Api(t, other),
-    }
-}
-
 fn org_param(q: &Fields, t: Tr) -> Result<Option<OrgId>, PageError> {
     let raw = q.text("organization").trim();
     if raw.is_empty() {
@@ -449,7 +441,7 @@ async fn customers(
         .store
         .list_orgs(&viewer.caller.scope)
         .await
-        .map_err(|e| api(viewer.t)(e.into()))?;
+        .map_err(|e| api(viewer.t)(e))?;
     Ok(orgs
         .into_iter()
         .map(|o| (o.id.0, o.name, Some(o.id) == chosen))
@@ -513,13 +505,13 @@ async fn report_page(
             app.store
                 .get_org(&viewer.caller.scope, o)
                 .await
-                .map_err(|e| api(t)(e.into()))?,
+                .map_err(|e| api(t)(e))?,
         ],
         None => app
             .store
             .list_orgs(&viewer.caller.scope)
             .await
-            .map_err(|e| api(t)(e.into()))?,
+            .map_err(|e| api(t)(e))?,
     };
     let (trend, _) = app
         .trend(&viewer.caller.scope, org, &orgs, month)
@@ -529,7 +521,7 @@ async fn report_page(
         .store
         .published_report(&viewer.caller.scope, org, &month.to_string())
         .await
-        .map_err(|e| api(t)(e.into()))?
+        .map_err(|e| api(t)(e))?
         .is_some();
     let standard = app.policies.standard().map_err(api(t))?;
     let ended = month

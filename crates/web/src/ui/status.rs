@@ -16,9 +16,12 @@ use super::ticket::Fields;
 use super::{PageError, Shell, ShellPerson, Viewer, csrf_token, render};
 use crate::AppState;
 use crate::auth::{self, Caller, scope_of};
-use crate::availability::{AvailabilityFigure, cause_label};
+use crate::availability::cause_label;
 use crate::error::ApiError;
-use crate::status::{Day, PastOutage, StatusEntry, ical_feed, public_lang, snippet_html};
+use crate::status::{ical_feed, public_lang, snippet_html};
+use desk::DeskError;
+use desk::availability::AvailabilityFigure;
+use desk::status::{Day, PastOutage, StatusEntry};
 
 /// One day's square, with its text alternative.
 pub struct DayView {
@@ -89,7 +92,7 @@ fn local(cal: &sla::Calendar, ms: i64, lang: Lang) -> String {
 
 /// Parts per million as a Dutch or English percent with three decimals.
 pub fn percent_words(ppm: u32, t: Tr) -> String {
-    let s = crate::availability::ppm_percent(ppm);
+    let s = desk::availability::ppm_percent(ppm);
     match t.0 {
         Lang::Nl => format!("{}%", s.replace('.', ",")),
         Lang::En => format!("{s}%"),
@@ -152,7 +155,7 @@ fn entry_view(
     let mut state_text = t
         .get(&format!("status.state.{}", e.state.word()))
         .to_string();
-    if e.state == crate::status::EnvState::Disrupted {
+    if e.state == desk::status::EnvState::Disrupted {
         state_text = format!("{state_text} ({} / {})", e.down.0, e.down.1);
     }
     EntryView {
@@ -223,8 +226,11 @@ async fn status_page(
     let overview = app
         .status_overview(viewer.as_ref().map(|v| &v.caller.scope))
         .await
-        .map_err(|e| PageError::Api(t, e))?;
-    let standard = app.policies.standard().map_err(|e| PageError::Api(t, e))?;
+        .map_err(|e| PageError::Api(t, e.into()))?;
+    let standard = app
+        .policies
+        .standard()
+        .map_err(|e| PageError::Api(t, e.into()))?;
     let cal = &standard.calendar;
     let now = app.now_ms();
     let page = StatusPage {
@@ -298,7 +304,7 @@ async fn maintenance_ics(
             now,
         )
         .await?;
-    let since = now - crate::status::HISTORY_DAYS * 86_400_000;
+    let since = now - desk::status::HISTORY_DAYS * 86_400_000;
     list.extend(past.into_iter().filter(|m| m.ends_at >= since));
     Ok((
         [
@@ -474,7 +480,10 @@ async fn availability_page(
 ) -> Result<Response, PageError> {
     let t = viewer.t;
     let q = Fields::query(q.as_deref());
-    let standard = app.policies.standard().map_err(|e| PageError::Api(t, e))?;
+    let standard = app
+        .policies
+        .standard()
+        .map_err(|e| PageError::Api(t, e.into()))?;
     let month = match q.text("month").trim() {
         "" => Month::containing(&standard.calendar, app.clock.now().as_second()),
         m => m
@@ -495,8 +504,8 @@ async fn availability_page(
         .availability_report(&scope, org, None, month)
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(_) => PageError::NotFound(t),
-            other => PageError::Api(t, other),
+            DeskError::NotFound(_) => PageError::NotFound(t),
+            other => PageError::Api(t, other.into()),
         })?;
     let vendor = viewer.caller.role().is_vendor();
     let customers = if vendor {
@@ -566,9 +575,9 @@ async fn classify(
     )
     .await
     .map_err(|e| match e {
-        ApiError::NotFound(_) => PageError::NotFound(t),
-        ApiError::Forbidden(why) => PageError::Forbidden(t, why),
-        other => PageError::Api(t, other),
+        DeskError::NotFound(_) => PageError::NotFound(t),
+        DeskError::Forbidden(why) => PageError::Forbidden(t, why),
+        other => PageError::Api(t, other.into()),
     })?;
     let back = form.text("back");
     let back = if back.starts_with("/availability") {

@@ -19,10 +19,12 @@ use store::{
 };
 
 use super::i18n::Tr;
-use super::{PageError, Shell, Viewer, render};
+use super::{PageError, Shell, Viewer, api, render};
 use crate::AppState;
-use crate::desk::{Action, Compiled, Upload};
 use crate::error::{ApiError, MAX_BODY};
+use desk::Compiled;
+use desk::DeskError;
+use desk::tickets::{Action, Upload};
 
 // ----- shared helpers -----------------------------------------------------------------------
 
@@ -393,16 +395,6 @@ fn parse_id(raw: &str, t: Tr) -> Result<TicketId, PageError> {
         .flatten()
         .map(TicketId)
         .ok_or(PageError::NotFound(t))
-}
-
-fn api(t: Tr) -> impl Fn(ApiError) -> PageError {
-    move |e| match e {
-        ApiError::NotFound(_) => PageError::NotFound(t),
-        ApiError::Forbidden(why) => {
-            PageError::Forbidden(t, format!("{} ({why})", t.get("error.forbidden")))
-        }
-        other => PageError::Api(t, other),
-    }
 }
 
 /// Names of the people on a page, as the viewer may see them (customers do not see the
@@ -854,7 +846,10 @@ async fn submit_fields(
     let kept = kept_values(&action);
     match app.act_with_file(&viewer.caller, id, action, file).await {
         Ok(_) => Ok(Redirect::to(&format!("/tickets/{}?notice={notice}", id.0)).into_response()),
-        Err(ApiError::Unprocessable { field, message }) => {
+        Err(DeskError::Invalid {
+            field,
+            rule: message,
+        }) => {
             let mut form = kept;
             let slot = match field.as_str() {
                 "body" => &mut form.comment_error,
@@ -1233,7 +1228,7 @@ async fn download(
         .store
         .attachment_data(&viewer.caller.scope, id, file)
         .await
-        .map_err(|e| api(t)(e.into()))?;
+        .map_err(|e| api(t)(e))?;
     let mut res = Response::new(axum::body::Body::from(data));
     let h = res.headers_mut();
     h.insert(
@@ -1307,7 +1302,8 @@ pub fn routes() -> Router<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::{Policies, derive};
+    use desk::Policies;
+    use desk::tickets::derive;
     use serde_json::json;
     use store::{Derived, OrgId};
 

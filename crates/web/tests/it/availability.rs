@@ -765,13 +765,13 @@ pub async fn availability_announcement_mails(app: App) {
         );
         return;
     };
-    let mut settings = web::mail::SmtpSettings::parse(
+    let mut settings = desk::mail::SmtpSettings::parse(
         &format!("smtp://{addr}"),
         "Servicedesk <servicedesk@loket.example>",
     )
     .expect("settings");
     settings.timeout = Duration::from_secs(5);
-    let sender = web::mail::SmtpSender::new(&settings).expect("sender");
+    let sender = desk::mail::SmtpSender::new(&settings).expect("sender");
     let stats = app
         .state
         .deliver_mail(&sender, "test-worker")

@@ -7,7 +7,7 @@
 //! are made through the application services first. Every page a journey visits is saved as
 //! a PNG under `target/screenshots/`, named `<journey>-<nn>-<step>.png`.
 //!
-//! Texts are asserted through the interface's own catalog ([`web::ui::i18n::Tr`]) where one
+//! Texts are asserted through the interface's own catalog ([`desk::i18n::Tr`]) where one
 //! exists, so that rewording a label does not break a journey; the SLA's facts (dates,
 //! times) are asserted literally.
 //!
@@ -22,12 +22,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use desk::clock::FixedClock;
+use desk::i18n::Tr;
+use desk::tickets::FileTicket;
 use jiff::Timestamp;
 use store::{NewPerson, OrgId, PersonId, Role, Store, TicketId};
 use web::auth::{Caller, scope_of};
-use web::clock::FixedClock;
-use web::desk::FileTicket;
-use web::ui::i18n::Tr;
 use web::{AppState, Config};
 
 use crate::webdriver::{Browser, Tools};

@@ -1,14 +1,14 @@
-//! Demo data: `web::demo::fill` on temporary SQLite stores, through the application services.
+//! Demo data: `desk::demo::fill` on temporary SQLite stores, through the application services.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use desk::DeskError;
+use desk::clock::{Clock, FixedClock};
+use desk::demo::{DEMO_PASSWORD, DemoOptions, DemoSummary, fill};
 use jiff::Timestamp;
 use store::{Role, Scope, Store, Ticket, TicketFilter, TicketOrder};
-use web::clock::{Clock, FixedClock};
-use web::demo::{DEMO_PASSWORD, DemoOptions, DemoSummary, fill};
-use web::error::ApiError;
 use web::{AppState, Config};
 
 /// The end of the demo history: a Tuesday afternoon.
@@ -52,7 +52,7 @@ fn until() -> Timestamp {
 async fn run(
     store: &Store,
     seed: u64,
-) -> (AppState, Arc<FixedClock>, Result<DemoSummary, ApiError>) {
+) -> (AppState, Arc<FixedClock>, Result<DemoSummary, DeskError>) {
     let clock = Arc::new(FixedClock::new(until()));
     let state = AppState::new(store.clone(), clock.clone(), Config::default());
     let opts = DemoOptions {
@@ -61,7 +61,7 @@ async fn run(
         days: DAYS,
         ..DemoOptions::default()
     };
-    let summary = fill(&state, &clock, opts).await;
+    let summary = fill(&state.desk, &clock, opts).await;
     (state, clock, summary)
 }
 
@@ -137,7 +137,7 @@ async fn demo_fills_an_empty_database_once() {
         for p in &people {
             let local = p.email.split('@').next().unwrap_or_default();
             assert!(
-                web::desk::role_address_warning(&p.email).is_none() && local.contains('.'),
+                desk::people::role_address_warning(&p.email).is_none() && local.contains('.'),
                 "{} is not a personal address",
                 p.email
             );
@@ -253,7 +253,7 @@ async fn demo_fills_an_empty_database_once() {
     // A second run refuses: demo data goes only into an empty database.
     let (_, _, again) = run(store, 7).await;
     match again {
-        Err(ApiError::Conflict { field, message }) => {
+        Err(DeskError::Conflict { field, message }) => {
             assert_eq!(field, "database");
             assert!(message.contains("empty database"), "{message}");
         }

@@ -17,12 +17,12 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use desk::clock::FixedClock;
 use jiff::Timestamp;
 use serde_json::Value;
 use sqlx::Connection;
 use store::Store;
 use tower::ServiceExt;
-use web::clock::FixedClock;
 use web::{AppState, Config};
 
 /// Which database a test runs against.
@@ -376,7 +376,7 @@ impl App {
 
     /// Moves the clock forward by `seconds`.
     pub fn advance(&self, seconds: i64) {
-        let now = web::clock::Clock::now(self.clock.as_ref());
+        let now = desk::clock::Clock::now(self.clock.as_ref());
         self.clock.set(
             now.checked_add(jiff::SignedDuration::from_secs(seconds))
                 .expect("clock moves"),

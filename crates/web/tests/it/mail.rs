@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::time::Duration;
 
+use desk::mail::{RetryPolicy, SmtpSender, SmtpSettings, run_outbox_once, run_outbox_with};
 use sla::availability::{DEFAULT_NOTICE, notice_given};
 use sla::{Calendar, CalendarSpec};
 use store::{
     MaintenanceRecipient, NewMail, NewMaintenance, NewPerson, OrgId, Person, Role, Scope, Store,
 };
-use web::mail::{RetryPolicy, SmtpSender, SmtpSettings, run_outbox_once, run_outbox_with};
 
 use crate::harness::{App, at};
 

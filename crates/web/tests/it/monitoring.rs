@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
+use desk::clock::SystemClock;
+use desk::monitoring::{Pipeline, RunnerConfig};
 use serde_json::{Value, json};
 use store::{
     EnvironmentId, MonitorId, MonitorKind, MonitorSettings, NewOutage, OrgId, PersonId, Role, Scope,
 };
 use tokio::task::JoinHandle;
 use web::AppState;
-use web::clock::SystemClock;
-use web::monitoring::{Pipeline, RunnerConfig};
 
 use crate::harness::{App, Auth, Req, T0, at};
 use crate::world::World;
@@ -218,7 +218,7 @@ pub async fn monitoring_outage_after_failures_and_recoveries(app: App) {
     let id = m["monitor"]["id"].as_i64().expect("id");
     assert!(m["push_token"].is_null());
 
-    let mut p = Pipeline::new(app.state.clone());
+    let mut p = Pipeline::new(app.state.desk.clone());
     assert_eq!(p.reload(None).await.expect("reload"), 1);
     let t = t0_plus;
     p.record(id, up(t(0))).await.expect("record");
@@ -257,7 +257,7 @@ pub async fn monitoring_outage_after_failures_and_recoveries(app: App) {
 
     // Another instance takes over: it continues from the stored state.
     drop(p);
-    let mut p = Pipeline::new(app.state.clone());
+    let mut p = Pipeline::new(app.state.desk.clone());
     p.reload(None).await.expect("reload");
     p.record(id, up(t(40))).await.expect("record");
     p.record(id, down(t(50), "timeout")).await.expect("record");
@@ -328,7 +328,7 @@ pub async fn monitoring_push_monitor_fails_when_pushes_stop(app: App) {
         }
     };
 
-    let mut p = Pipeline::new(app.state.clone());
+    let mut p = Pipeline::new(app.state.desk.clone());
     p.reload(None).await.expect("reload");
     push(token.clone()).await.expect(204);
     push("not-a-token".into()).await.problem(404, None);
@@ -760,7 +760,7 @@ pub async fn monitoring_runner_against_real_targets(app: App) {
     for t in &targets {
         ids.push(http_monitor(&app, env, &t.url("/health"), 1, 1).await);
     }
-    let runner = web::monitoring::spawn(live_state(&app), "runner-a", fast_runner());
+    let runner = desk::monitoring::spawn(live_state(&app).desk.clone(), "runner-a", fast_runner());
 
     // Up first.
     let within = Duration::from_secs(25);
@@ -844,10 +844,10 @@ pub async fn monitoring_lease_one_runner_probes(app: App) {
     for p in &paths {
         http_monitor(&app, env, &target.url(p), 2, 2).await;
     }
-    let a = web::monitoring::spawn(live_state(&app), "runner-a", fast_runner());
-    let b = web::monitoring::spawn(live_state(&app), "runner-b", fast_runner());
+    let a = desk::monitoring::spawn(live_state(&app).desk.clone(), "runner-a", fast_runner());
+    let b = desk::monitoring::spawn(live_state(&app).desk.clone(), "runner-b", fast_runner());
     tokio::time::sleep(Duration::from_secs(11)).await;
-    let leading = |h: &web::monitoring::RunnerHandle| h.stats.leading.load(Ordering::Acquire);
+    let leading = |h: &desk::monitoring::RunnerHandle| h.stats.leading.load(Ordering::Acquire);
     assert!(
         leading(&a) ^ leading(&b),
         "exactly one runner holds the lease"

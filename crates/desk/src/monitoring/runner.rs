@@ -22,9 +22,9 @@ use store::{Millis, MonitorId, MonitorKind, MonitorSettings, OrgId, Recorded, Sc
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::AppState;
-use crate::desk::Compiled;
-use crate::error::ApiError;
+use crate::Compiled;
+use crate::Desk;
+use crate::DeskError;
 
 /// How the runner shares the work with other instances and how often it looks again.
 #[derive(Debug, Clone)]
@@ -94,7 +94,7 @@ impl RunnerHandle {
 
 /// Runs the probes with the default settings until the process ends, as `owner` (a name
 /// unique to this instance).
-pub async fn run(state: AppState, owner: String) {
+pub async fn run(state: Desk, owner: String) {
     let (_stop, rx) = watch::channel(false);
     Runner::new(state, owner, RunnerConfig::default())
         .run(rx)
@@ -102,7 +102,7 @@ pub async fn run(state: AppState, owner: String) {
 }
 
 /// Starts a runner as its own task.
-pub fn spawn(state: AppState, owner: impl Into<String>, config: RunnerConfig) -> RunnerHandle {
+pub fn spawn(state: Desk, owner: impl Into<String>, config: RunnerConfig) -> RunnerHandle {
     let (stop, rx) = watch::channel(false);
     let runner = Runner::new(state, owner.into(), config);
     let stats = runner.stats.clone();
@@ -111,7 +111,7 @@ pub fn spawn(state: AppState, owner: impl Into<String>, config: RunnerConfig) ->
 }
 
 struct Runner {
-    state: AppState,
+    state: Desk,
     owner: String,
     config: RunnerConfig,
     stats: Arc<RunnerStats>,
@@ -124,7 +124,7 @@ enum Term {
 }
 
 impl Runner {
-    fn new(state: AppState, owner: String, config: RunnerConfig) -> Runner {
+    fn new(state: Desk, owner: String, config: RunnerConfig) -> Runner {
         Runner {
             state,
             owner,
@@ -295,7 +295,7 @@ struct Tracked {
 ///
 /// The runner drives one; tests drive one directly with results of their choosing.
 pub struct Pipeline {
-    state: AppState,
+    state: Desk,
     tracked: HashMap<i64, Tracked>,
     calendars: HashMap<OrgId, Arc<Compiled>>,
 }
@@ -306,7 +306,7 @@ fn threshold(n: i64) -> u32 {
 
 impl Pipeline {
     /// A pipeline following no monitors yet.
-    pub fn new(state: AppState) -> Pipeline {
+    pub fn new(state: Desk) -> Pipeline {
         Pipeline {
             state,
             tracked: HashMap::new(),
@@ -331,7 +331,7 @@ impl Pipeline {
 
     /// Loads the active monitors: new and changed ones go to the scheduler (if any), removed
     /// and deactivated ones leave it. A new monitor's detector continues from its stored state.
-    pub async fn reload(&mut self, scheduler: Option<&Scheduler>) -> Result<usize, ApiError> {
+    pub async fn reload(&mut self, scheduler: Option<&Scheduler>) -> Result<usize, DeskError> {
         let active = self.state.store.active_monitors(&Scope::System).await?;
         let now = self.state.now_ms();
         let mut seen = std::collections::HashSet::with_capacity(active.len());
@@ -357,7 +357,7 @@ impl Pipeline {
                 match probe::Monitor::new(id, probe, interval) {
                     Ok(pm) => {
                         if s.upsert(pm).is_err() {
-                            return Err(ApiError::Internal(anyhow::anyhow!("scheduler stopped")));
+                            return Err(DeskError::Internal(anyhow::anyhow!("scheduler stopped")));
                         }
                     }
                     Err(e) => {
@@ -401,7 +401,7 @@ impl Pipeline {
         Ok(self.tracked.len())
     }
 
-    async fn calendar(&mut self, org: OrgId, at: Millis) -> Result<Arc<Compiled>, ApiError> {
+    async fn calendar(&mut self, org: OrgId, at: Millis) -> Result<Arc<Compiled>, DeskError> {
         if let Some(c) = self.calendars.get(&org) {
             return Ok(c.clone());
         }
@@ -418,7 +418,7 @@ impl Pipeline {
         &mut self,
         id: i64,
         result: probe::ProbeResult,
-    ) -> Result<Option<Recorded>, ApiError> {
+    ) -> Result<Option<Recorded>, DeskError> {
         let Some(t) = self.tracked.get(&id) else {
             return Ok(None);
         };

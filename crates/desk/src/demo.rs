@@ -12,11 +12,11 @@ use store::{
     TicketId, TicketOrder,
 };
 
-use crate::AppState;
-use crate::auth::{Caller, hash_password, scope_of};
+use crate::Desk;
+use crate::DeskError;
+use crate::access::{Caller, hash_password, scope_of};
 use crate::clock::{Clock, FixedClock};
-use crate::desk::{Action, FileTicket};
-use crate::error::ApiError;
+use crate::tickets::{Action, FileTicket};
 
 /// The password every demo person shares (it is demo data; never use it for real accounts).
 pub const DEMO_PASSWORD: &str = "demo-wachtwoord-2026";
@@ -156,7 +156,7 @@ impl fmt::Display for DemoSummary {
 
 /// Fails with 409 unless the database holds no tickets and no customers: demo data goes only
 /// into an empty database, never among real data.
-pub async fn check_empty(store: &Store) -> Result<(), ApiError> {
+pub async fn check_empty(store: &Store) -> Result<(), DeskError> {
     let newest = TicketFilter {
         order: TicketOrder::Newest,
         ..TicketFilter::default()
@@ -167,7 +167,7 @@ pub async fn check_empty(store: &Store) -> Result<(), ApiError> {
         .items
         .is_empty()
     {
-        return Err(ApiError::Conflict {
+        return Err(DeskError::Conflict {
             field: "database",
             message:
                 "the database holds tickets already; demo data goes only into an empty database"
@@ -175,7 +175,7 @@ pub async fn check_empty(store: &Store) -> Result<(), ApiError> {
         });
     }
     if !store.list_orgs(&Scope::System).await?.is_empty() {
-        return Err(ApiError::Conflict {
+        return Err(DeskError::Conflict {
             field: "database",
             message:
                 "the database holds customers already; demo data goes only into an empty database"
@@ -189,10 +189,10 @@ pub async fn check_empty(store: &Store) -> Result<(), ApiError> {
 /// (which `state` must run on) through the history in chronological order. Deterministic
 /// from `opts.seed` (given the same `until`). Leaves the clock at `until`.
 pub async fn fill(
-    state: &AppState,
+    state: &Desk,
     clock: &FixedClock,
     opts: DemoOptions,
-) -> Result<DemoSummary, ApiError> {
+) -> Result<DemoSummary, DeskError> {
     let until_s = opts.until.unwrap_or_else(|| clock.now()).as_second();
     let until = at(until_s)?;
     let from_s = until_s - i64::from(opts.days.max(1)) * 86_400;
@@ -671,15 +671,15 @@ fn caller(p: &Person) -> Caller {
     }
 }
 
-fn internal(message: String) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!(message))
+fn internal(message: String) -> DeskError {
+    DeskError::Internal(anyhow::anyhow!(message))
 }
 
-fn cal_err(e: sla::CalendarError) -> ApiError {
+fn cal_err(e: sla::CalendarError) -> DeskError {
     internal(format!("demo calendar: {e}"))
 }
 
-fn at(second: i64) -> Result<Timestamp, ApiError> {
+fn at(second: i64) -> Result<Timestamp, DeskError> {
     Timestamp::from_second(second).map_err(|e| internal(format!("instant {second}: {e}")))
 }
 
@@ -786,7 +786,7 @@ struct Plan {
 
 /// Relative weight (at most 1) of a ticket arriving at an instant: office hours mostly,
 /// some early mornings and evenings, few nights, weekends and holidays.
-fn arrival_weight(cal: &Calendar, t: i64) -> Result<f64, ApiError> {
+fn arrival_weight(cal: &Calendar, t: i64) -> Result<f64, DeskError> {
     let local = cal.utc_to_local(t);
     let day = local.div_euclid(86_400);
     let hour = local.rem_euclid(86_400) / HOUR;
@@ -811,7 +811,7 @@ fn arrival_weight(cal: &Calendar, t: i64) -> Result<f64, ApiError> {
 }
 
 /// An arrival instant in `[from, until)`, by rejection sampling on [`arrival_weight`].
-fn arrival(rng: &mut Rng, cal: &Calendar, from: i64, until: i64) -> Result<i64, ApiError> {
+fn arrival(rng: &mut Rng, cal: &Calendar, from: i64, until: i64) -> Result<i64, DeskError> {
     loop {
         let t = rng.range(from, until - 1);
         if rng.unit() < arrival_weight(cal, t)? {
@@ -858,7 +858,7 @@ fn plan_ticket(
     org: usize,
     staff: &Staff,
     received: i64,
-) -> Result<Plan, ApiError> {
+) -> Result<Plan, DeskError> {
     let r = rng.unit();
     let kind = if r < 0.6 {
         TicketKind::Incident

@@ -1,110 +1,30 @@
-//! Application services: the service desk's rules (who may do what, what an event means for
-//! the SLA clocks), between the HTTP handlers and the store.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! Tickets: filing, acting on them, and what each event means for the SLA clocks.
 
 use jiff::Timestamp;
 use serde_json::json;
-use sla::{Calendar, EventKind, Outcome, Policy, Priority, Status, TicketEvent, TicketKind};
+use sla::{EventKind, Outcome, Priority, Status, TicketEvent, TicketKind};
 use store::{
-    Agreement, AgreementId, Attachment, AuditEntry, Derived, Event, Millis, NewAgreement,
-    NewAttachment, NewEvent, NewPerson, NewTicket, OrgId, Organization, Person, PersonId, Role,
+    Attachment, Derived, Event, Millis, NewAttachment, NewEvent, NewTicket, OrgId, PersonId, Role,
     Scope, TargetRow, Ticket, TicketId, TicketUpdate,
 };
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
-
-/// An agreement compiled for use: the policy and its calendar.
-#[derive(Debug)]
-pub struct Compiled {
-    /// The policy.
-    pub policy: Policy,
-    /// Its calendar.
-    pub calendar: Calendar,
-}
-
-/// Compiled agreements by id (an agreement version never changes once stored).
-#[derive(Debug, Default)]
-pub struct Policies {
-    cache: Mutex<HashMap<AgreementId, Arc<Compiled>>>,
-    standard: Mutex<Option<Arc<Compiled>>>,
-}
-
-/// Parses an agreement's policy text over the standard agreement.
-pub fn parse_policy(text: &str, file: &str) -> Result<Policy, sla::PolicyError> {
-    let standard = Policy::standard()?;
-    if text.trim().is_empty() {
-        return Ok(standard);
-    }
-    standard.overlay(text, file, &|name| {
-        Err(format!(
-            "an agreement stored in loket cannot refer to the file `{name}`; list the dates in closed_dates"
-        ))
-    })
-}
-
-impl Policies {
-    /// The compiled form of an agreement version.
-    pub fn get(&self, a: &Agreement) -> Result<Arc<Compiled>, ApiError> {
-        if let Some(c) = self.cache.lock().ok().and_then(|m| m.get(&a.id).cloned()) {
-            return Ok(c);
-        }
-        let policy = parse_policy(&a.policy, "agreement")
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored agreement {}: {e}", a.id)))?;
-        let calendar = policy
-            .compile_calendar()
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored agreement {}: {e}", a.id)))?;
-        let c = Arc::new(Compiled { policy, calendar });
-        if let Ok(mut m) = self.cache.lock() {
-            m.insert(a.id, c.clone());
-        }
-        Ok(c)
-    }
-
-    /// The standard agreement, compiled.
-    pub fn standard(&self) -> Result<Arc<Compiled>, ApiError> {
-        if let Some(c) = self.standard.lock().ok().and_then(|s| s.clone()) {
-            return Ok(c);
-        }
-        let policy = Policy::standard().map_err(|e| ApiError::Internal(e.into()))?;
-        let calendar = policy
-            .compile_calendar()
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        let c = Arc::new(Compiled { policy, calendar });
-        if let Ok(mut s) = self.standard.lock() {
-            *s = Some(c.clone());
-        }
-        Ok(c)
-    }
-}
+use crate::policies::Compiled;
+use crate::time::{ms, ts};
+use crate::{Caller, Desk, DeskError};
 
 /// Position in the queue of an open ticket whose deadline is unknown (paused): last.
 pub const QUEUE_LAST: Millis = 253_402_300_799_000;
 
-/// Milliseconds of an instant.
-pub fn ms(t: Timestamp) -> Millis {
-    t.as_millisecond()
-}
-
-/// The instant of milliseconds.
-pub fn ts(ms: Millis) -> Result<Timestamp, ApiError> {
-    Timestamp::from_millisecond(ms)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("instant {ms} ms out of range: {e}")))
-}
-
-fn word<T: std::str::FromStr>(s: &str) -> Result<T, ApiError>
+fn word<T: std::str::FromStr>(s: &str) -> Result<T, DeskError>
 where
     T::Err: std::fmt::Display,
 {
     s.parse()
-        .map_err(|e: T::Err| ApiError::Internal(anyhow::anyhow!("stored value: {e}")))
+        .map_err(|e: T::Err| DeskError::Internal(anyhow::anyhow!("stored value: {e}")))
 }
 
 /// The SLA engine's view of a stored history.
-pub fn engine_events(events: &[Event]) -> Result<Vec<TicketEvent>, ApiError> {
+pub fn engine_events(events: &[Event]) -> Result<Vec<TicketEvent>, DeskError> {
     let mut out = Vec::with_capacity(events.len());
     for e in events {
         let d = &e.data;
@@ -145,10 +65,10 @@ pub fn derive(
     status: Status,
     compiled: &Compiled,
     now: Timestamp,
-) -> Result<Derived, ApiError> {
+) -> Result<Derived, DeskError> {
     let engine = engine_events(events)?;
     let clocks = sla::compute(&engine, &compiled.policy, &compiled.calendar, now)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("computing clocks: {e}")))?;
+        .map_err(|e| DeskError::Internal(anyhow::anyhow!("computing clocks: {e}")))?;
     let deadline_ms = |t: Option<Timestamp>| t.map(ms);
     // Incidents' first bound is also counted by how long it took, in twelfths of the
     // ticket's own 100% bound (12: beyond it), for the report's distribution.
@@ -222,263 +142,7 @@ pub fn derive(
     })
 }
 
-/// Role-address local parts that suggest a shared mailbox (SLA §4: accounts are personal).
-const ROLE_ADDRESSES: &[&str] = &[
-    "admin",
-    "administratie",
-    "beheer",
-    "contact",
-    "helpdesk",
-    "ict",
-    "info",
-    "it",
-    "mail",
-    "noreply",
-    "no-reply",
-    "office",
-    "sales",
-    "secretariaat",
-    "service",
-    "servicedesk",
-    "support",
-    "team",
-];
-
-/// A warning when an e-mail address looks like a shared role address.
-pub fn role_address_warning(email: &str) -> Option<String> {
-    let local = email.split('@').next()?.to_lowercase();
-    ROLE_ADDRESSES.contains(&local.as_str()).then(|| {
-        format!(
-            "`{email}` looks like a shared role address; accounts are personal (SLA §4), use the person's own address"
-        )
-    })
-}
-
-/// Checks an e-mail address's shape: one `@`, a local part, a domain with a dot.
-pub fn check_email(email: &str) -> Result<String, ApiError> {
-    let e = email.trim().to_lowercase();
-    let ok = e.len() <= 254
-        && e.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty()
-                && d.contains('.')
-                && !d.starts_with('.')
-                && !d.ends_with('.')
-                && !d.contains('@')
-                && !e.chars().any(char::is_whitespace)
-        });
-    if ok {
-        Ok(e)
-    } else {
-        Err(ApiError::field(
-            "email",
-            format!("`{email}` is not an e-mail address"),
-        ))
-    }
-}
-
-impl AppState {
-    async fn audit(
-        &self,
-        caller: Option<&Caller>,
-        org: Option<OrgId>,
-        action: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), ApiError> {
-        self.store
-            .audit(&AuditEntry {
-                at: self.now_ms(),
-                actor_id: caller.map(|c| c.person.id),
-                org_id: org,
-                action: action.to_string(),
-                detail,
-            })
-            .await?;
-        Ok(())
-    }
-
-    /// Creates a customer with the standard agreement in force from the start.
-    pub async fn create_org(&self, caller: &Caller, name: &str) -> Result<Organization, ApiError> {
-        caller.require(&[Role::Admin], "only an administrator may add customers")?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(ApiError::field(
-                "name",
-                "a name of 1 to 200 characters is needed",
-            ));
-        }
-        let org = self.store.create_org(name, self.now_ms()).await?;
-        self.store
-            .add_agreement(
-                &Scope::System,
-                &NewAgreement {
-                    org_id: org.id,
-                    name: "Standaard SLA".into(),
-                    policy: String::new(),
-                    effective_from: 0,
-                    document_ref: None,
-                },
-                self.now_ms(),
-            )
-            .await?;
-        self.audit(
-            Some(caller),
-            Some(org.id),
-            "organization.created",
-            json!({ "name": name }),
-        )
-        .await?;
-        Ok(org)
-    }
-
-    /// Records a new agreement version after validating its policy text.
-    pub async fn add_agreement(
-        &self,
-        caller: &Caller,
-        new: NewAgreement,
-    ) -> Result<Agreement, ApiError> {
-        caller.require(
-            &[Role::Admin],
-            "only an administrator may change agreements",
-        )?;
-        if new.name.trim().is_empty() {
-            return Err(ApiError::field("name", "an agreement needs a name"));
-        }
-        parse_policy(&new.policy, "policy").map_err(|e| {
-            ApiError::field(
-                "policy",
-                format!(
-                    "line {}, column {}: {}: {}",
-                    e.line, e.column, e.key, e.message
-                ),
-            )
-        })?;
-        let a = self
-            .store
-            .add_agreement(&caller.scope, &new, self.now_ms())
-            .await?;
-        self.audit(
-            Some(caller),
-            Some(a.org_id),
-            "agreement.added",
-            json!({ "agreement": a.id, "effective_from": a.effective_from }),
-        )
-        .await?;
-        Ok(a)
-    }
-
-    /// The compiled agreement in force for a customer at an instant.
-    pub async fn agreement_at(
-        &self,
-        org: OrgId,
-        at: Millis,
-    ) -> Result<(Agreement, Arc<Compiled>), ApiError> {
-        let a = self
-            .store
-            .agreement_in_force(&Scope::System, org, at)
-            .await?
-            .ok_or_else(|| {
-                ApiError::field(
-                    "received_at",
-                    "no agreement of this customer was in force then",
-                )
-            })?;
-        let c = self.policies.get(&a)?;
-        Ok((a, c))
-    }
-
-    /// Creates a person; customer administrators count against the agreement's limit.
-    /// Returns the person and warnings (e.g. a role address).
-    pub async fn create_person(
-        &self,
-        caller: Option<&Caller>,
-        mut new: NewPerson,
-    ) -> Result<(Person, Vec<String>), ApiError> {
-        if let Some(c) = caller {
-            c.require(&[Role::Admin], "only an administrator may add people")?;
-        }
-        new.email = check_email(&new.email)?;
-        if new.name.trim().is_empty() || new.name.chars().count() > 200 {
-            return Err(ApiError::field(
-                "name",
-                "a name of 1 to 200 characters is needed",
-            ));
-        }
-        if !matches!(new.lang.as_str(), "nl" | "en") {
-            return Err(ApiError::field("lang", "`nl` or `en`"));
-        }
-        let max_admins = match (new.role.is_vendor(), new.org_id) {
-            (true, Some(_)) => {
-                return Err(ApiError::field(
-                    "organization_id",
-                    "vendor staff belong to no customer",
-                ));
-            }
-            (false, None) => {
-                return Err(ApiError::field(
-                    "organization_id",
-                    "a customer role needs the customer's organization",
-                ));
-            }
-            (false, Some(org)) => {
-                self.store.get_org(&Scope::System, org).await.map_err(|_| {
-                    ApiError::field("organization_id", format!("there is no organization {org}"))
-                })?;
-                let (_, c) = self.agreement_at(org, self.now_ms()).await?;
-                Some(c.policy.max_administrators)
-            }
-            (true, None) => None,
-        };
-        let warnings: Vec<String> = role_address_warning(&new.email).into_iter().collect();
-        let person = self
-            .store
-            .create_person(&new, max_admins, self.now_ms())
-            .await?;
-        self.audit(
-            caller,
-            person.org_id,
-            "person.created",
-            json!({ "person": person.id, "role": person.role.as_str() }),
-        )
-        .await?;
-        Ok((person, warnings))
-    }
-
-    /// Changes a person's role (the administrator limit applies when granting it).
-    pub async fn set_role(
-        &self,
-        caller: &Caller,
-        id: PersonId,
-        role: Role,
-    ) -> Result<Person, ApiError> {
-        caller.require(&[Role::Admin], "only an administrator may change roles")?;
-        let current = self.store.get_person(&caller.scope, id).await?;
-        if current.role.is_vendor() != role.is_vendor() {
-            return Err(ApiError::field(
-                "role",
-                "a role can change within the vendor's staff or within a customer, not between them",
-            ));
-        }
-        let max = match current.org_id {
-            Some(org) => Some(
-                self.agreement_at(org, self.now_ms())
-                    .await?
-                    .1
-                    .policy
-                    .max_administrators,
-            ),
-            None => None,
-        };
-        let p = self.store.set_role(&caller.scope, id, role, max).await?;
-        self.audit(
-            Some(caller),
-            p.org_id,
-            "person.role_changed",
-            json!({ "person": id, "role": role.as_str() }),
-        )
-        .await?;
-        Ok(p)
-    }
-
+impl Desk {
     /// Files a ticket: customer administrators for their own organization (web or API);
     /// vendor staff only to register a phone call on behalf of one of a customer's
     /// administrators, with the instant the call came in.
@@ -486,28 +150,31 @@ impl AppState {
         &self,
         caller: &Caller,
         input: FileTicket,
-    ) -> Result<Ticket, ApiError> {
+    ) -> Result<Ticket, DeskError> {
         let now = self.clock.now();
         let subject = input.subject.trim().to_string();
         if subject.is_empty() || subject.chars().count() > 300 {
-            return Err(ApiError::field(
+            return Err(DeskError::invalid(
                 "subject",
                 "a subject of 1 to 300 characters is needed",
             ));
         }
         if input.description.chars().count() > 100_000 {
-            return Err(ApiError::field("description", "at most 100,000 characters"));
+            return Err(DeskError::invalid(
+                "description",
+                "at most 100,000 characters",
+            ));
         }
         let priority = match (input.kind, input.priority) {
             (TicketKind::Incident, None) => {
-                return Err(ApiError::field(
+                return Err(DeskError::invalid(
                     "priority",
                     "an incident needs a priority: urgent, high, normal or low",
                 ));
             }
             (TicketKind::Incident, Some(p)) => Some(p),
             (_, Some(_)) => {
-                return Err(ApiError::field(
+                return Err(DeskError::invalid(
                     "priority",
                     "only incidents have a priority",
                 ));
@@ -522,23 +189,23 @@ impl AppState {
                         .organization_id
                         .is_some_and(|o| Some(o) != caller.scope.org())
                 {
-                    return Err(ApiError::Forbidden(
+                    return Err(DeskError::Forbidden(
                         "a customer files for itself; reporter, organization and receipt time are set by loket".into(),
                     ));
                 }
-                let org = caller.scope.org().ok_or(ApiError::Unauthorized)?;
+                let org = caller.scope.org().ok_or(DeskError::Unauthenticated)?;
                 let channel = if caller.via_token { "api" } else { "web" };
                 (org, caller.person.id, channel, now)
             }
             Role::CustomerViewer => {
-                return Err(ApiError::Forbidden(
+                return Err(DeskError::Forbidden(
                     "only the customer's administrators may file tickets (SLA §3); viewers read"
                         .into(),
                 ));
             }
             _ => {
                 let reporter_id = input.reporter_id.ok_or_else(|| {
-                    ApiError::field(
+                    DeskError::invalid(
                         "reporter_id",
                         "registering a phone call needs the customer administrator who called",
                     )
@@ -548,32 +215,35 @@ impl AppState {
                     .get_person(&caller.scope, reporter_id)
                     .await
                     .map_err(|_| {
-                        ApiError::field("reporter_id", format!("there is no person {reporter_id}"))
+                        DeskError::invalid(
+                            "reporter_id",
+                            format!("there is no person {reporter_id}"),
+                        )
                     })?;
                 let Some(org) = reporter
                     .org_id
                     .filter(|_| reporter.role == Role::CustomerAdmin)
                 else {
-                    return Err(ApiError::Forbidden(format!(
+                    return Err(DeskError::Forbidden(format!(
                         "{} is not a customer administrator; only they may report (SLA §3)",
                         reporter.name
                     )));
                 };
                 if input.organization_id.is_some_and(|o| o != org) {
-                    return Err(ApiError::field(
+                    return Err(DeskError::invalid(
                         "organization_id",
                         "the caller belongs to another organization",
                     ));
                 }
                 let received = input.received_at.unwrap_or(now);
                 if received > now {
-                    return Err(ApiError::field(
+                    return Err(DeskError::invalid(
                         "received_at",
                         "the call cannot have come in in the future",
                     ));
                 }
                 if now.duration_since(received).as_secs() > 7 * 24 * 3600 {
-                    return Err(ApiError::field(
+                    return Err(DeskError::invalid(
                         "received_at",
                         "a call is registered within 7 days of coming in",
                     ));
@@ -638,13 +308,13 @@ impl AppState {
         caller: &Caller,
         id: TicketId,
         action: Action,
-    ) -> Result<Ticket, ApiError> {
+    ) -> Result<Ticket, DeskError> {
         self.act_with_file(caller, id, action, None)
             .await
             .map(|(t, _)| t)
     }
 
-    /// [`AppState::act`] with a file attached to a comment: the comment's event, the file
+    /// [`Desk::act`] with a file attached to a comment: the comment's event, the file
     /// and the recomputed clocks are stored in one transaction (all or nothing).
     pub async fn act_with_file(
         &self,
@@ -652,9 +322,9 @@ impl AppState {
         id: TicketId,
         action: Action,
         file: Option<Upload>,
-    ) -> Result<(Ticket, Option<Attachment>), ApiError> {
+    ) -> Result<(Ticket, Option<Attachment>), DeskError> {
         if file.is_some() && !matches!(action, Action::Comment { .. }) {
-            return Err(ApiError::field("file", "files go with a comment"));
+            return Err(DeskError::invalid("file", "files go with a comment"));
         }
         let now = self.clock.now();
         let ticket = self.store.get_ticket(&caller.scope, id).await?;
@@ -663,17 +333,17 @@ impl AppState {
         let (kind, data, next_status, next_priority, next_assignee) = match &action {
             Action::Comment { body, internal } => {
                 if caller.role() == Role::CustomerViewer {
-                    return Err(ApiError::Forbidden(
+                    return Err(DeskError::Forbidden(
                         "viewers read; only administrators comment".into(),
                     ));
                 }
                 if *internal && !vendor {
-                    return Err(ApiError::Forbidden(
+                    return Err(DeskError::Forbidden(
                         "internal notes are for the service desk".into(),
                     ));
                 }
                 if body.trim().is_empty() || body.chars().count() > 100_000 {
-                    return Err(ApiError::field(
+                    return Err(DeskError::invalid(
                         "body",
                         "a comment of 1 to 100,000 characters is needed",
                     ));
@@ -695,19 +365,19 @@ impl AppState {
             Action::Priority { to, reason } => {
                 caller.require_vendor()?;
                 if ticket.kind != "incident" {
-                    return Err(ApiError::field(
+                    return Err(DeskError::invalid(
                         "priority",
                         "only incidents have a priority",
                     ));
                 }
                 if reason.trim().is_empty() {
-                    return Err(ApiError::field(
+                    return Err(DeskError::invalid(
                         "reason",
                         "a priority change needs a reason (SLA §6.2)",
                     ));
                 }
                 if ticket.priority.as_deref() == Some(to.as_str()) {
-                    return Err(ApiError::field(
+                    return Err(DeskError::invalid(
                         "priority",
                         format!("the priority is {to} already"),
                     ));
@@ -728,10 +398,10 @@ impl AppState {
                         .get_person(&caller.scope, *p)
                         .await
                         .map_err(|_| {
-                            ApiError::field("assignee_id", format!("there is no person {p}"))
+                            DeskError::invalid("assignee_id", format!("there is no person {p}"))
                         })?;
                     if !person.role.is_vendor() {
-                        return Err(ApiError::field(
+                        return Err(DeskError::invalid(
                             "assignee_id",
                             "tickets are assigned to the service desk's staff",
                         ));
@@ -746,26 +416,15 @@ impl AppState {
                 )
             }
             Action::Status { to, reason } => {
-                let allowed = match (vendor, status, to) {
-                    (_, from, to) if from == *to => false,
-                    (true, _, Status::Open | Status::WaitingOnCustomer | Status::Closed) => {
-                        !matches!(status, Status::Closed)
-                    }
-                    (true, Status::Resolved | Status::Closed, Status::Reopened) => true,
-                    (true, s, Status::Resolved) => !matches!(s, Status::Resolved | Status::Closed),
-                    (false, Status::Resolved, Status::Reopened | Status::Closed) => {
-                        caller.role() == Role::CustomerAdmin
-                    }
-                    _ => false,
-                };
+                let allowed = crate::access::may_transition(caller.role(), status, *to);
                 if !allowed {
                     return Err(if vendor || caller.role() == Role::CustomerAdmin {
-                        ApiError::field(
+                        DeskError::invalid(
                             "status",
                             format!("a ticket cannot go from {status} to {to} here"),
                         )
                     } else {
-                        ApiError::Forbidden(
+                        DeskError::Forbidden(
                             "viewers read; only administrators change tickets".into(),
                         )
                     });
@@ -810,14 +469,14 @@ impl AppState {
                 current.assignee_id,
             ) != seen
             {
-                return Err(ApiError::Conflict {
+                return Err(DeskError::Conflict {
                     field: "status",
                     message:
                         "the ticket changed while you were acting on it; reload it and try again"
                             .into(),
                 });
             }
-            Ok::<_, ApiError>(TicketUpdate {
+            Ok::<_, DeskError>(TicketUpdate {
                 status: next_status.as_str().into(),
                 priority: next_priority.clone(),
                 assignee_id: next_assignee,
@@ -851,10 +510,10 @@ impl AppState {
     }
 }
 
-impl AppState {
+impl Desk {
     /// Recomputes the clocks of open tickets whose next deadline has passed since their last
     /// event, so stored outcomes (and the filters on them) follow the time. Returns how many.
-    pub async fn refresh_clocks(&self) -> Result<usize, ApiError> {
+    pub async fn refresh_clocks(&self) -> Result<usize, DeskError> {
         let now = self.clock.now();
         let mut due = self.store.tickets_past_deadline(ms(now), 500).await?;
         // Decided targets written before the report totals existed: count them once.
@@ -869,7 +528,7 @@ impl AppState {
             let status: Status = word(&ticket.status)?;
             self.store
                 .refresh_ticket(*id, |t, history| {
-                    Ok::<_, ApiError>(TicketUpdate {
+                    Ok::<_, DeskError>(TicketUpdate {
                         status: t.status.clone(),
                         priority: t.priority.clone(),
                         assignee_id: t.assignee_id,

@@ -4,13 +4,26 @@
 use serde::{Deserialize, Serialize};
 use sla::{Month, Priority, TicketKind};
 use store::{OrgId, Scope};
-use utoipa::ToSchema;
 
-use super::charts::TrendPoint;
-use super::{ALL_CUSTOMERS, TargetLine, rfc3339, sections};
-use crate::AppState;
-use crate::desk::ms;
-use crate::error::ApiError;
+use super::{ALL_CUSTOMERS, TargetLine, sections};
+use crate::Desk;
+use crate::DeskError;
+use crate::time::ms;
+use crate::time::rfc3339;
+
+/// One month of one target pair (90% and 100% bound) for the trend chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrendPoint {
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// The share that met the percentile bound, in basis points; `None` with nothing counted.
+    pub share_bp: Option<u32>,
+    /// The share that met the hard (100%) bound, in basis points.
+    pub hard_share_bp: Option<u32>,
+    /// How many were counted.
+    pub counted: u32,
+}
 
 /// Months in the trend, the current one included.
 pub const TREND_MONTHS: usize = 12;
@@ -20,7 +33,8 @@ pub const AT_RISK_LIMIT: u32 = 200;
 pub const MAX_HORIZON_HOURS: u32 = 200;
 
 /// The live view of one customer, or of all customers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dashboard {
     /// When it was computed (RFC 3339).
     pub now: String,
@@ -43,7 +57,8 @@ pub struct Dashboard {
 }
 
 /// A ticket at risk of missing a target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AtRisk {
     /// The ticket.
     pub ticket_id: i64,
@@ -62,7 +77,8 @@ pub struct AtRisk {
 }
 
 /// Twelve months of one target pair.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrendSeries {
     /// `incident` or `question`.
     pub kind: String,
@@ -78,28 +94,28 @@ pub struct TrendSeries {
     pub points: Vec<TrendPoint>,
 }
 
-impl AppState {
+impl Desk {
     /// The dashboard for `scope`: a customer sees its own; staff one customer or all.
     pub async fn dashboard(
         &self,
         scope: &Scope,
         org: Option<OrgId>,
         horizon_hours: u32,
-    ) -> Result<Dashboard, ApiError> {
+    ) -> Result<Dashboard, DeskError> {
         if horizon_hours == 0 || horizon_hours > MAX_HORIZON_HOURS {
-            return Err(ApiError::field(
+            return Err(DeskError::invalid(
                 "hours",
                 format!("the look-ahead is 1 to {MAX_HORIZON_HOURS} business hours"),
             ));
         }
-        let org = super::visible_org(scope, org)?;
+        let org = crate::access::visible_org(scope, org)?;
         let standard = self.policies.standard()?;
         let cal = &standard.calendar;
         let now = self.clock.now();
         let now_s = now.as_second();
         let until = cal
             .deadline_second(now_s, i64::from(horizon_hours) * 3600)
-            .map_err(|e| ApiError::Internal(e.into()))?;
+            .map_err(|e| DeskError::Internal(e.into()))?;
         let orgs = match org {
             Some(o) => vec![self.store.get_org(scope, o).await?],
             None => self.store.list_orgs(scope).await?,
@@ -115,7 +131,7 @@ impl AppState {
             };
             let left = cal
                 .elapsed_seconds(now_s, deadline.div_euclid(1000))
-                .map_err(|e| ApiError::Internal(e.into()))?;
+                .map_err(|e| DeskError::Internal(e.into()))?;
             at_risk.push(AtRisk {
                 ticket_id: t.id.0,
                 organization_id: t.org_id.0,
@@ -156,7 +172,7 @@ impl AppState {
         org: Option<OrgId>,
         orgs: &[store::Organization],
         last: Month,
-    ) -> Result<(Vec<TrendSeries>, Vec<TargetLine>), ApiError> {
+    ) -> Result<(Vec<TrendSeries>, Vec<TargetLine>), DeskError> {
         let standard = self.policies.standard()?;
         let this = last;
         let mut months = vec![this];

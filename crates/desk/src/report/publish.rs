@@ -7,19 +7,21 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sla::Month;
 use store::{OrgId, Organization, Role, Scope};
-use utoipa::ToSchema;
 
-use super::{MonthlyReport, ReportSection, rfc3339, sections};
-use crate::AppState;
-use crate::auth::{Caller, hex};
-use crate::desk::ms;
-use crate::error::ApiError;
+use super::{MonthlyReport, ReportSection, sections};
+use crate::Caller;
+use crate::Desk;
+use crate::DeskError;
+use crate::access::hex;
+use crate::time::ms;
+use crate::time::rfc3339;
 
 /// How many earlier published months a report compares for corrections.
 pub const CORRECTION_MONTHS: u32 = 24;
 
 /// When and by whom a report was frozen, and the hash of what was frozen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Publication {
     /// When it was published (RFC 3339).
     pub published_at: String,
@@ -30,7 +32,8 @@ pub struct Publication {
 }
 
 /// A figure of an earlier, published month that has changed since it was published.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CorrectionLine {
     /// The published month corrected, `YYYY-MM`.
     pub month: String,
@@ -87,15 +90,15 @@ fn lines(sections: &[ReportSection]) -> BTreeMap<Key, (u32, u32, String)> {
 }
 
 /// Parses a stored report body and checks it against its hash.
-fn frozen(p: &store::PublishedReport) -> Result<MonthlyReport, ApiError> {
+fn frozen(p: &store::PublishedReport) -> Result<MonthlyReport, DeskError> {
     if sha256_hex(&p.body) != p.sha256 {
-        return Err(ApiError::Internal(anyhow::anyhow!(
+        return Err(DeskError::Internal(anyhow::anyhow!(
             "the published report of {} no longer matches its hash",
             p.month
         )));
     }
     let mut report: MonthlyReport = serde_json::from_str(&p.body)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("published report {}: {e}", p.month)))?;
+        .map_err(|e| DeskError::Internal(anyhow::anyhow!("published report {}: {e}", p.month)))?;
     report.publication = Some(Publication {
         published_at: rfc3339(p.published_at),
         published_by: p.published_by.0,
@@ -104,7 +107,7 @@ fn frozen(p: &store::PublishedReport) -> Result<MonthlyReport, ApiError> {
     Ok(report)
 }
 
-impl AppState {
+impl Desk {
     /// The report of a month as the caller may see it: as published when it is (unless
     /// `live`), else computed now.
     pub async fn monthly_report(
@@ -113,19 +116,19 @@ impl AppState {
         org: Option<OrgId>,
         month: Month,
         live: bool,
-    ) -> Result<MonthlyReport, ApiError> {
+    ) -> Result<MonthlyReport, DeskError> {
         self.report_as(&caller.scope, org, month, live).await
     }
 
-    /// [`AppState::monthly_report`] for a scope (the command line reports as the system).
+    /// [`Desk::monthly_report`] for a scope (the command line reports as the system).
     pub async fn report_as(
         &self,
         scope: &Scope,
         org: Option<OrgId>,
         month: Month,
         live: bool,
-    ) -> Result<MonthlyReport, ApiError> {
-        let org = super::visible_org(scope, org)?;
+    ) -> Result<MonthlyReport, DeskError> {
+        let org = crate::access::visible_org(scope, org)?;
         if !live
             && let Some(p) = self
                 .store
@@ -144,30 +147,30 @@ impl AppState {
         caller: &Caller,
         org: Option<OrgId>,
         month: Month,
-    ) -> Result<MonthlyReport, ApiError> {
+    ) -> Result<MonthlyReport, DeskError> {
         if !matches!(caller.role(), Role::ServiceManager | Role::Admin) {
             if caller.role().is_vendor() {
-                return Err(ApiError::Forbidden(
+                return Err(DeskError::Forbidden(
                     "only a service manager or administrator publishes reports".into(),
                 ));
             }
-            return Err(ApiError::Forbidden(
+            return Err(DeskError::Forbidden(
                 "customers do not publish reports".into(),
             ));
         }
         let standard = self.policies.standard()?;
         let (_, end) = month
             .span(&standard.calendar)
-            .map_err(|e| ApiError::field("month", e.to_string()))?;
+            .map_err(|e| DeskError::invalid("month", e.to_string()))?;
         let now = self.clock.now();
         if end > now {
-            return Err(ApiError::field(
+            return Err(DeskError::invalid(
                 "month",
                 format!("{month} is not over yet: it can be published from {end}"),
             ));
         }
         let mut report = self.report_for(&caller.scope, org, month).await?;
-        let body = serde_json::to_string(&report).map_err(|e| ApiError::Internal(e.into()))?;
+        let body = serde_json::to_string(&report).map_err(|e| DeskError::Internal(e.into()))?;
         let sha = sha256_hex(&body);
         let p = self
             .store
@@ -196,7 +199,7 @@ impl AppState {
         org: Option<OrgId>,
         month: Month,
         orgs: &[Organization],
-    ) -> Result<Vec<CorrectionLine>, ApiError> {
+    ) -> Result<Vec<CorrectionLine>, DeskError> {
         let mut published = self
             .store
             .published_before(scope, org, &month.to_string(), CORRECTION_MONTHS)
@@ -231,7 +234,7 @@ impl AppState {
             let past: Month = report
                 .month
                 .parse()
-                .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
+                .map_err(|e: String| DeskError::Internal(anyhow::anyhow!(e)))?;
             let counts = self.store.report_counts(scope, org, past.key()).await?;
             let now = lines(&sections(&standard.policy, orgs, org.is_none(), &counts)?);
             let keys: std::collections::BTreeSet<&Key> =

@@ -1,0 +1,108 @@
+//! The service desk's background jobs: folding passed deadlines into the stored clocks, the
+//! mail outbox, and the availability probes (under a lease, so one instance probes).
+
+use crate::Desk;
+use crate::access::{hex, new_secret};
+use crate::mail;
+
+/// How often deadlines that passed are folded into the stored clocks.
+pub const CLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How often the mail outbox is emptied.
+pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Starts every background job on the current tokio runtime: the clock refresh every
+/// [`CLOCK_REFRESH`] (idempotent, so several instances on one database may all run it), the
+/// mail outbox (when SMTP is configured) and the probe runner while this instance holds the
+/// probe lease (see [`crate::monitoring::runner`]).
+pub fn spawn_all(desk: &Desk) {
+    let refresher = desk.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CLOCK_REFRESH);
+        loop {
+            tick.tick().await;
+            loop {
+                match refresher.refresh_clocks().await {
+                    Ok(n) if n >= 500 => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "refreshing clocks failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    spawn_outbox(desk.clone());
+    tokio::spawn(crate::monitoring::run(desk.clone(), instance_name()));
+}
+
+impl Desk {
+    /// One run of the mail outbox at the injected clock's time (claims are exclusive, so
+    /// several instances may all run it).
+    pub async fn deliver_mail<S: mail::MailSender>(
+        &self,
+        sender: &S,
+        owner: &str,
+    ) -> Result<mail::OutboxStats, store::StoreError> {
+        mail::run_outbox_once(&self.store, sender, owner, self.now_ms()).await
+    }
+}
+
+/// Starts the mail outbox worker when `LOKET_SMTP_URL` is set (every [`MAIL_INTERVAL`], a
+/// batch at a time until the outbox is empty); says so in the log when it is not, and the
+/// mail waits in the outbox.
+fn spawn_outbox(state: Desk) {
+    let sender = match mail::SmtpSettings::from_env() {
+        Ok(Some(settings)) => match mail::SmtpSender::new(&settings) {
+            Ok(sender) => sender,
+            Err(e) => {
+                tracing::warn!(error = %e, "mail is not sent: the SMTP settings are not usable");
+                return;
+            }
+        },
+        Ok(None) => {
+            tracing::info!("LOKET_SMTP_URL is not set: mail is kept in the outbox, not sent");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "mail is not sent: the SMTP settings are not usable");
+            return;
+        }
+    };
+    let suffix = new_secret().unwrap_or_default();
+    let owner = format!(
+        "outbox-{}-{}",
+        std::process::id(),
+        suffix.get(..8).unwrap_or_default()
+    );
+    tracing::info!(%owner, "mail outbox worker started");
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(MAIL_INTERVAL);
+        loop {
+            tick.tick().await;
+            loop {
+                match state.deliver_mail(&sender, &owner).await {
+                    Ok(s) if s.claimed >= mail::RetryPolicy::default().batch as usize => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "running the mail outbox failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// A name for this instance among others on one database: host, process and a random part.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "loket".into());
+    let mut salt = [0u8; 4];
+    let _ = getrandom::fill(&mut salt);
+    format!("{host}-{}-{}", std::process::id(), hex(&salt))
+}

@@ -1,0 +1,71 @@
+//! loket's application layer: who may do what, what an event means for the SLA clocks, the
+//! reports, availability figures, maintenance, monitoring, publishing and the mail outbox;
+//! between the edges (HTTP, command line, background jobs) and the store, free of HTTP.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod access;
+pub mod availability;
+pub mod clock;
+#[cfg(feature = "demo")]
+pub mod demo;
+mod error;
+pub mod i18n;
+pub mod jobs;
+pub mod mail;
+pub mod monitoring;
+pub mod people;
+pub mod policies;
+pub mod report;
+pub mod status;
+pub mod tickets;
+pub mod time;
+
+use std::sync::Arc;
+
+pub use access::Caller;
+pub use error::DeskError;
+pub use policies::{Compiled, Policies};
+
+use store::{Millis, Store};
+
+use crate::clock::Clock;
+
+/// The service desk: the store, the injected clock and the compiled agreements; every
+/// service is a method on it.
+#[derive(Clone)]
+pub struct Desk(Arc<Parts>);
+
+/// What a [`Desk`] is made of.
+pub struct Parts {
+    /// The system of record.
+    pub store: Store,
+    /// The injected clock.
+    pub clock: Arc<dyn Clock>,
+    /// Compiled agreements.
+    pub policies: Policies,
+}
+
+impl std::ops::Deref for Desk {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+impl Desk {
+    /// The desk over a store with a clock.
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Desk {
+        Desk(Arc::new(Parts {
+            store,
+            clock,
+            policies: Policies::default(),
+        }))
+    }
+
+    /// The current instant in milliseconds.
+    pub fn now_ms(&self) -> Millis {
+        self.clock.now().as_millisecond()
+    }
+}
