@@ -16,8 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::response::IntoResponse;
+use axum::extract::{DefaultBodyLimit, State};
 use desk::Desk;
 use desk::clock::Clock;
 use store::Store;
@@ -84,8 +83,28 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .merge(ui::routes())
-    .fallback(|| async { ApiError::NotFound("route").into_response() })
-    .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
+    .fallback(
+        |State(app): State<AppState>, req: axum::extract::Request| async move {
+            ui::not_routed(
+                &app,
+                req.headers(),
+                req.uri().path(),
+                ApiError::NotFound("route"),
+            )
+            .await
+        },
+    )
+    .method_not_allowed_fallback(
+        |State(app): State<AppState>, req: axum::extract::Request| async move {
+            ui::not_routed(
+                &app,
+                req.headers(),
+                req.uri().path(),
+                ApiError::MethodNotAllowed,
+            )
+            .await
+        },
+    )
     .layer(DefaultBodyLimit::max(MAX_BODY))
     .layer(tower_http::compression::CompressionLayer::new())
     .with_state(state)

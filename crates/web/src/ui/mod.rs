@@ -220,6 +220,61 @@ pub fn api<E: Into<ApiError>>(t: Tr) -> impl Fn(E) -> PageError {
     }
 }
 
+/// An unknown URL or a method a route does not take: browsers asking for a page (outside
+/// `/api/`) get the error page with the header and navigation in the person's language, API
+/// clients the problem document.
+pub async fn not_routed(
+    app: &AppState,
+    headers: &axum::http::HeaderMap,
+    path: &str,
+    e: ApiError,
+) -> Response {
+    let wants_page = !path.starts_with("/api/")
+        && headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if !wants_page {
+        return e.into_response();
+    }
+    let person = match auth::cookie(headers, auth::SESSION_COOKIE) {
+        Some(secret) => app
+            .store
+            .session_person(&auth::hash_secret(&secret), app.now_ms())
+            .await
+            .ok()
+            .flatten()
+            .map(|p| (p, secret)),
+        None => None,
+    };
+    let t = person.as_ref().map_or_else(
+        || {
+            let english = headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|l| l.trim_start().starts_with("en"));
+            Tr::for_code(if english { "en" } else { "nl" })
+        },
+        |(p, _)| Tr::for_code(&p.lang),
+    );
+    let (status, key) = match e {
+        ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "error.method"),
+        _ => (StatusCode::NOT_FOUND, "error.not_found"),
+    };
+    let page = ErrorPage {
+        t,
+        shell: Shell {
+            person: person.as_ref().map(|(p, _)| shell_person(p)),
+            csrf: person
+                .as_ref()
+                .map(|(_, s)| csrf_token(s))
+                .unwrap_or_default(),
+        },
+        message: t.get(key).to_string(),
+    };
+    (status, render(&page)).into_response()
+}
+
 /// Renders a template, or a plain 500 if rendering fails (a template bug).
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {

@@ -96,6 +96,7 @@ cases! {
     pages_filing_through_the_form,
     pages_viewer_cannot_file,
     pages_other_customers_ticket_is_not_found,
+    pages_unknown_urls_answer_browsers_with_a_page,
     pages_comment_appears_in_history,
     pages_internal_notes_stay_with_the_desk,
     pages_forms_without_the_right_token_are_refused,

@@ -822,3 +822,95 @@ pub async fn pages_sign_in_refusal_in_the_forms_language(app: App) {
         assert!(html.contains(words), "{html}");
     }
 }
+
+/// Sends `method path` with `accept` (and a session cookie when given); returns status,
+/// content type and body.
+async fn raw(
+    app: &App,
+    method: &str,
+    path: &str,
+    accept: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, String, String) {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::ACCEPT, accept);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, format!("{}={c}", web::auth::SESSION_COOKIE));
+    }
+    let res = web::router(app.state.clone())
+        .oneshot(b.body(Body::empty()).expect("request"))
+        .await
+        .expect("infallible");
+    let status = res.status();
+    let kind = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, kind, String::from_utf8_lossy(&body).into_owned())
+}
+
+pub async fn pages_unknown_urls_answer_browsers_with_a_page(app: App) {
+    let w = app.world().await;
+    let html = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+    // A signed-in person gets the page with the header and navigation, in their language.
+    let (status, kind, body) =
+        raw(&app, "GET", "/no-such-page", html, Some(&w.a.admin.cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(body.starts_with("<!doctype html>"), "{body}");
+    assert!(body.contains("Deze pagina bestaat niet"), "{body}");
+    assert!(
+        body.contains(r#"<nav aria-label="main">"#) && body.contains(r#"href="/portal""#),
+        "the header with the person's navigation: {body}"
+    );
+    // Nobody signed in, English browser: English.
+    let (status, _, body) = raw(&app, "GET", "/nowhere", html, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, en) = {
+        let mut b = Request::builder()
+            .uri("/nowhere")
+            .header(header::ACCEPT, html);
+        b = b.header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9");
+        let res = web::router(app.state.clone())
+            .oneshot(b.body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        let s = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (
+            s,
+            String::new(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    };
+    assert!(body.contains("Deze pagina bestaat niet"), "{body}");
+    assert!(en.contains("This page does not exist"), "{en}");
+    // A wrong method on a page: 405 as a page.
+    let (status, kind, body) = raw(&app, "DELETE", "/login", html, None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        kind.starts_with("text/html") && body.contains("Deze pagina kan dit niet"),
+        "{body}"
+    );
+    // API clients, and anything under /api/, get problem+json.
+    for (method, path, accept, code) in [
+        ("GET", "/no-such-page", "application/json", 404),
+        ("GET", "/api/v1/nothing-here", html, 404),
+        ("DELETE", "/api/v1/tickets", "application/json", 405),
+    ] {
+        let (status, kind, body) = raw(&app, method, path, accept, None).await;
+        assert_eq!(status.as_u16(), code, "{method} {path}");
+        assert_eq!(kind, "application/problem+json", "{method} {path}: {body}");
+        let v: Value = serde_json::from_str(&body).expect("problem document");
+        assert_eq!(v["status"], code);
+    }
+}
