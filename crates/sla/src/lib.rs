@@ -8,6 +8,7 @@ pub mod availability;
 pub mod calendar;
 pub mod civil;
 pub mod clock;
+pub mod compensation;
 pub mod compliance;
 pub mod duration;
 pub mod holidays;
@@ -24,6 +25,10 @@ pub use availability::{
 };
 pub use calendar::{Calendar, CalendarError, CalendarSpec, Window};
 pub use clock::{ClockError, Outcome, TargetClock, TicketClocks, compute};
+pub use compensation::{
+    CompensationError, Discount, Escalation, Judgement, LedgerEntry, MonthVerdict,
+    MonthWithoutOverrun, discount_cents, judge_month, sum_ledger,
+};
 pub use compliance::{Compliance, Month, TargetKey, monthly};
 pub use duration::{Lang, PolicyDuration, WORKING_DAY};
 pub use holidays::{Holiday, HolidayRules, HolidaySet, LiberationDay};

@@ -9,6 +9,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, CalendarError, CalendarSpec, WEEKDAYS, Window};
+use crate::compensation::MonthWithoutOverrun;
 use crate::duration::PolicyDuration;
 use crate::holidays::{HolidayRules, HolidaySet, LiberationDay};
 use crate::ical;
@@ -120,17 +121,39 @@ pub struct Availability {
     pub excluded_causes: Vec<ExcludedCause>,
 }
 
-/// The compensation ladder (SLA §6.2).
+/// The compensation ladder (SLA §6.2, SLA-SEMANTICS §7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compensation {
-    /// Time between an incident consultation and its follow-up.
+    /// Time between an incident consultation (or a follow-up) and the next follow-up.
     pub follow_up_after: PolicyDuration,
     /// Follow-ups without progress before a discount may be claimed.
-    pub follow_ups_before_discount: u32,
-    /// Discount per month of continued overrun, in percent.
-    pub discount_step_percent: u32,
+    pub follow_ups_before_entitlement: u32,
+    /// Calendar months after the consultation before a discount may be claimed.
+    pub months_before_entitlement: u32,
+    /// The first discount, and the rise per further overrun month, in percent.
+    pub step_percent: u32,
     /// The highest discount, in percent.
-    pub discount_max_percent: u32,
+    pub cap_percent: u32,
+    /// What a complete month without overrun does to a running discount.
+    pub month_without_overrun: MonthWithoutOverrun,
+    /// The monthly subscription fee in euro cents, when the agreement states it.
+    pub monthly_fee_cents: Option<u64>,
+}
+
+impl Default for Compensation {
+    /// The SLA's ladder: a follow-up a month later, 2 follow-ups and 3 months, 5% a month up to
+    /// 50%, ended by the first month without overrun; no fee stated.
+    fn default() -> Self {
+        Compensation {
+            follow_up_after: PolicyDuration::Months(1),
+            follow_ups_before_entitlement: 2,
+            months_before_entitlement: 3,
+            step_percent: 5,
+            cap_percent: 50,
+            month_without_overrun: MonthWithoutOverrun::Ends,
+            monthly_fee_cents: None,
+        }
+    }
 }
 
 /// A whole agreement: calendar, targets, clock rules, availability, people and compensation.
@@ -201,12 +224,7 @@ impl Policy {
                 excluded_causes: Vec::new(),
             },
             max_administrators: 0,
-            compensation: Compensation {
-                follow_up_after: PolicyDuration::Months(1),
-                follow_ups_before_discount: 0,
-                discount_step_percent: 0,
-                discount_max_percent: 0,
-            },
+            compensation: Compensation::default(),
         }
     }
 
@@ -308,10 +326,13 @@ impl Policy {
             ));
         }
         let c = &self.compensation;
-        if c.discount_step_percent > c.discount_max_percent || c.discount_max_percent > 100 {
+        if c.step_percent > c.cap_percent || c.cap_percent > 100 {
             return Err((
-                "compensation.discount_max_percent".into(),
-                "the maximum discount must lie between the step and 100".into(),
+                "compensation.cap_percent".into(),
+                format!(
+                    "the cap ({}) must lie between the step ({}) and 100",
+                    c.cap_percent, c.step_percent
+                ),
             ));
         }
         Ok(())
@@ -468,13 +489,21 @@ struct PeopleFile {
     max_administrators: Option<u32>,
 }
 
+/// The `[compensation]` table; the aliases are the names these keys had before the ladder was
+/// computed, so agreements stored with them still read.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CompensationFile {
     follow_up_after: Option<PolicyDuration>,
-    follow_ups_before_discount: Option<u32>,
-    discount_step_percent: Option<u32>,
-    discount_max_percent: Option<u32>,
+    #[serde(alias = "follow_ups_before_discount")]
+    follow_ups_before_entitlement: Option<u32>,
+    months_before_entitlement: Option<u32>,
+    #[serde(alias = "discount_step_percent")]
+    step_percent: Option<u32>,
+    #[serde(alias = "discount_max_percent")]
+    cap_percent: Option<u32>,
+    month_without_overrun: Option<MonthWithoutOverrun>,
+    monthly_fee_cents: Option<u64>,
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {
@@ -572,11 +601,17 @@ impl PolicyFile {
             let co = &mut p.compensation;
             set(&mut co.follow_up_after, c.follow_up_after);
             set(
-                &mut co.follow_ups_before_discount,
-                c.follow_ups_before_discount,
+                &mut co.follow_ups_before_entitlement,
+                c.follow_ups_before_entitlement,
             );
-            set(&mut co.discount_step_percent, c.discount_step_percent);
-            set(&mut co.discount_max_percent, c.discount_max_percent);
+            set(
+                &mut co.months_before_entitlement,
+                c.months_before_entitlement,
+            );
+            set(&mut co.step_percent, c.step_percent);
+            set(&mut co.cap_percent, c.cap_percent);
+            set(&mut co.month_without_overrun, c.month_without_overrun);
+            set(&mut co.monthly_fee_cents, c.monthly_fee_cents.map(Some));
         }
         Ok(())
     }
@@ -777,13 +812,19 @@ impl Policy {
         let co = &self.compensation;
         let _ = writeln!(
             s,
-            "\n[people]\nmax_administrators = {}\n\n[compensation]\nfollow_up_after = {}\nfollow_ups_before_discount = {}\ndiscount_step_percent = {}\ndiscount_max_percent = {}",
+            "\n[people]\nmax_administrators = {}\n\n[compensation]\nfollow_up_after = {}\nfollow_ups_before_entitlement = {}\nmonths_before_entitlement = {}\nstep_percent = {}\ncap_percent = {}\nmonth_without_overrun = {}",
             self.max_administrators,
             q(&co.follow_up_after.to_string()),
-            co.follow_ups_before_discount,
-            co.discount_step_percent,
-            co.discount_max_percent
+            co.follow_ups_before_entitlement,
+            co.months_before_entitlement,
+            co.step_percent,
+            co.cap_percent,
+            q(co.month_without_overrun.as_str())
         );
+        // A file cannot state "no fee": an agreement without one leaves the key out.
+        if let Some(fee) = co.monthly_fee_cents {
+            let _ = writeln!(s, "monthly_fee_cents = {fee}");
+        }
         s
     }
 }

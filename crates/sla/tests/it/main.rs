@@ -3,6 +3,7 @@
 mod availability;
 mod calendar_rules;
 mod clocks;
+mod compensation;
 mod compliance;
 mod holidays;
 mod properties;

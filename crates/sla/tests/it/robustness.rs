@@ -191,7 +191,10 @@ fn toml_ish_line() -> impl Strategy<Value = String> {
         "excluded_causes",
         "max_administrators",
         "follow_up_after",
+        "cap_percent",
         "discount_max_percent",
+        "month_without_overrun",
+        "monthly_fee_cents",
         "percent",
         "within",
         "calendar.time_zone",
@@ -504,10 +507,10 @@ fn semantic_errors_point_at_their_key() {
     assert_eq!((e.line, e.key.as_str()), (3, "calendar.open_dates"), "{e}");
     assert!(e.message.contains("2026-12-24"), "{e}");
 
-    let e = overlay_err("[compensation]\n\ndiscount_max_percent = 120\n");
+    let e = overlay_err("[compensation]\n\ncap_percent = 120\n");
     assert_eq!(
         (e.line, e.key.as_str()),
-        (3, "compensation.discount_max_percent"),
+        (3, "compensation.cap_percent"),
         "{e}"
     );
 }
@@ -646,9 +649,11 @@ max_administrators = 7
 
 [compensation]
 follow_up_after = "2 weeks"
-follow_ups_before_discount = 3
-discount_step_percent = 10
-discount_max_percent = 40
+follow_ups_before_entitlement = 3
+months_before_entitlement = 4
+step_percent = 10
+cap_percent = 40
+month_without_overrun = "holds"
 "#;
 
 #[test]
@@ -714,9 +719,16 @@ fn to_toml_states_every_field() {
     assert_ne!(q.max_administrators, s.max_administrators);
     let (qc, sc) = (&q.compensation, &s.compensation);
     assert_ne!(qc.follow_up_after, sc.follow_up_after);
-    assert_ne!(qc.follow_ups_before_discount, sc.follow_ups_before_discount);
-    assert_ne!(qc.discount_step_percent, sc.discount_step_percent);
-    assert_ne!(qc.discount_max_percent, sc.discount_max_percent);
+    assert_ne!(
+        qc.follow_ups_before_entitlement,
+        sc.follow_ups_before_entitlement
+    );
+    assert_ne!(qc.months_before_entitlement, sc.months_before_entitlement);
+    assert_ne!(qc.step_percent, sc.step_percent);
+    assert_ne!(qc.cap_percent, sc.cap_percent);
+    assert_ne!(qc.month_without_overrun, sc.month_without_overrun);
+    // `monthly_fee_cents` is left out here: a file cannot state "no fee", so laying the
+    // standard text over a policy with a fee keeps it (see the compensation tests).
     // Spot checks that the file was read as meant.
     assert_eq!(
         q.availability.excluded_causes,
