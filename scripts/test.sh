@@ -32,11 +32,12 @@ echo "== API contract: schemathesis against a running server (SQLite and Postgre
 cargo build -p loket
 bash scripts/api-contract.sh target/debug/loket
 
-echo "== benchmarks (quick run)"
-cargo bench -p sla --bench engine -- --quick --noplot
-cargo bench -p loket --bench deadlines_cli
-cargo bench -p web --bench desk -- --quick
-cargo bench -p web --bench reports -- --quick
-cargo bench -p probe --bench probes -- --quick
-cargo bench -p store --bench probe_storage -- --quick
-cargo bench -p web --bench monitoring -- --quick
+echo "== benchmarks (quick run, profile bench-quick; measured figures: plain cargo bench)"
+quick=(--profile bench-quick)
+cargo bench "${quick[@]}" -p sla --bench engine -- --quick --noplot
+cargo bench "${quick[@]}" -p loket --bench deadlines_cli
+cargo bench "${quick[@]}" -p web --bench desk -- --quick
+cargo bench "${quick[@]}" -p web --bench reports -- --quick
+cargo bench "${quick[@]}" -p probe --bench probes -- --quick
+cargo bench "${quick[@]}" -p store --bench probe_storage -- --quick
+cargo bench "${quick[@]}" -p web --bench monitoring -- --quick

@@ -3,7 +3,7 @@
 
 This script writes crates/sla/tests/data/nl_holidays_1990_2100.csv, which the Rust
 integration tests (crates/sla/tests/it/holidays.rs) compare the SLA engine against.
-It follows /work/shared/design/SLA-SEMANTICS.md section 1 under the DEFAULT options:
+It follows docs/SLA-RULES.md section 1 under the DEFAULT options:
 
   - Bevrijdingsdag (5 May) only in lustrum years (year divisible by 5);
   - Goede Vrijdag (Good Friday) is a holiday.

@@ -1,4 +1,4 @@
-//! Availability figures per environment and month (SLA-SEMANTICS §6), and announcing planned
+//! Availability figures per environment and month (SLA-RULES §6), and announcing planned
 //! maintenance with its notice check and the mails to the customers' administrators.
 //!
 //! The arithmetic is `sla::availability::monthly_availability`; this module only gathers its

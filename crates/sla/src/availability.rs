@@ -1,4 +1,4 @@
-//! Availability per calendar month (SLA-SEMANTICS §6): maintenance windows, planned maintenance,
+//! Availability per calendar month (SLA-RULES §6): maintenance windows, planned maintenance,
 //! excluded outage causes, counted downtime, an outage detector over probes, and storage buckets.
 //!
 //! Everything works on UTC epoch seconds and half-open intervals `[start, end)`.
@@ -252,7 +252,7 @@ pub struct Availability {
     pub holds: bool,
 }
 
-/// Availability over `[span_start, min(span_end, now))` by SLA-SEMANTICS §6.
+/// Availability over `[span_start, min(span_end, now))` by SLA-RULES §6.
 ///
 /// A month in progress is measured until `now`, and an open outage lasts until `now`.
 /// Excluded (from downtime and from the measured time): the daily window, planned maintenance

@@ -1,4 +1,4 @@
-//! Compensation (SLA §6.2, SLA-SEMANTICS §7): overrun months, the escalation from a request for
+//! Compensation (SLA §6.2, SLA-RULES §7): overrun months, the escalation from a request for
 //! an interim incident consultation to a discount, the discount ladder, amounts and the ledger.
 //!
 //! Everything here is a value: an [`Escalation`] changes only by its transitions, each of which

@@ -6,7 +6,7 @@ use std::str::FromStr;
 /// Business seconds in one working day (werkdag): one Service Window 1, 8.5 hours.
 pub const WORKING_DAY: i64 = 8 * 3600 + 1800;
 
-/// A duration in a policy, in explicit units (SLA-SEMANTICS §2).
+/// A duration in a policy, in explicit units (SLA-RULES §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicyDuration {
     /// Business seconds (from `minutes`, `hours` or `working_days`).

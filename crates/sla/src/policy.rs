@@ -121,7 +121,7 @@ pub struct Availability {
     pub excluded_causes: Vec<ExcludedCause>,
 }
 
-/// The compensation ladder (SLA §6.2, SLA-SEMANTICS §7).
+/// The compensation ladder (SLA §6.2, SLA-RULES §7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compensation {
     /// Time between an incident consultation (or a follow-up) and the next follow-up.

@@ -1,4 +1,4 @@
-//! Monitoring of customer environments (SLA-SEMANTICS §6): environments, their monitors, push
+//! Monitoring of customer environments (SLA-RULES §6): environments, their monitors, push
 //! heartbeats, outages kept by hand, and the runner that probes and records.
 //!
 //! Who may do what: the vendor's administrators and service managers create and change

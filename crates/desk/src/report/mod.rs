@@ -1,7 +1,7 @@
 //! The monthly service-level report: per customer and for all customers, for each target of
 //! the agreement, how many tickets counted in the month, met, missed, and the budget left.
 //!
-//! Tickets are assigned to months by SLA-SEMANTICS §4: a target counts in the month its
+//! Tickets are assigned to months by SLA-RULES §4: a target counts in the month its
 //! outcome was decided (met: resolved; missed: the deadline passed), which is exactly the
 //! stored `decided_at`. Months are calendar months in Europe/Amsterdam (the standard calendar).
 //! A published month is frozen ([`publish`]); later changes show as corrections.

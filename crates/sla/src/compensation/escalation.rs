@@ -1,5 +1,5 @@
 //! The escalation per customer: request, consultation, follow-ups, entitlement, claim and the
-//! discount ladder, as a value whose transitions check the rules of SLA-SEMANTICS §7.
+//! discount ladder, as a value whose transitions check the rules of SLA-RULES §7.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -180,7 +180,7 @@ pub struct Discount {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompensationError {
     /// The step does not fit where the escalation stands.
-    #[error("cannot {action}: {stage}; this needs {needs} (SLA-SEMANTICS §7)")]
+    #[error("cannot {action}: {stage}; this needs {needs} (SLA-RULES §7)")]
     OutOfOrder {
         /// What was attempted.
         action: &'static str,

@@ -1,4 +1,4 @@
-//! Availability (SLA-SEMANTICS §6): one table test per rule sentence, DST months, a brute-force
+//! Availability (SLA-RULES §6): one table test per rule sentence, DST months, a brute-force
 //! minute-by-minute reference, and the outage detector.
 
 use jiff::tz::TimeZone;

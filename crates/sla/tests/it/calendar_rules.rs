@@ -1,4 +1,4 @@
-//! One table row per rule sentence of SLA-SEMANTICS §1 (calendar), §2 (business time) and
+//! One table row per rule sentence of SLA-RULES §1 (calendar), §2 (business time) and
 //! §3 (clock start), against the standard calendar unless the row says otherwise.
 
 use sla::{Calendar, CalendarSpec, LiberationDay, Policy, PolicyDuration, WORKING_DAY, Window};

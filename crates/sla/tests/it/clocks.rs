@@ -1,4 +1,4 @@
-//! SLA-SEMANTICS §3–§4 for ticket clocks: targets per kind and priority, resolution time,
+//! SLA-RULES §3–§4 for ticket clocks: targets per kind and priority, resolution time,
 //! reopening, pausing, priority changes and first responses.
 
 use jiff::Timestamp;

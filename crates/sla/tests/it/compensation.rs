@@ -1,4 +1,4 @@
-//! SLA-SEMANTICS §7 compensation (SLA §6.2): overrun months, the escalation, the discount
+//! SLA-RULES §7 compensation (SLA §6.2): overrun months, the escalation, the discount
 //! ladder, amounts, the ledger and the policy switches.
 
 use jiff::civil::Date;
@@ -194,7 +194,7 @@ fn reversal(id: u64, reverses: u64, reason: &str) -> LedgerEntry {
 }
 
 // ---------------------------------------------------------------------------------------------
-// One row per sentence of SLA-SEMANTICS §7 (compensation)
+// One row per sentence of SLA-RULES §7 (compensation)
 // ---------------------------------------------------------------------------------------------
 
 fn all_times_are_amsterdam() {

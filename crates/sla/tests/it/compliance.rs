@@ -1,4 +1,4 @@
-//! SLA-SEMANTICS §4 compliance: percentile bounds per period, the month-assignment rule,
+//! SLA-RULES §4 compliance: percentile bounds per period, the month-assignment rule,
 //! and the budget of misses left.
 
 use sla::{

@@ -2,7 +2,7 @@
 //! from real calendars.
 //!
 //! `tests/data/nl_holidays_1990_2100.csv` is written by `tools/holidays_reference.py`, which
-//! computes Easter with python-dateutil (not with our computus) and follows SLA-SEMANTICS §1
+//! computes Easter with python-dateutil (not with our computus) and follows SLA-RULES §1
 //! under the default options (Bevrijdingsdag in lustrum years, Goede Vrijdag included).
 
 use std::collections::BTreeMap;

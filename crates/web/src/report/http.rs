@@ -106,7 +106,7 @@ pub fn export(report: &MonthlyReport, format: ReportFormat, html: String) -> Res
 /// holds and the budget left; the targets missed with their reasons; the distribution of
 /// resolution times; corrections to earlier published months. A published month is served
 /// as frozen (with its SHA-256, also in the `Loket-Report-Sha256` header) unless `live`.
-/// Tickets count in the month their outcome was decided (SLA-SEMANTICS §4), months in
+/// Tickets count in the month their outcome was decided (SLA-RULES §4), months in
 /// Europe/Amsterdam.
 #[utoipa::path(get, path = "/api/v1/reports/{month}", tag = "reports",
     params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10"), ReportQuery),

@@ -1,4 +1,4 @@
-//! Availability (SLA-SEMANTICS §6): monthly figures checked against an independent
+//! Availability (SLA-RULES §6): monthly figures checked against an independent
 //! minute-by-minute count, the October DST change and a month's end on the injected clock,
 //! maintenance announcements (notice, warning, mails to exactly the affected customers'
 //! administrators, delivered by the outbox worker to the test SMTP server), the public
