@@ -859,13 +859,15 @@ async fn raw(
 pub async fn pages_unknown_urls_answer_browsers_with_a_page(app: App) {
     let w = app.world().await;
     let html = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
-    // A signed-in person gets the page with the header and navigation, in their language.
+    // A signed-in person gets the page with the header and navigation, in their language
+    // (the customers' people in this world read English; the browser asks for nothing).
     let (status, kind, body) =
         raw(&app, "GET", "/no-such-page", html, Some(&w.a.admin.cookie)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(kind.starts_with("text/html"), "{kind}");
     assert!(body.starts_with("<!doctype html>"), "{body}");
-    assert!(body.contains("Deze pagina bestaat niet"), "{body}");
+    assert!(body.contains(r#"<html lang="en">"#), "{body}");
+    assert!(body.contains("This page does not exist"), "{body}");
     assert!(
         body.contains(r#"<nav aria-label="main">"#) && body.contains(r#"href="/portal""#),
         "the header with the person's navigation: {body}"
