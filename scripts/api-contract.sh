@@ -1,60 +1,92 @@
 #!/usr/bin/env bash
-# Runs schemathesis (from PyPI) against the OpenAPI document of a running `loket serve`, on a
-# fresh SQLite database and, when TEST_DATABASE_URL is set, on PostgreSQL too: no response may
-# be a server error, and every response must conform to the document. Signing out everywhere
-# and revoking tokens are left out: they would revoke the token the run itself uses (the web
-# crate's tests cover them).
+# The strict contract check: schemathesis (from PyPI) against the OpenAPI document of a running
+# `loket serve`, on a fresh SQLite database and, when TEST_DATABASE_URL is set, on PostgreSQL
+# too. Every check runs (no server error, responses conform to the document, data valid by the
+# document is accepted and invalid data refused, authentication is not ignored, ...) and every
+# warning (unresolvable reference, schema validation mismatch, missing test data, ...) fails the
+# run; scripts/schemathesis.toml says which ids exist. Then a Python client generated from the
+# document drives a whole ticket cycle (scripts/generated-client.sh).
+# Signing out everywhere and revoking tokens are left out of the fuzzing: they would revoke the
+# token the run itself uses (the web crate's tests cover them).
 # Usage: scripts/api-contract.sh PATH-TO-LOKET-BINARY
+# LOKET_CONTRACT_REPORTS=DIR keeps schemathesis' reports (ndjson, junit) for inspection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 install_schemathesis
 
 loket_bin="$(realpath "$1")"
+config="$(realpath scripts/schemathesis.toml)"
 work="$(mktemp -d /tmp/loket-contract.XXXXXX)"
 loket_on_exit "rm -rf '$work'"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+json_field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v=v[int(k)] if k.isdigit() else v[k]
+print(v)' "$1"; }
 
 check_backend() {
-    local database="$1" port password token cookie pid
+    local database="$1" label="$2" port password token cookie pid base
     port="$(free_port)"
+    base="http://127.0.0.1:$port"
     password="contract-check-$RANDOM$RANDOM"
-    echo "$password" | "$loket_bin" serve --database "$database" --listen "127.0.0.1:$port" \
-        --admin-email admin@contract.example >"$work/serve-$port.log" 2>&1 &
+    echo "$password" | "$loket_bin" serve --database "$database" \
+        --listen "127.0.0.1:$port" --admin-email admin@contract.example \
+        >"$work/serve-$port.log" 2>&1 &
     pid=$!
     loket_on_exit "kill $pid 2>/dev/null || true"
     for _ in $(seq 1 100); do
-        curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        curl -fsS "$base/healthz" >/dev/null 2>&1 && break
         sleep 0.1
     done
     cookie="$work/cookie-$port"
     curl -fsS -c "$cookie" -H 'content-type: application/json' \
         -d "{\"email\":\"admin@contract.example\",\"password\":\"$password\"}" \
-        "http://127.0.0.1:$port/api/v1/session" >/dev/null
+        "$base/api/v1/session" >/dev/null
     token="$(curl -fsS -b "$cookie" -H 'content-type: application/json' -d '{"name":"contract"}' \
-        "http://127.0.0.1:$port/api/v1/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')"
-    # Some data to talk about: a customer, its administrator, a ticket.
-    local auth=(-H "Authorization: Bearer $token" -H 'content-type: application/json')
-    curl -fsS "${auth[@]}" -d '{"name":"Contract BV"}' "http://127.0.0.1:$port/api/v1/organizations" >/dev/null
-    echo "== schemathesis against $(echo "$database" | sed 's#//[^@]*@#//***@#')"
+        "$base/api/v1/tokens" | json_field secret)"
+    # Something of every resource to talk about.
+    local auth=(-fsS -H "Authorization: Bearer $token" -H 'content-type: application/json')
+    post() { curl "${auth[@]}" -d "$2" "$base/api/v1/$1"; }
+    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE
+    LOKET_ORG="$(post organizations '{"name":"Contract BV"}' | json_field id)"
+    LOKET_PERSON="$(post people "{\"email\":\"beheer@contract.example\",\"name\":\"Beheerder\",\"role\":\"customer_admin\",\"organization_id\":$LOKET_ORG}" | json_field person.id)"
+    LOKET_AGENT="$(post people '{"email":"agent@vendor.example","name":"Agent","role":"agent"}' | json_field person.id)"
+    LOKET_TICKET="$(post tickets "{\"kind\":\"incident\",\"priority\":\"high\",\"subject\":\"Storing\",\"organization_id\":$LOKET_ORG,\"reporter_id\":$LOKET_PERSON}" | json_field id)"
+    # Filed by phone six days ago, urgent: it has missed its targets.
+    LOKET_MISSED="$(post tickets "{\"kind\":\"incident\",\"priority\":\"urgent\",\"subject\":\"Storing\",\"reporter_id\":$LOKET_PERSON,\"received_at\":\"$(date -u -d '-6 days' +%FT%TZ)\"}" | json_field id)"
+    LOKET_RECEIVED="$(date -u -d '-1 hour' +%FT%TZ)"
+    LOKET_ENV="$(post "organizations/$LOKET_ORG/environments" '{"name":"Productie"}' | json_field id)"
+    LOKET_MONITOR="$(post "environments/$LOKET_ENV/monitors" '{"kind":"http","target":"http://127.0.0.1:9/"}' | json_field monitor.id)"
+    LOKET_PUSH_TOKEN="$(post "environments/$LOKET_ENV/monitors" '{"kind":"push","target":"nightly job"}' | json_field push_token)"
+    LOKET_OUTAGE="$(post "environments/$LOKET_ENV/outages" '{"started_at":"2026-01-05T10:00:00Z","ended_at":"2026-01-05T11:00:00Z","reason":"gemeld"}' | json_field id)"
+    LOKET_MAINTENANCE="$(post maintenance "{\"environment_ids\":[$LOKET_ENV],\"starts_at\":\"2030-01-07T02:00:00Z\",\"ends_at\":\"2030-01-07T03:00:00Z\",\"description\":\"Upgrade\"}" | json_field maintenance.id)"
+    # The configuration with the seeded ids filled in.
+    python3 -c 'import os,re,sys; print(re.sub(r"\$\{(LOKET_\w+)\}", lambda m: os.environ[m.group(1)], open(sys.argv[1]).read()))' \
+        "$config" >"$work/schemathesis-$label.toml"
+    echo "== schemathesis against $label"
+    local reports=()
+    if [[ -n "${LOKET_CONTRACT_REPORTS:-}" ]]; then
+        mkdir -p "$LOKET_CONTRACT_REPORTS/$label"
+        reports=(--report junit,ndjson --report-dir "$LOKET_CONTRACT_REPORTS/$label")
+    fi
     (
         cd "$work"
-        "$SCHEMATHESIS" run "http://127.0.0.1:$port/api/openapi.json" \
-            --url "http://127.0.0.1:$port" \
-            -H "Authorization: Bearer $token" \
-            --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+        "$SCHEMATHESIS" --config-file "$work/schemathesis-$label.toml" run "$base/api/openapi.json" \
+            --url "$base" \
+            --checks all \
             --exclude-operation-id sign_out_everywhere --exclude-operation-id revoke_token \
-            --max-examples "${LOKET_CONTRACT_EXAMPLES:-40}" --seed 1 \
-            --request-timeout 10 --max-redirects 0 --no-color
+            --max-examples "${LOKET_CONTRACT_EXAMPLES:-40}" --no-color "${reports[@]}"
     )
+    echo "== generated client against $label"
+    [[ -f scripts/generated-client.sh ]] && bash scripts/generated-client.sh "$base" "$token" "$LOKET_ORG" "$LOKET_PERSON"
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
 
-check_backend "sqlite:$work/contract.db"
+check_backend "sqlite:$work/contract.db" sqlite
 if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
     db="loket_contract_$RANDOM"
     psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
-    check_backend "${TEST_DATABASE_URL%/*}/$db"
+    check_backend "${TEST_DATABASE_URL%/*}/$db" postgresql
 fi

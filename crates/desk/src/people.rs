@@ -46,7 +46,7 @@ pub fn role_address_warning(email: &str) -> Option<String> {
 /// Checks an e-mail address's shape: one `@`, a local part, a domain with a dot.
 pub fn check_email(email: &str) -> Result<String, DeskError> {
     let e = email.trim().to_lowercase();
-    let ok = e.len() <= 254
+    let ok = e.chars().count() <= 254
         && e.split_once('@').is_some_and(|(l, d)| {
             !l.is_empty()
                 && d.contains('.')

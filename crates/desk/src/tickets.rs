@@ -5,7 +5,7 @@ use serde_json::json;
 use sla::{EventKind, Outcome, Priority, Status, TicketEvent, TicketKind};
 use store::{
     Attachment, Derived, Event, Millis, NewAttachment, NewEvent, NewTicket, OrgId, PersonId, Role,
-    Scope, TargetRow, Ticket, TicketId, TicketUpdate,
+    Scope, TargetRow, Ticket, TicketId, TicketOrder, TicketUpdate,
 };
 
 use crate::policies::Compiled;
@@ -21,6 +21,15 @@ where
 {
     s.parse()
         .map_err(|e: T::Err| DeskError::Internal(anyhow::anyhow!("stored value: {e}")))
+}
+
+/// The order of a ticket listing that asks for no order: the queue by time to breach, but
+/// newest first when it asks for resolved or closed tickets, which have left the queue.
+pub fn listing_order(status: Option<Status>) -> TicketOrder {
+    match status {
+        Some(Status::Resolved | Status::Closed) => TicketOrder::Newest,
+        _ => TicketOrder::Queue,
+    }
 }
 
 /// The SLA engine's view of a stored history.

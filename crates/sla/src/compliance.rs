@@ -18,6 +18,12 @@ pub struct Month {
 }
 
 impl Month {
+    /// The first year whose months are read from text (the calendars start in 1970).
+    pub const FIRST_YEAR: i16 = crate::calendar::FIRST_YEAR;
+    /// The last year whose months are read from text (a month's figures look past its end,
+    /// and the calendars end with 2200).
+    pub const LAST_YEAR: i16 = crate::calendar::LAST_YEAR - 1;
+
     /// A month, if `month` is 1–12.
     pub fn new(year: i16, month: i8) -> Option<Month> {
         (1..=12).contains(&month).then_some(Month { year, month })
@@ -94,8 +100,18 @@ impl std::str::FromStr for Month {
         if y.len() != 4 || m.len() != 2 {
             return Err(bad());
         }
-        let y = y.parse().map_err(|_| bad())?;
+        if !(y.bytes().all(|b| b.is_ascii_digit()) && m.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(bad());
+        }
+        let y: i16 = y.parse().map_err(|_| bad())?;
         let m = m.parse().map_err(|_| bad())?;
+        if !(Month::FIRST_YEAR..=Month::LAST_YEAR).contains(&y) {
+            return Err(format!(
+                "`{s}` lies outside the months loket counts, {}-01 to {}-12",
+                Month::FIRST_YEAR,
+                Month::LAST_YEAR
+            ));
+        }
         Month::new(y, m).ok_or_else(bad)
     }
 }

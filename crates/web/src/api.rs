@@ -134,8 +134,9 @@ macro_rules! api_enum {
     ($(#[$m:meta])* $name:ident => $target:ty { $($variant:ident = $word:literal => $to:expr),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $(#[doc = $word] #[serde(rename = $word)] $variant),+
+            $(#[doc = $word] $variant),+
         }
 
         impl From<$name> for $target {
@@ -183,6 +184,26 @@ api_enum!(
     /// Order of a ticket listing.
     OrderDto => TicketOrder { Queue = "queue" => TicketOrder::Queue, Newest = "newest" => TicketOrder::Newest }
 );
+
+/// A language people read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LangDto {
+    /// Dutch.
+    Nl,
+    /// English.
+    En,
+}
+
+impl LangDto {
+    /// The language's code, `nl` or `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LangDto::Nl => "nl",
+            LangDto::En => "en",
+        }
+    }
+}
 
 // ----- DTOs ---------------------------------------------------------------------------------
 
@@ -254,11 +275,13 @@ impl From<Agreement> for AgreementDto {
 #[serde(deny_unknown_fields)]
 pub struct NewAgreementBody {
     /// Name.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub name: String,
     /// Policy file text (TOML) laid over the standard agreement; empty for the standard one.
     #[serde(default)]
     pub policy: String,
     /// In force from (RFC 3339).
+    #[schema(format = DateTime)]
     pub effective_from: String,
     /// Reference to the signed document.
     pub document_ref: Option<String>,
@@ -305,16 +328,19 @@ impl From<Person> for PersonDto {
 #[serde(deny_unknown_fields)]
 pub struct NewPersonBody {
     /// Personal e-mail address (one person per address).
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Name.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// Role.
     pub role: RoleDto,
     /// Organization (required for customer roles).
     pub organization_id: Option<i64>,
     /// Language, `nl` (default) or `en`.
-    pub lang: Option<String>,
+    pub lang: Option<LangDto>,
     /// Initial password (at least 12 characters); without it the person cannot sign in yet.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -350,6 +376,7 @@ pub struct SignInBody {
 #[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
     /// A name to recognise it by.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
 }
 
@@ -517,15 +544,18 @@ pub struct NewTicketBody {
     /// Priority (incidents only, required for them).
     pub priority: Option<PriorityDto>,
     /// Subject, 1–300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub subject: String,
     /// Description.
     #[serde(default)]
+    #[schema(max_length = 100000)]
     pub description: String,
     /// Organization (phone registrations; must match the reporter's).
     pub organization_id: Option<i64>,
     /// The calling customer administrator (phone registrations by the service desk).
     pub reporter_id: Option<i64>,
     /// When the call came in (RFC 3339; phone registrations, default now).
+    #[schema(format = DateTime)]
     pub received_at: Option<String>,
 }
 
@@ -562,6 +592,7 @@ impl From<Event> for EventDto {
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
     /// Text.
+    #[schema(min_length = 1, max_length = 100000, pattern = "\\S")]
     pub body: String,
     /// An internal note (service desk only), default false.
     #[serde(default)]
@@ -575,6 +606,7 @@ pub struct PriorityBody {
     /// New priority.
     pub priority: PriorityDto,
     /// Why (required).
+    #[schema(min_length = 1, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -618,13 +650,29 @@ pub struct TicketQuery {
     pub q: Option<String>,
     /// Only tickets assigned to this person.
     pub assignee: Option<i64>,
-    /// `queue` (open tickets by time to breach, default) or `newest`.
+    /// `queue` (open tickets by time to breach) or `newest`; default `queue`, but `newest` when
+    /// `status` is `resolved` or `closed` (they have left the queue).
     pub order: Option<OrderDto>,
-    /// The `next` cursor of the previous page.
+    /// The `next` cursor of the previous page (a cursor of the other order, or one that
+    /// points nowhere, is refused with 422).
+    #[param(pattern = "^(q[0-9]{1,19}_[0-9]{1,19}|n[0-9]{1,19})$")]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+}
+
+/// Whether a cursor has the shape the listing's `next` cursors have (`q<at>_<id>` for the
+/// queue, `n<id>` for newest first), as the document's pattern says.
+fn cursor_shape(c: &str) -> bool {
+    let number = |s: &str| (1..=19).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    match c.split_at_checked(1) {
+        Some(("q", rest)) => rest
+            .split_once('_')
+            .is_some_and(|(a, b)| number(a) && number(b)),
+        Some(("n", rest)) => number(rest),
+        _ => false,
+    }
 }
 
 /// Filter on people.
@@ -900,7 +948,9 @@ pub async fn create_person(
                 "a password has at least 12 characters",
             ));
         }
-        Some(p) if p.len() > 1024 => return Err(ApiError::field("password", "at most 1024 bytes")),
+        Some(p) if p.chars().count() > 1024 => {
+            return Err(ApiError::field("password", "at most 1024 characters"));
+        }
         Some(p) => Some(auth::hash_password(p).await?),
         None => None,
     };
@@ -912,7 +962,7 @@ pub async fn create_person(
                 name: body.name,
                 role: body.role.into(),
                 org_id: body.organization_id.map(OrgId),
-                lang: body.lang.unwrap_or_else(|| "nl".into()),
+                lang: body.lang.unwrap_or(LangDto::Nl).as_str().into(),
                 password_hash,
             },
         )
@@ -971,6 +1021,14 @@ pub async fn list_tickets(
     caller: Caller,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<ApiJson<TicketPage>, ApiError> {
+    if let Some(c) = q.cursor.as_deref()
+        && !cursor_shape(c)
+    {
+        return Err(ApiError::BadRequest {
+            detail: format!("`{c}` is not a cursor; pass the `next` value of the previous page"),
+            field: Some("cursor".into()),
+        });
+    }
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::BadRequest {
@@ -1004,19 +1062,15 @@ pub async fn list_tickets(
         deadline_before,
         subject: q.q.filter(|s| !s.trim().is_empty()),
         assignee: q.assignee.map(PersonId),
-        order: q.order.map(TicketOrder::from).unwrap_or_default(),
+        order: q.order.map_or_else(
+            || desk::tickets::listing_order(q.status.map(Status::from)),
+            TicketOrder::from,
+        ),
     };
     let page = app
         .store
         .list_tickets(&caller.scope, &filter, q.cursor.as_deref(), limit)
-        .await
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::Unprocessable { field, message } => ApiError::BadRequest {
-                detail: message,
-                field: Some(field),
-            },
-            other => other,
-        })?;
+        .await?;
     Ok(ApiJson(TicketPage {
         items: page.items.into_iter().map(TicketDto::from).collect(),
         next: page.next,
@@ -1226,7 +1280,7 @@ impl utoipa::Modify for Security {
 
 /// The API routes and the OpenAPI document describing exactly them.
 pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(Doc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(Doc::openapi())
         .routes(routes!(sign_in, sign_out))
         .routes(routes!(sign_out_everywhere))
         .routes(routes!(me))
@@ -1279,7 +1333,99 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::monitoring::api::get_outage))
         .routes(routes!(crate::monitoring::api::correct_outage))
         .routes(routes!(crate::monitoring::api::classify_outage))
-        .split_for_parts()
+        .split_for_parts();
+    let mut doc = doc;
+    crate::wire::finish(&mut doc);
+    link_operations(&mut doc);
+    (router, doc)
+}
+
+/// What a created resource leads to: per creating operation, where its id is in the answer
+/// and which operations take that id as their `id` path parameter.
+const LINKS: &[(&str, &str, &[&str])] = &[
+    (
+        "create_org",
+        "/id",
+        &[
+            "get_org",
+            "list_agreements",
+            "add_agreement",
+            "list_environments",
+            "create_environment",
+        ],
+    ),
+    ("create_person", "/person/id", &["get_person", "set_role"]),
+    ("create_token", "/token/id", &["revoke_token"]),
+    (
+        "file_ticket",
+        "/id",
+        &[
+            "get_ticket",
+            "ticket_events",
+            "comment",
+            "change_priority",
+            "assign",
+            "set_status",
+            "miss_reason",
+        ],
+    ),
+    (
+        "create_environment",
+        "/id",
+        &[
+            "rename_environment",
+            "list_monitors",
+            "create_monitor",
+            "list_outages",
+            "register_outage",
+        ],
+    ),
+    (
+        "create_monitor",
+        "/monitor/id",
+        &["get_monitor", "update_monitor", "set_monitor_active"],
+    ),
+    (
+        "register_outage",
+        "/id",
+        &["get_outage", "correct_outage", "classify_outage"],
+    ),
+    ("announce", "/maintenance/id", &["cancel"]),
+];
+
+/// Adds an OpenAPI link from each creating operation's success answer to the operations that
+/// use the new id.
+fn link_operations(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::link::LinkBuilder;
+    for item in doc.paths.paths.values_mut() {
+        for op in [&mut item.post, &mut item.put].into_iter().flatten() {
+            let Some(&(_, pointer, targets)) = LINKS
+                .iter()
+                .find(|(creator, ..)| op.operation_id.as_deref() == Some(*creator))
+            else {
+                continue;
+            };
+            for (status, response) in op.responses.responses.iter_mut() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                if let RefOr::T(response) = response {
+                    for target in targets {
+                        response.links.insert(
+                            (*target).to_string(),
+                            RefOr::T(
+                                LinkBuilder::new()
+                                    .operation_id(*target)
+                                    .parameter("id", format!("$response.body#{pointer}"))
+                                    .build(),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl AppState {

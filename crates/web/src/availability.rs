@@ -20,10 +20,13 @@ use crate::error::{ApiError, ApiJson};
 #[serde(deny_unknown_fields)]
 pub struct AnnounceBody {
     /// The environments it affects (ids, at least one).
+    #[schema(min_items = 1)]
     pub environment_ids: Vec<i64>,
     /// When it starts (RFC 3339).
+    #[schema(format = DateTime)]
     pub starts_at: String,
     /// When it is expected to end (RFC 3339).
+    #[schema(format = DateTime)]
     pub ends_at: String,
     /// What is done, for the customers (shown publicly on the sign-in and status pages).
     pub description: String,
@@ -78,7 +81,7 @@ fn parse_month(month: &str) -> Result<Month, ApiError> {
 /// announced in time, each outage cause), counted downtime, the downtime allowed and left,
 /// and whether the agreement's target (99.5% by default) holds.
 #[utoipa::path(get, path = "/api/v1/availability/{month}", tag = "availability",
-    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10"), AvailabilityQuery),
+    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10", pattern = "^(19[7-9][0-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])$"), AvailabilityQuery),
     responses((status = 200, description = "The figures.", body = AvailabilityReport), Problems),
     security(("session" = []), ("token" = [])))]
 pub async fn availability_month(
@@ -122,6 +125,7 @@ pub async fn announce(
 #[into_params(parameter_in = Query)]
 pub struct MaintenanceQuery {
     /// `upcoming` (default: not yet ended, soonest first) or `past` (latest first).
+    #[param(inline)]
     pub when: Option<WhenDto>,
     /// Only this customer's (customers always get their own).
     pub organization: Option<i64>,

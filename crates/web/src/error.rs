@@ -238,35 +238,49 @@ where
                 }
             }
         })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let field = (path != ".").then_some(path);
-            let detail = match inner.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                    format!("the body is not valid JSON: {inner}")
-                }
-                _ => inner.to_string(),
-            };
-            ApiError::BadRequest { detail, field }
-        })?;
-        de.end().map_err(|e| ApiError::BadRequest {
-            detail: format!("the body is not valid JSON: {e}"),
-            field: None,
-        })?;
+        let mut tree: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
+                detail: format!("the body is not valid JSON: {e}"),
+                field: None,
+            })?;
         // PostgreSQL cannot store U+0000 in text (and SQLite cuts text at it in places), so
-        // it is refused here, for both databases alike. Only bodies that spell it are re-read.
-        if bytes.windows(6).any(|w| w == b"\\u0000")
-            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
-            && let Some(path) = nul_path(&v)
-        {
+        // it is refused here, for both databases alike.
+        if let Some(path) = nul_path(&tree) {
             return Err(ApiError::BadRequest {
                 detail: NUL_DETAIL.into(),
                 field: (!path.is_empty()).then_some(path),
             });
         }
+        // JSON has one number type: `3.0` is the integer 3 (as JSON Schema's `integer` says).
+        integral_numbers(&mut tree);
+        let value = serde_path_to_error::deserialize(tree).map_err(|e| {
+            let path = e.path().to_string();
+            ApiError::BadRequest {
+                detail: e.into_inner().to_string(),
+                field: (path != ".").then_some(path),
+            }
+        })?;
         Ok(ApiJson(value))
+    }
+}
+
+/// Turns every number with a zero fraction that fits an `i64` (`3.0`, `-1e3`) into that
+/// integer, so integer fields accept it and number fields still read it as a number.
+fn integral_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 

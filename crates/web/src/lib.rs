@@ -11,6 +11,7 @@ pub mod monitoring;
 pub mod report;
 pub mod status;
 pub mod ui;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

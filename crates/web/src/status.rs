@@ -217,7 +217,7 @@ pub fn snippet_html(list: &[Maintenance], cal: &sla::Calendar, t: Tr) -> String 
 #[into_params(parameter_in = Query)]
 pub struct PublicQuery {
     /// `nl` (default) or `en`.
-    pub lang: Option<String>,
+    pub lang: Option<crate::api::LangDto>,
 }
 
 /// Upcoming maintenance as the public sees it (no environments).
@@ -267,7 +267,7 @@ pub async fn public_maintenance(
     State(app): State<AppState>,
     ApiQuery(q): ApiQuery<PublicQuery>,
 ) -> Result<Response, ApiError> {
-    let t = public_lang(q.lang.as_deref())?;
+    let t = public_lang(q.lang.map(crate::api::LangDto::as_str))?;
     let list = app.upcoming_maintenance().await?;
     let standard = app.policies.standard()?;
     let now = app.now_ms();

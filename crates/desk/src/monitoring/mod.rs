@@ -111,12 +111,16 @@ fn check_spec(spec: &MonitorSpec) -> Result<(), DeskError> {
             "a push monitor has no latency",
         ));
     }
-    if spec.keyword.as_ref().is_some_and(|k| k.len() > 200) {
-        return Err(DeskError::invalid("keyword", "at most 200 bytes"));
+    if spec
+        .keyword
+        .as_ref()
+        .is_some_and(|k| k.chars().count() > 200)
+    {
+        return Err(DeskError::invalid("keyword", "at most 200 characters"));
     }
     let target = spec.target.trim();
-    if target.is_empty() || target.len() > 2000 {
-        return Err(DeskError::invalid("target", "1 to 2000 bytes"));
+    if target.is_empty() || target.chars().count() > 2000 {
+        return Err(DeskError::invalid("target", "1 to 2000 characters"));
     }
     // The store checks the shape; the probe checks that it can be probed.
     let settings = MonitorSettings {

@@ -180,12 +180,14 @@ fn default_run() -> i64 {
 pub struct MonitorBody {
     /// How it probes.
     pub kind: MonitorKindDto,
-    /// `http(s)://…` for HTTP, `host:port` for TCP, a label for push.
+    /// `http(s)://…` for HTTP, `host:port` for TCP, a label for push (at most 2000 characters).
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub target: String,
     /// HTTP: the one status that counts as up (default: 200–399).
     #[schema(minimum = 100, maximum = 599)]
     pub expected_status: Option<i64>,
-    /// HTTP: text the body must contain (case-sensitive, first 256 KiB).
+    /// HTTP: text the body must contain (case-sensitive, first 256 KiB; at most 200 characters).
+    #[schema(max_length = 200)]
     pub keyword: Option<String>,
     /// HTTP and TCP: a probe slower than this many ms fails.
     #[schema(minimum = 1)]
@@ -268,8 +270,10 @@ pub struct OutageDto {
     /// The customer.
     pub organization_id: i64,
     /// When it started (RFC 3339).
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// When it ended (RFC 3339); absent while it goes on.
+    #[schema(format = DateTime)]
     pub ended_at: Option<String>,
     /// `probe` (seen by a monitor) or `manual` (registered by hand).
     pub source: String,
@@ -341,6 +345,7 @@ pub struct OutageMonth {
 #[into_params(parameter_in = Query)]
 pub struct OutageQuery {
     /// `YYYY-MM` (default: the current month).
+    #[param(pattern = "^(19[7-9][0-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
 }
 
@@ -349,12 +354,15 @@ pub struct OutageQuery {
 #[serde(deny_unknown_fields)]
 pub struct NewOutageBody {
     /// When it started (RFC 3339).
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// When it ended (RFC 3339); absent while it goes on.
+    #[schema(format = DateTime)]
     pub ended_at: Option<String>,
     /// The monitor it concerns, if any (one of this environment's).
     pub monitor_id: Option<i64>,
     /// Why it is registered by hand (required).
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -363,10 +371,13 @@ pub struct NewOutageBody {
 #[serde(deny_unknown_fields)]
 pub struct CorrectionBody {
     /// When it really started (RFC 3339).
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// When it really ended (RFC 3339); null: it goes on.
+    #[schema(format = DateTime)]
     pub ended_at: Option<String>,
     /// Why (required).
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -377,6 +388,7 @@ pub struct ClassificationBody {
     /// The excluded cause; null: counted downtime again.
     pub cause: Option<CauseDto>,
     /// Why (required).
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 

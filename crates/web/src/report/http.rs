@@ -26,12 +26,13 @@ pub struct ReportQuery {
     /// together.
     pub organization: Option<i64>,
     /// `json` (default), `csv` or `html` (printable, A4).
+    #[param(inline)]
     pub format: Option<ReportFormat>,
     /// Compute the report from the tickets now, even when the month is published.
     #[serde(default)]
     pub live: bool,
     /// The language of the printable report: `nl` (default) or `en`.
-    pub lang: Option<String>,
+    pub lang: Option<crate::api::LangDto>,
 }
 
 /// The format of a report export.
@@ -109,7 +110,7 @@ pub fn export(report: &MonthlyReport, format: ReportFormat, html: String) -> Res
 /// Tickets count in the month their outcome was decided (SLA-RULES §4), months in
 /// Europe/Amsterdam.
 #[utoipa::path(get, path = "/api/v1/reports/{month}", tag = "reports",
-    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10"), ReportQuery),
+    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10", pattern = "^(19[7-9][0-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])$"), ReportQuery),
     responses((status = 200, description = "The report.",
         content((MonthlyReport = "application/json"), (String = "text/csv"), (String = "text/html"))), Problems),
     security(("session" = []), ("token" = [])))]
@@ -120,11 +121,7 @@ pub async fn monthly_report(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let month = parse_month(&month)?;
-    let t = match q.lang.as_deref() {
-        None | Some("nl") => Tr::for_code("nl"),
-        Some("en") => Tr::for_code("en"),
-        Some(_) => return Err(ApiError::field("lang", "the language is `nl` or `en`")),
-    };
+    let t = Tr::for_code(q.lang.map_or("nl", crate::api::LangDto::as_str));
     let report = app
         .monthly_report(&caller, q.organization.map(OrgId), month, q.live)
         .await?;
@@ -149,7 +146,7 @@ pub struct PublishBody {
 /// administrator; once per month, after it has ended). Later changes to the month's tickets
 /// appear as corrections in the reports after it.
 #[utoipa::path(post, path = "/api/v1/reports/{month}/publication", request_body = PublishBody, tag = "reports",
-    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10")),
+    params(("month" = String, Path, description = "The month, YYYY-MM", example = "2026-10", pattern = "^(19[7-9][0-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])$")),
     responses((status = 201, description = "The report as frozen, with its hash.", body = MonthlyReport), Problems),
     security(("session" = []), ("token" = [])))]
 pub async fn publish(
@@ -173,6 +170,7 @@ pub struct DashboardQuery {
     /// Only this customer (customers always get their own); absent: all customers.
     pub organization: Option<i64>,
     /// Look-ahead in business hours for tickets at risk (1–200, default 4).
+    #[param(minimum = 1, maximum = 200)]
     pub hours: Option<u32>,
 }
 
@@ -201,6 +199,7 @@ pub async fn dashboard(
 #[serde(deny_unknown_fields)]
 pub struct MissReasonBody {
     /// The reason, 1–2000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 

@@ -34,7 +34,7 @@ const TIME_ZONE: &str = "Europe/Amsterdam";
 const MAX_NAME: usize = 200;
 const MAX_DOCUMENT_REF: usize = 300;
 const MIN_PASSWORD: usize = 12;
-const MAX_PASSWORD_BYTES: usize = 1024;
+const MAX_PASSWORD: usize = 1024;
 
 /// This part's routes.
 pub fn routes() -> Router<AppState> {
@@ -1065,7 +1065,7 @@ async fn create_person(
     }
     if input.password.chars().count() < MIN_PASSWORD {
         form.password.fail(t.get("admin.err.password_short"));
-    } else if input.password.len() > MAX_PASSWORD_BYTES {
+    } else if input.password.chars().count() > MAX_PASSWORD {
         form.password.fail(t.get("admin.err.password_long"));
     }
 

@@ -231,10 +231,7 @@ impl Filter {
 
     /// Resolved and closed tickets have left the queue: asking for them lists newest first.
     fn order(&self) -> TicketOrder {
-        match self.status {
-            Some(Status::Resolved | Status::Closed) => TicketOrder::Newest,
-            _ => TicketOrder::Queue,
-        }
+        desk::tickets::listing_order(self.status)
     }
 }
 

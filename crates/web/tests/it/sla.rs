@@ -511,7 +511,8 @@ pub async fn sla_resolve_and_reopen(app: App) {
 }
 
 /// The queue orders open tickets by time to breach; the filters narrow it; the cursor
-/// visits every ticket exactly once; a bad cursor is a 400 naming `cursor`.
+/// visits every ticket exactly once; a malformed cursor is a 400 and a cursor of another
+/// listing a 422, both naming `cursor`.
 pub async fn sla_queue_filters_and_paging(app: App) {
     // Monday 2026-11-23 10:00 in Amsterdam; the world files a normal incident for A and B.
     let w = app.world().await;
@@ -700,23 +701,27 @@ pub async fn sla_queue_filters_and_paging(app: App) {
         .await
         .expect(200);
     let newest_cursor = r.json["next"].as_str().expect("next").to_string();
-    for bad in [
-        "garbage".to_string(),
-        "q1_".into(),
-        "qx_1".into(),
-        "n".into(),
-        newest_cursor,
-        "q99999999999999999999_1".into(),
-    ] {
+    // Not the shape of a cursor: the request breaks the document (400).
+    for bad in ["garbage", "q1_", "qx_1", "n", "q99999999999999999999_1"] {
         let r = app
             .get(&agent, &format!("/api/v1/tickets?order=queue&cursor={bad}"))
             .await
             .problem(400, Some("cursor"));
         assert!(r.detail().contains("cursor"), "{}", r.detail());
     }
-    app.get(&agent, "/api/v1/tickets?order=newest&cursor=q1_1")
+    // A well-formed cursor of the other order, or past the end of the numbers: 422.
+    for (order, bad) in [
+        ("queue", newest_cursor.as_str()),
+        ("newest", "q1_1"),
+        ("newest", "n9999999999999999999"),
+    ] {
+        app.get(
+            &agent,
+            &format!("/api/v1/tickets?order={order}&cursor={bad}"),
+        )
         .await
-        .problem(400, Some("cursor"));
+        .problem(422, Some("cursor"));
+    }
     // Bounds of the other parameters.
     for (query, field) in [
         ("limit=0", "limit"),
