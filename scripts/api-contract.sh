@@ -25,8 +25,10 @@ json_field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v=v[int(k)] if k.isdigit() else v[k]
 print(v)' "$1"; }
 
-check_backend() {
-    local database="$1" label="$2" port password token cookie pid base
+# Starts `loket serve` on a fresh database; sets base (its URL), token (an administrator's API
+# token) and pid.
+start_server() {
+    local database="$1" port password cookie
     port="$(free_port)"
     base="http://127.0.0.1:$port"
     password="contract-check-$RANDOM$RANDOM"
@@ -45,6 +47,26 @@ check_backend() {
         "$base/api/v1/session" >/dev/null
     token="$(curl -fsS -b "$cookie" -H 'content-type: application/json' -d '{"name":"contract"}' \
         "$base/api/v1/tokens" | json_field secret)"
+}
+
+stop_server() {
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# The generated client drives a ticket cycle on a desk of its own.
+client_check() {
+    local database="$1" label="$2" base token pid
+    start_server "$database"
+    echo "== generated client against $label"
+    bash scripts/generated-client.sh "$base" "$token"
+    stop_server
+}
+
+# schemathesis on a fresh desk with something of every resource in it.
+contract_check() {
+    local database="$1" label="$2" base token pid
+    start_server "$database"
     # Something of every resource to talk about.
     local auth=(-fsS -H "Authorization: Bearer $token" -H 'content-type: application/json')
     post() { curl "${auth[@]}" -d "$2" "$base/api/v1/$1"; }
@@ -78,15 +100,15 @@ check_backend() {
             --exclude-operation-id sign_out_everywhere --exclude-operation-id revoke_token \
             --max-examples "${LOKET_CONTRACT_EXAMPLES:-40}" --no-color "${reports[@]}"
     )
-    echo "== generated client against $label"
-    [[ -f scripts/generated-client.sh ]] && bash scripts/generated-client.sh "$base" "$token" "$LOKET_ORG" "$LOKET_PERSON"
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    stop_server
 }
 
-check_backend "sqlite:$work/contract.db" sqlite
+client_check "sqlite:$work/client.db" sqlite
+contract_check "sqlite:$work/contract.db" sqlite
 if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
-    db="loket_contract_$RANDOM"
-    psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
-    check_backend "${TEST_DATABASE_URL%/*}/$db" postgresql
+    for purpose in client contract; do
+        db="loket_${purpose}_$RANDOM"
+        psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
+        "${purpose}_check" "${TEST_DATABASE_URL%/*}/$db" postgresql
+    done
 fi

@@ -375,6 +375,21 @@ install_schemathesis() {
     _loket_say "schemathesis $version: SCHEMATHESIS=$SCHEMATHESIS ($((SECONDS - t0))s)"
 }
 
+# openapi-python-client, beside schemathesis in the same venv: generates a Python client from
+# the OpenAPI document (scripts/generated-client.sh). Sets OPENAPI_CLIENT (the generator) and
+# OPENAPI_CLIENT_PYTHON (the venv's python, which has httpx and attrs for the client).
+install_openapi_client() {
+    install_schemathesis || return 1
+    local venv
+    venv="$(dirname "$(dirname "$SCHEMATHESIS")")"
+    if [[ ! -x "$venv/bin/openapi-python-client" ]]; then
+        _loket_say "pip install 'openapi-python-client>=0.29,<0.30' into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            'openapi-python-client>=0.29,<0.30' >&2 || { _loket_say "could not install openapi-python-client"; return 1; }
+    fi
+    export OPENAPI_CLIENT="$venv/bin/openapi-python-client" OPENAPI_CLIENT_PYTHON="$venv/bin/python"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Chromium
 # ---------------------------------------------------------------------------------------------
