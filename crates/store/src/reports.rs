@@ -3,10 +3,10 @@
 
 use sqlx::AssertSqlSafe;
 
-use crate::records::TicketRecord;
+use crate::tickets::{TICKET_COLUMNS, TicketRecord};
 use crate::{
-    Arg, Db, Millis, MissedTarget, OrgId, PersonId, QueryBuilder, ReportCount, Result, Scope,
-    Store, StoreError, TICKET_COLUMNS, Ticket, TicketId, unique_violation,
+    Millis, OrgId, PersonId, QueryBuilder, Result, Scope, Store, StoreError, Ticket, TicketId,
+    unique_violation,
 };
 
 /// Longest reason recorded on a missed ticket, in characters.
@@ -73,6 +73,56 @@ pub(crate) fn deltas(before: Vec<TotalKey>, after: Vec<TotalKey>) -> Vec<(TotalK
         *d.entry(k).or_default() += 1;
     }
     d.into_iter().filter(|(_, n)| *n != 0).collect()
+}
+
+/// Met and missed targets of one kind of line of the monthly report, for one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportCount {
+    /// The customer.
+    pub org_id: OrgId,
+    /// The ticket kind.
+    pub kind: String,
+    /// The priority stored on the tickets (incidents).
+    pub priority: Option<String>,
+    /// Index of the bound in the target set.
+    pub bound: i64,
+    /// The bound's percent, in basis points.
+    pub percent_bp: i64,
+    /// The time the bound allows, as written in the agreement.
+    pub within: String,
+    /// Targets met in the period.
+    pub met: i64,
+    /// Targets missed in the period.
+    pub missed: i64,
+}
+
+/// A target a ticket missed in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissedTarget {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Its customer.
+    pub org_id: OrgId,
+    /// Its kind.
+    pub kind: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its priority.
+    pub priority: Option<String>,
+    /// Index of the bound missed.
+    pub bound: i64,
+    /// The bound's percent, in basis points.
+    pub percent_bp: i64,
+    /// The time the bound allows.
+    pub within: String,
+    /// The deadline that passed.
+    pub deadline: Option<Millis>,
+    /// When the miss was decided (the deadline, or when it was recorded).
+    pub decided_at: Millis,
+    /// Why it overran, as recorded by the vendor's staff.
+    pub reason: Option<String>,
+    /// Whether the ticket is still open.
+    pub open: bool,
 }
 
 /// A frozen monthly report.

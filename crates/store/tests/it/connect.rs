@@ -130,7 +130,7 @@ pub async fn case_bad_urls(store: &Store, url: &str) {
     );
     if store.backend() == "postgres" {
         // The right server, a database that does not exist.
-        let wrong_db = crate::harness::with_database(url, "loket_t_no_such_database");
+        let wrong_db = testkit::db::with_database(url, "loket_t_no_such_database");
         assert!(Store::connect(&wrong_db).await.is_err());
     }
     // The store given is still fine.

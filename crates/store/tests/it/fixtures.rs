@@ -1,88 +1,31 @@
-//! Small, realistic data and assertion helpers shared by the cases.
-
-use std::fmt::Debug;
+//! Small, realistic data shared by the cases: the common fixtures and assertions of the test
+//! kit, pinned to this suite's calendar (everything exists from 30 days before [`T0`]), and
+//! the store's own world of two customers and tickets with running clocks.
 
 use serde_json::json;
 use store::{
-    Agreement, Derived, Millis, NewAgreement, NewEvent, NewPerson, NewTicket, OrgId, Organization,
-    Person, Role, Scope, Store, StoreError, TargetRow, Ticket, TicketUpdate,
+    Agreement, Derived, Millis, NewEvent, NewTicket, OrgId, Organization, Person, Role, Scope,
+    Store, TargetRow, Ticket, TicketUpdate,
+};
+use testkit::fixtures as kit;
+pub use testkit::fixtures::{
+    DAY, HOUR, MINUTE, assert_conflict, assert_not_found, assert_rejected, new_person, scope_of,
 };
 
 /// 2026-01-05T08:00:00Z, a Monday morning.
 pub const T0: Millis = 1_767_600_000_000;
-/// One minute, one hour, one day in milliseconds.
-pub const MINUTE: Millis = 60_000;
-/// One hour.
-pub const HOUR: Millis = 60 * MINUTE;
-/// One day.
-pub const DAY: Millis = 24 * HOUR;
 
-/// Asserts `NotFound`.
-#[track_caller]
-pub fn assert_not_found<T: Debug>(r: Result<T, StoreError>) {
-    match r {
-        Err(StoreError::NotFound(_)) => {}
-        other => panic!("expected NotFound, got {other:?}"),
-    }
-}
-
-/// Asserts `Conflict` on `field`.
-#[track_caller]
-pub fn assert_conflict<T: Debug>(r: Result<T, StoreError>, field: &str) {
-    match r {
-        Err(StoreError::Conflict { field: f, .. }) if f == field => {}
-        other => panic!("expected Conflict on `{field}`, got {other:?}"),
-    }
-}
-
-/// Asserts `Rejected` on `field`.
-#[track_caller]
-pub fn assert_rejected<T: Debug>(r: Result<T, StoreError>, field: &str) {
-    match r {
-        Err(StoreError::Rejected { field: f, .. }) if f == field => {}
-        other => panic!("expected Rejected on `{field}`, got {other:?}"),
-    }
-}
-
-/// A customer organization.
+/// A customer organization, created 30 days before `T0`.
 pub async fn org(store: &Store, name: &str) -> Organization {
-    store
-        .create_org(name, T0 - 30 * DAY)
-        .await
-        .expect("create org")
+    kit::org(store, name, T0 - 30 * DAY).await
 }
 
 /// The standard agreement of `org`, in force from 30 days before `T0`.
 pub async fn agreement(store: &Store, org: OrgId) -> Agreement {
-    store
-        .add_agreement(
-            &Scope::System,
-            &NewAgreement {
-                org_id: org,
-                name: "Standaard".into(),
-                policy: String::new(),
-                effective_from: T0 - 30 * DAY,
-                document_ref: Some("DOC-2025-001".into()),
-            },
-            T0 - 30 * DAY,
-        )
-        .await
-        .expect("add agreement")
+    kit::agreement(store, org, T0 - 30 * DAY).await
 }
 
-/// A new person's input.
-pub fn new_person(email: &str, name: &str, role: Role, org: Option<OrgId>) -> NewPerson {
-    NewPerson {
-        email: email.into(),
-        name: name.into(),
-        role,
-        org_id: org,
-        lang: "nl".into(),
-        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-    }
-}
-
-/// Creates a person without an administrator limit.
+/// Creates a person without an administrator limit, 20 days before `T0`.
 pub async fn person(
     store: &Store,
     email: &str,
@@ -90,25 +33,7 @@ pub async fn person(
     role: Role,
     org: Option<OrgId>,
 ) -> Person {
-    store
-        .create_person(&new_person(email, name, role, org), None, T0 - 20 * DAY)
-        .await
-        .expect("create person")
-}
-
-/// The scope a person acts in.
-pub fn scope_of(p: &Person) -> Scope {
-    match p.org_id {
-        Some(org) => Scope::Customer {
-            person: p.id,
-            org,
-            role: p.role,
-        },
-        None => Scope::Vendor {
-            person: p.id,
-            role: p.role,
-        },
-    }
+    kit::person(store, email, name, role, org, T0 - 20 * DAY).await
 }
 
 /// Two customers with an agreement and an administrator each, and one vendor agent.

@@ -5,7 +5,9 @@
 //!
 //! Each case is an `async fn case_x(store: &Store)` (or `(store, url)` when it needs the
 //! URL); `conformance!` turns it into `sqlite_case_x` and `postgres_case_x`, so
-//! `cargo test -p store --test it sqlite_` or `postgres_` selects one backend.
+//! `cargo test -p store --test it sqlite_` or `postgres_` selects one backend. The databases
+//! and the run of one case on one backend come from the shared test kit (`testkit`); the
+//! suite's own data (two customers, tickets with running clocks) is in `fixtures`.
 
 mod attachments;
 mod audit;
@@ -13,7 +15,6 @@ mod auth;
 mod availability;
 mod connect;
 mod fixtures;
-mod harness;
 mod listing;
 mod orgs;
 mod people;
@@ -27,11 +28,11 @@ use audit::*;
 use auth::*;
 use availability::*;
 use connect::*;
-use harness::Backend;
 use listing::*;
 use orgs::*;
 use people::*;
 use reports::*;
+use testkit::Backend;
 use tickets::*;
 use views::*;
 
@@ -42,7 +43,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn [<sqlite_ $case>]() {
-                    harness::run(Backend::Sqlite, |store, _url| async move {
+                    testkit::run(Backend::Sqlite, |store, _url| async move {
                         $case(&store).await
                     })
                     .await;
@@ -50,7 +51,7 @@ macro_rules! conformance {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn [<postgres_ $case>]() {
-                    harness::run(Backend::Postgres, |store, _url| async move {
+                    testkit::run(Backend::Postgres, |store, _url| async move {
                         $case(&store).await
                     })
                     .await;
@@ -59,7 +60,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn [<sqlite_ $url_case>]() {
-                    harness::run(Backend::Sqlite, |store, url| async move {
+                    testkit::run(Backend::Sqlite, |store, url| async move {
                         $url_case(&store, &url).await
                     })
                     .await;
@@ -67,7 +68,7 @@ macro_rules! conformance {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn [<postgres_ $url_case>]() {
-                    harness::run(Backend::Postgres, |store, url| async move {
+                    testkit::run(Backend::Postgres, |store, url| async move {
                         $url_case(&store, &url).await
                     })
                     .await;
@@ -122,7 +123,7 @@ conformance! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_case_administrator_limit_concurrent() {
-    harness::run(Backend::Sqlite, |store, _url| async move {
+    testkit::run(Backend::Sqlite, |store, _url| async move {
         case_administrator_limit_concurrent(&store).await
     })
     .await;
@@ -130,7 +131,7 @@ async fn sqlite_case_administrator_limit_concurrent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_case_administrator_limit_concurrent() {
-    harness::run(Backend::Postgres, |store, _url| async move {
+    testkit::run(Backend::Postgres, |store, _url| async move {
         case_administrator_limit_concurrent(&store).await
     })
     .await;

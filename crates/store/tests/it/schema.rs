@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use sqlx::Connection;
 
-use crate::harness::TestDb;
+use testkit::TestDb;
 
 /// (table, column, nullable)
 type Columns = BTreeSet<(String, String, bool)>;

@@ -1,168 +1,25 @@
-//! The test bench: a fresh database per test (a SQLite file, or a PostgreSQL database made
-//! through `TEST_DATABASE_URL`), the application over it with a fixed clock, and requests sent
-//! straight into the router with `tower::ServiceExt::oneshot`.
+//! The test bench: a fresh database per test and the story run on it (from the shared test
+//! kit, `testkit`), the application over it with a fixed clock, and requests sent straight
+//! into the router with `tower::ServiceExt::oneshot`.
 //!
 //! Every response passes through [`App::send`], which fails the test on a 500 and checks that
 //! every error is an RFC 9457 problem document, so no test can forget to.
 
 use std::future::Future;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Once};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use desk::clock::FixedClock;
-use jiff::Timestamp;
 use serde_json::Value;
-use sqlx::Connection;
 use store::Store;
+pub use testkit::Backend;
+pub use testkit::clock::at;
 use tower::ServiceExt;
 use web::{AppState, Config};
-
-/// Which database a test runs against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// A SQLite file (always).
-    Sqlite,
-    /// A PostgreSQL database (when `TEST_DATABASE_URL` is set).
-    Postgres,
-}
-
-/// A name no other test of this or a concurrent run uses.
-fn unique(prefix: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{prefix}{}_{n}_{nanos}", std::process::id())
-}
-
-/// Writes past the harness's output capture.
-fn notice(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-/// `TEST_DATABASE_URL`, or `None` after saying PostgreSQL is skipped; panics instead when `CI`
-/// is set or `LOKET_REQUIRE_POSTGRES=1`.
-fn postgres_url() -> Option<String> {
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL")
-        && !url.trim().is_empty()
-    {
-        return Some(url);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty());
-    let required = std::env::var("LOKET_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    assert!(
-        !(ci || required),
-        "TEST_DATABASE_URL is not set, but PostgreSQL is required here (CI or \
-         LOKET_REQUIRE_POSTGRES=1); run `source scripts/services.sh; start_postgres` first"
-    );
-    static SAID: Once = Once::new();
-    SAID.call_once(|| {
-        notice(
-            "web it: TEST_DATABASE_URL is not set: the `::postgres` tests are SKIPPED (they pass \
-             without running). Run `source scripts/services.sh; start_postgres` first, or set \
-             LOKET_REQUIRE_POSTGRES=1 to make this an error.",
-        );
-    });
-    None
-}
-
-/// `url` with its database name replaced by `name` (query parameters kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority = base.find("://").map_or(0, |i| i + 3);
-    let prefix = match base[authority..].find('/') {
-        Some(i) => &base[..authority + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{prefix}/{name}?{q}"),
-        None => format!("{prefix}/{name}"),
-    }
-}
-
-enum Cleanup {
-    Dir(PathBuf),
-    Postgres { admin_url: String, name: String },
-}
-
-impl Cleanup {
-    async fn run(self) {
-        match self {
-            Cleanup::Dir(dir) => {
-                if let Err(e) = std::fs::remove_dir_all(&dir) {
-                    notice(&format!("could not remove {}: {e}", dir.display()));
-                }
-            }
-            Cleanup::Postgres { admin_url, name } => {
-                let dropped = async {
-                    let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    )))
-                    .execute(&mut admin)
-                    .await?;
-                    admin.close().await
-                }
-                .await;
-                if let Err(e) = dropped {
-                    notice(&format!("could not drop database {name}: {e}"));
-                }
-            }
-        }
-    }
-}
-
-/// A fresh, migrated store of `backend` and how to remove it, or `None` when unavailable.
-async fn open(backend: Backend) -> Option<(Store, Cleanup)> {
-    match backend {
-        Backend::Sqlite => {
-            let dir = std::env::temp_dir().join(unique("loket-web-it-"));
-            std::fs::create_dir_all(&dir).expect("create temp dir");
-            let url = format!("sqlite:{}", dir.join("loket.db").display());
-            match Store::connect(&url).await {
-                Ok(s) => Some((s, Cleanup::Dir(dir))),
-                Err(e) => {
-                    let _ = std::fs::remove_dir_all(&dir);
-                    panic!("connect {url}: {e}");
-                }
-            }
-        }
-        Backend::Postgres => {
-            let admin_url = postgres_url()?;
-            let name = unique("loket_web_t_");
-            let mut admin = sqlx::PgConnection::connect(&admin_url)
-                .await
-                .unwrap_or_else(|e| panic!("connect TEST_DATABASE_URL: {e}"));
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .execute(&mut admin)
-                .await
-                .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-            let _ = admin.close().await;
-            let url = with_database(&admin_url, &name);
-            let cleanup = Cleanup::Postgres { admin_url, name };
-            match Store::connect(&url).await {
-                Ok(s) => Some((s, cleanup)),
-                Err(e) => {
-                    cleanup.run().await;
-                    panic!("connect {url}: {e}");
-                }
-            }
-        }
-    }
-}
 
 /// Runs `case` against the application over a fresh database of `backend`, removing the
 /// database afterwards also when the case panics (the panic is passed on).
@@ -171,25 +28,7 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some((store, cleanup)) = open(backend).await else {
-        return;
-    };
-    let app = App::new(store.clone(), backend);
-    let outcome = tokio::spawn(case(app)).await;
-    store.close().await;
-    cleanup.run().await;
-    if let Err(e) = outcome {
-        match e.try_into_panic() {
-            Ok(payload) => std::panic::resume_unwind(payload),
-            Err(e) => panic!("test task failed: {e}"),
-        }
-    }
-}
-
-/// An RFC 3339 instant.
-pub fn at(s: &str) -> Timestamp {
-    s.parse()
-        .unwrap_or_else(|e| panic!("test instant {s}: {e}"))
+    testkit::run(backend, |store, _url| case(App::new(store, backend))).await;
 }
 
 /// Monday 2026-11-23 10:00 in Amsterdam: inside Service Window 1. The world is built then.
@@ -348,7 +187,7 @@ impl Req {
 
 impl App {
     fn new(store: Store, backend: Backend) -> App {
-        let clock = Arc::new(FixedClock::new(at(T0)));
+        let clock = testkit::clock::fixed(T0);
         let state = AppState::new(store, clock.clone(), Config::default());
         App {
             router: web::router(state.clone()),
@@ -376,11 +215,7 @@ impl App {
 
     /// Moves the clock forward by `seconds`.
     pub fn advance(&self, seconds: i64) {
-        let now = desk::clock::Clock::now(self.clock.as_ref());
-        self.clock.set(
-            now.checked_add(jiff::SignedDuration::from_secs(seconds))
-                .expect("clock moves"),
-        );
+        testkit::clock::advance(&self.clock, seconds);
     }
 
     /// Sends a request and reads the response. Fails on a 500, and on an error response that
@@ -543,16 +378,4 @@ fn check_problem(what: &str, status: StatusCode, headers: &HeaderMap, json: &Val
             );
         }
     }
-}
-
-#[test]
-fn database_name_is_replaced_in_urls() {
-    assert_eq!(
-        with_database("postgres://u:p@127.0.0.1:5432/loket_test", "x"),
-        "postgres://u:p@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://u@h/db?sslmode=disable", "x"),
-        "postgres://u@h/x?sslmode=disable"
-    );
 }

@@ -1,5 +1,7 @@
 //! Fresh databases per test: a SQLite file in its own temporary directory, or a PostgreSQL
-//! database `loket_t_<unique>` created through `TEST_DATABASE_URL` and dropped afterwards.
+//! database `loket_<suite>_t_<unique>` created through `TEST_DATABASE_URL` and dropped
+//! afterwards. Without `TEST_DATABASE_URL` the PostgreSQL half says once that it is skipped
+//! and passes, or fails when `CI` is set or `LOKET_REQUIRE_POSTGRES=1`.
 
 use std::future::Future;
 use std::io::Write;
@@ -26,16 +28,31 @@ pub struct TestDb {
     pub store: Store,
     /// The URL the store was connected with.
     pub url: String,
+    /// Which database it is.
+    pub backend: Backend,
     cleanup: Cleanup,
 }
 
+/// How to remove a test database.
 enum Cleanup {
     Dir(PathBuf),
     Postgres { admin_url: String, name: String },
 }
 
+/// The package whose tests run (cargo sets `CARGO_PKG_NAME` for them), as a name part:
+/// `store`, `web`.
+fn suite() -> String {
+    std::env::var("CARGO_PKG_NAME")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "test".into())
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
 /// A name no other test (of this or another concurrent run) uses.
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()
@@ -46,12 +63,12 @@ fn unique(prefix: &str) -> String {
 }
 
 /// Writes past the test harness's output capture, so the line is seen in a normal run.
-fn notice(line: &str) {
+pub fn notice(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// `TEST_DATABASE_URL`, or `None` after saying that PostgreSQL is skipped; panics instead of
-/// skipping when `CI` is set or `LOKET_REQUIRE_POSTGRES=1`.
+/// `TEST_DATABASE_URL`, or `None` after saying (once) that PostgreSQL is skipped; panics
+/// instead of skipping when `CI` is set or `LOKET_REQUIRE_POSTGRES=1`.
 pub fn postgres_url() -> Option<String> {
     if let Ok(url) = std::env::var("TEST_DATABASE_URL")
         && !url.trim().is_empty()
@@ -60,19 +77,19 @@ pub fn postgres_url() -> Option<String> {
     }
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty());
     let required = std::env::var("LOKET_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    if ci || required {
-        panic!(
-            "TEST_DATABASE_URL is not set, but PostgreSQL is required here (CI or \
-             LOKET_REQUIRE_POSTGRES=1); run `source scripts/services.sh; start_postgres` first"
-        );
-    }
+    assert!(
+        !(ci || required),
+        "TEST_DATABASE_URL is not set, but PostgreSQL is required here (CI or \
+         LOKET_REQUIRE_POSTGRES=1); run `source scripts/services.sh; start_postgres` first"
+    );
     static SAID: Once = Once::new();
     SAID.call_once(|| {
-        notice(
-            "store conformance: TEST_DATABASE_URL is not set: the PostgreSQL half of the suite \
-             is SKIPPED (its tests pass without running). Run `source scripts/services.sh; \
-             start_postgres` first, or set LOKET_REQUIRE_POSTGRES=1 to make this an error.",
-        );
+        notice(&format!(
+            "{} it: TEST_DATABASE_URL is not set: the PostgreSQL tests are SKIPPED (they pass \
+             without running). Run `source scripts/services.sh; start_postgres` first, or set \
+             LOKET_REQUIRE_POSTGRES=1 to make this an error.",
+            suite()
+        ));
     });
     None
 }
@@ -97,8 +114,8 @@ pub fn with_database(url: &str, name: &str) -> String {
 impl TestDb {
     /// A fresh SQLite database in a new temporary directory.
     pub async fn sqlite() -> TestDb {
-        let dir = std::env::temp_dir().join(unique("loket-store-it-"));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
+        let dir = std::env::temp_dir().join(unique(&format!("loket-{}-it-", suite())));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
         let url = format!("sqlite:{}", dir.join("loket.db").display());
         let store = match Store::connect(&url).await {
             Ok(s) => s,
@@ -110,6 +127,7 @@ impl TestDb {
         TestDb {
             store,
             url,
+            backend: Backend::Sqlite,
             cleanup: Cleanup::Dir(dir),
         }
     }
@@ -117,7 +135,7 @@ impl TestDb {
     /// A fresh PostgreSQL database, or `None` when `TEST_DATABASE_URL` is unset.
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = postgres_url()?;
-        let name = unique("loket_t_");
+        let name = unique(&format!("loket_{}_t_", suite()));
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("connect TEST_DATABASE_URL: {e}"));
@@ -132,6 +150,7 @@ impl TestDb {
             Ok(store) => Some(TestDb {
                 store,
                 url,
+                backend: Backend::Postgres,
                 cleanup,
             }),
             Err(e) => {
@@ -183,9 +202,9 @@ impl Cleanup {
     }
 }
 
-/// Runs `case` against a fresh database of `backend` and removes the database afterwards,
-/// also when the case panics (the panic is passed on). Skips (see [`postgres_url`]) when the
-/// backend is not available.
+/// Runs `case` with the store and URL of a fresh database of `backend` and removes the
+/// database afterwards, also when the case panics (the panic is passed on). Skips (see
+/// [`postgres_url`]) when the backend is not available.
 pub async fn run<F, Fut>(backend: Backend, case: F)
 where
     F: FnOnce(Store, String) -> Fut,
@@ -204,15 +223,39 @@ where
     }
 }
 
-#[test]
-fn database_name_is_replaced_in_urls() {
-    assert_eq!(
-        with_database("postgres://u:p@127.0.0.1:5432/loket_test", "x"),
-        "postgres://u:p@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://u@h/db?sslmode=disable", "x"),
-        "postgres://u@h/x?sslmode=disable"
-    );
-    assert_eq!(with_database("postgresql://h:1", "x"), "postgresql://h:1/x");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced_in_urls() {
+        assert_eq!(
+            with_database("postgres://u:p@127.0.0.1:5432/loket_test", "x"),
+            "postgres://u:p@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgresql://h:1", "x"), "postgresql://h:1/x");
+    }
+
+    #[test]
+    fn unique_names_differ() {
+        assert_ne!(unique("t_"), unique("t_"));
+    }
+
+    #[tokio::test]
+    async fn a_run_cleans_up_its_database() {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        run(Backend::Sqlite, |store, url| async move {
+            store.ping().await.expect("ping");
+            let _ = tx.send(url);
+        })
+        .await;
+        let url = rx.await.expect("the case ran");
+        let file = url.strip_prefix("sqlite:").expect("a sqlite URL");
+        let dir = std::path::Path::new(file).parent().expect("its directory");
+        assert!(!dir.exists(), "{} is removed", dir.display());
+    }
 }

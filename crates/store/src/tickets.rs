@@ -1,0 +1,387 @@
+//! Tickets: the current-state row (`tickets`), the append-only history (`ticket_events`)
+//! and one clock row per bound (`ticket_targets`). This module has the types and reads one
+//! ticket; [`write`] files tickets and records events, [`listing`] pages through them.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
+
+use crate::{AgreementId, Millis, OrgId, PersonId, Result, Scope, Store, StoreError, TicketId};
+
+pub(crate) mod listing;
+pub(crate) mod write;
+
+pub(crate) const TICKET_COLUMNS: &str = "id, org_id, agreement_id, kind, priority, status, channel, subject, \
+     reporter_id, assignee_id, received_at, created_at, updated_at, clock_start, next_deadline, \
+     queue_at, sla_outcome, paused, event_count";
+
+pub(crate) const TARGET_COLUMNS: &str = "ticket_id, bound, percent_bp, within, deadline, outcome, \
+    decided_at, business_used, budget, priority, decided_month, bin";
+
+/// A ticket's current state, with the clock fields the engine derived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Its id.
+    pub id: TicketId,
+    /// The customer.
+    pub org_id: OrgId,
+    /// The agreement it is measured under.
+    pub agreement_id: AgreementId,
+    /// `incident`, `question` or `rfc`.
+    pub kind: String,
+    /// Incident priority.
+    pub priority: Option<String>,
+    /// Current status.
+    pub status: String,
+    /// How it came in.
+    pub channel: String,
+    /// Subject line.
+    pub subject: String,
+    /// The customer administrator it was filed by or for.
+    pub reporter_id: PersonId,
+    /// The agent it is assigned to.
+    pub assignee_id: Option<PersonId>,
+    /// When it was received (for a phone call: when the call came in).
+    pub received_at: Millis,
+    /// When it was recorded.
+    pub created_at: Millis,
+    /// When it last changed.
+    pub updated_at: Millis,
+    /// The derived clock fields.
+    pub clocks: Derived,
+    /// Number of events in its history.
+    pub event_count: i64,
+}
+
+/// What the SLA engine derived from a ticket's history; never edited by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Derived {
+    /// When the clocks started.
+    pub clock_start: Millis,
+    /// The earliest deadline of a running target.
+    pub next_deadline: Option<Millis>,
+    /// Position in the agent queue (earliest unmet deadline); `None` once resolved or closed.
+    pub queue_at: Option<Millis>,
+    /// `missed` if any target was missed, else `running` if any runs, else `met`.
+    pub sla_outcome: String,
+    /// Whether a pausing status holds.
+    pub paused: bool,
+    /// One row per bound.
+    pub targets: Vec<TargetRow>,
+}
+
+/// One bound's clock, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetRow {
+    /// Index of the bound in the target set.
+    pub bound: i64,
+    /// The bound's percent, in basis points.
+    pub percent_bp: i64,
+    /// The time allowed, in policy-file form (e.g. `4 hours`).
+    pub within: String,
+    /// When the time runs out.
+    pub deadline: Option<Millis>,
+    /// `running`, `met` or `missed`.
+    pub outcome: String,
+    /// When the outcome was decided.
+    pub decided_at: Option<Millis>,
+    /// Business seconds used.
+    pub business_used: i64,
+    /// Business seconds allowed.
+    pub budget: i64,
+    /// The month the outcome was decided in, `YYYYMM` in Europe/Amsterdam (decided ones).
+    pub decided_month: Option<i64>,
+    /// For bound 0 of incidents: the twelfth of the 100% bound the time used falls in
+    /// (0–11, 12 beyond the bound); `None` otherwise.
+    pub bin: Option<i64>,
+}
+
+/// Input for a new ticket (its first event is recorded with it).
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    /// The customer.
+    pub org_id: OrgId,
+    /// The agreement in force at receipt.
+    pub agreement_id: AgreementId,
+    /// Kind.
+    pub kind: String,
+    /// Incident priority.
+    pub priority: Option<String>,
+    /// Channel.
+    pub channel: String,
+    /// Subject line.
+    pub subject: String,
+    /// The customer administrator.
+    pub reporter_id: PersonId,
+    /// When it was received.
+    pub received_at: Millis,
+    /// When it is recorded.
+    pub created_at: Millis,
+}
+
+/// One event of a ticket's append-only history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Its id, increasing.
+    pub id: i64,
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// When it happened.
+    pub at: Millis,
+    /// Who did it.
+    pub actor_id: Option<PersonId>,
+    /// What happened (`created`, `commented`, `priority_changed`, …).
+    pub kind: String,
+    /// The details (who, what, why) as JSON.
+    pub data: serde_json::Value,
+    /// When it was recorded.
+    pub recorded_at: Millis,
+}
+
+/// Input for a new event.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// When it happened.
+    pub at: Millis,
+    /// Who did it.
+    pub actor_id: Option<PersonId>,
+    /// What happened.
+    pub kind: String,
+    /// The details as JSON.
+    pub data: serde_json::Value,
+}
+
+/// The new state of a ticket after an event.
+#[derive(Debug, Clone)]
+pub struct TicketUpdate {
+    /// Status.
+    pub status: String,
+    /// Priority.
+    pub priority: Option<String>,
+    /// Assignee.
+    pub assignee_id: Option<PersonId>,
+    /// Derived clock fields.
+    pub clocks: Derived,
+}
+
+/// Ordering of a ticket listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketOrder {
+    /// Open tickets by time to breach (the agent queue), earliest first.
+    #[default]
+    Queue,
+    /// All tickets, newest first.
+    Newest,
+}
+
+/// Filters on a ticket listing; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Only this organization.
+    pub org: Option<OrgId>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this priority.
+    pub priority: Option<String>,
+    /// Only this overall SLA outcome.
+    pub sla_outcome: Option<String>,
+    /// Only tickets whose next running deadline falls at or before this instant.
+    pub deadline_before: Option<Millis>,
+    /// Only tickets whose subject contains this text (case-insensitive for ASCII).
+    pub subject: Option<String>,
+    /// Only tickets assigned to this person.
+    pub assignee: Option<PersonId>,
+    /// Ordering.
+    pub order: TicketOrder,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TicketRecord {
+    id: i64,
+    pub(crate) org_id: i64,
+    agreement_id: i64,
+    kind: String,
+    priority: Option<String>,
+    status: String,
+    channel: String,
+    subject: String,
+    reporter_id: i64,
+    assignee_id: Option<i64>,
+    received_at: i64,
+    created_at: i64,
+    updated_at: i64,
+    clock_start: i64,
+    next_deadline: Option<i64>,
+    queue_at: Option<i64>,
+    sla_outcome: String,
+    paused: i64,
+    event_count: i64,
+}
+
+impl TryFrom<TicketRecord> for Ticket {
+    type Error = StoreError;
+
+    fn try_from(r: TicketRecord) -> Result<Self, StoreError> {
+        Ok(Ticket {
+            id: TicketId(r.id),
+            org_id: OrgId(r.org_id),
+            agreement_id: AgreementId(r.agreement_id),
+            kind: r.kind,
+            priority: r.priority,
+            status: r.status,
+            channel: r.channel,
+            subject: r.subject,
+            reporter_id: PersonId(r.reporter_id),
+            assignee_id: r.assignee_id.map(PersonId),
+            received_at: r.received_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            clocks: Derived {
+                clock_start: r.clock_start,
+                next_deadline: r.next_deadline,
+                queue_at: r.queue_at,
+                sla_outcome: r.sla_outcome,
+                paused: r.paused != 0,
+                targets: Vec::new(),
+            },
+            event_count: r.event_count,
+        })
+    }
+}
+
+#[derive(Clone, sqlx::FromRow)]
+pub(crate) struct TargetRecord {
+    pub(crate) ticket_id: i64,
+    bound: i64,
+    percent_bp: i64,
+    within: String,
+    deadline: Option<i64>,
+    outcome: String,
+    decided_at: Option<i64>,
+    business_used: i64,
+    budget: i64,
+    pub(crate) priority: Option<String>,
+    decided_month: Option<i64>,
+    bin: Option<i64>,
+}
+
+impl From<TargetRecord> for TargetRow {
+    fn from(r: TargetRecord) -> Self {
+        TargetRow {
+            bound: r.bound,
+            percent_bp: r.percent_bp,
+            within: r.within,
+            deadline: r.deadline,
+            outcome: r.outcome,
+            decided_at: r.decided_at,
+            business_used: r.business_used,
+            budget: r.budget,
+            decided_month: r.decided_month,
+            bin: r.bin,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRecord {
+    id: i64,
+    ticket_id: i64,
+    at: i64,
+    actor_id: Option<i64>,
+    kind: String,
+    data: String,
+    recorded_at: i64,
+}
+
+impl TryFrom<EventRecord> for Event {
+    type Error = StoreError;
+
+    fn try_from(r: EventRecord) -> Result<Self, StoreError> {
+        Ok(Event {
+            id: r.id,
+            ticket_id: TicketId(r.ticket_id),
+            at: r.at,
+            actor_id: r.actor_id.map(PersonId),
+            kind: r.kind,
+            data: serde_json::from_str(&r.data)
+                .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", r.id)))?,
+            recorded_at: r.recorded_at,
+        })
+    }
+}
+
+impl Store {
+    /// One ticket, if the scope may see it.
+    pub async fn get_ticket(&self, scope: &Scope, id: TicketId) -> Result<Ticket> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND ($2 IS NULL OR org_id = $2)"
+        );
+        let row: Option<TicketRecord> = on_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
+            .bind(id.0)
+            .bind(scope.org().map(|o| o.0))
+            .fetch_optional(p)
+            .await?);
+        let mut ticket = Ticket::try_from(row.ok_or(StoreError::NotFound("ticket"))?)?;
+        ticket.clocks.targets = self
+            .targets_of(&[ticket.id])
+            .await?
+            .remove(&ticket.id)
+            .unwrap_or_default();
+        Ok(ticket)
+    }
+
+    /// The history of a ticket the scope may see, oldest first; internal notes are left out
+    /// for customer scopes.
+    pub async fn ticket_events(&self, scope: &Scope, id: TicketId) -> Result<Vec<Event>> {
+        self.get_ticket(scope, id).await?;
+        let sql = "SELECT id, ticket_id, at, actor_id, kind, data, recorded_at \
+                   FROM ticket_events WHERE ticket_id = $1 ORDER BY id";
+        let rows: Vec<EventRecord> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(id.0).fetch_all(p).await?);
+        let events = rows
+            .into_iter()
+            .map(Event::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(match scope {
+            Scope::Customer { .. } => events.into_iter().filter(|e| !is_internal(e)).collect(),
+            _ => events,
+        })
+    }
+
+    pub(crate) async fn targets_of(
+        &self,
+        ids: &[TicketId],
+    ) -> Result<std::collections::HashMap<TicketId, Vec<TargetRow>>> {
+        let mut out: std::collections::HashMap<TicketId, Vec<TargetRow>> = Default::default();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let list = ids
+            .iter()
+            .map(|i| i.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT {TARGET_COLUMNS} FROM ticket_targets WHERE ticket_id IN ({list}) \
+             ORDER BY ticket_id, bound"
+        );
+        let rows: Vec<TargetRecord> =
+            on_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await?);
+        for r in rows {
+            out.entry(TicketId(r.ticket_id))
+                .or_default()
+                .push(TargetRow::from(r));
+        }
+        Ok(out)
+    }
+}
+
+fn is_internal(e: &Event) -> bool {
+    is_internal_data(&e.data)
+}
+
+pub(crate) fn is_internal_data(data: &serde_json::Value) -> bool {
+    data.get("internal").and_then(|v| v.as_bool()) == Some(true)
+}

@@ -1,0 +1,498 @@
+//! Writing tickets: filing one with its first event, and recording events, each in one
+//! transaction that also rewrites the derived clocks and the report totals.
+
+use sqlx::AssertSqlSafe;
+
+use super::{
+    EventRecord, TARGET_COLUMNS, TICKET_COLUMNS, TargetRecord, TicketRecord, is_internal_data,
+};
+use crate::attachments::{attachment_meta, check_attachment, insert_attachment};
+use crate::{
+    Attachment, Db, Event, Millis, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope, Store,
+    StoreError, TargetRow, Ticket, TicketId, TicketUpdate, reports,
+};
+
+const INSERT_EVENT: &str = "INSERT INTO ticket_events \
+    (ticket_id, at, actor_id, kind, data, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    RETURNING id";
+
+const INSERT_TARGETS: &str = "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, \
+    deadline, outcome, decided_at, business_used, budget, priority, decided_month, bin, org_id) \
+    VALUES";
+
+const UPSERT_TOTALS: &str = "INSERT INTO report_totals \
+    (month, org_id, kind, priority, bound, percent_bp, within, outcome, bin, n) VALUES";
+
+const UPSERT_TOTALS_END: &str = " ON CONFLICT (month, org_id, kind, priority, bound, percent_bp, \
+    within, outcome, bin) DO UPDATE SET n = report_totals.n + excluded.n";
+
+/// Appends one event row inside the transaction `$tx`; yields its id.
+macro_rules! insert_event {
+    ($tx:expr, $ticket:expr, $e:expr, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(INSERT_EVENT)
+            .bind($ticket)
+            .bind($e.at)
+            .bind($e.actor_id.map(|a| a.0))
+            .bind(&$e.kind)
+            .bind($e.data.to_string())
+            .bind($now)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(StoreError::from)
+    };
+}
+
+/// Writes a ticket's target rows inside the transaction `$tx` (one statement), replacing
+/// earlier ones when `$replace` is true.
+macro_rules! write_targets {
+    ($tx:expr, $ticket:expr, $org:expr, $priority:expr, $targets:expr, $replace:expr) => {{
+        if $replace {
+            sqlx::query("DELETE FROM ticket_targets WHERE ticket_id = $1")
+                .bind($ticket)
+                .execute(&mut *$tx)
+                .await
+                .map_err(StoreError::from)?;
+        }
+        let targets: &[TargetRow] = $targets;
+        if !targets.is_empty() {
+            let values = (0..targets.len())
+                .map(|i| {
+                    let b = i * 13;
+                    let p: Vec<String> = (1..=13).map(|k| format!("${}", b + k)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("{INSERT_TARGETS} {values}");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for t in targets {
+                q = q
+                    .bind($ticket)
+                    .bind(t.bound)
+                    .bind(t.percent_bp)
+                    .bind(t.within.clone())
+                    .bind(t.deadline)
+                    .bind(t.outcome.clone())
+                    .bind(t.decided_at)
+                    .bind(t.business_used)
+                    .bind(t.budget)
+                    .bind($priority)
+                    .bind(t.decided_month)
+                    .bind(t.bin)
+                    .bind($org);
+            }
+            q.execute(&mut *$tx).await.map_err(StoreError::from)?;
+        }
+    }};
+}
+
+/// Adds `$deltas` (`(key, change)`, keys sorted so concurrent writers lock rows in one
+/// order) to the report totals inside the transaction `$tx`.
+macro_rules! apply_totals {
+    ($tx:expr, $deltas:expr) => {{
+        let deltas: &[(reports::TotalKey, i64)] = $deltas;
+        if !deltas.is_empty() {
+            let values = (0..deltas.len())
+                .map(|i| {
+                    let b = i * 10;
+                    let p: Vec<String> = (1..=10).map(|k| format!("${}", b + k)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("{UPSERT_TOTALS} {values}{UPSERT_TOTALS_END}");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (k, n) in deltas {
+                q = q
+                    .bind(k.month)
+                    .bind(k.org_id)
+                    .bind(k.kind.clone())
+                    .bind(k.priority.clone())
+                    .bind(k.bound)
+                    .bind(k.percent_bp)
+                    .bind(k.within.clone())
+                    .bind(k.outcome.clone())
+                    .bind(k.bin)
+                    .bind(*n);
+            }
+            q.execute(&mut *$tx).await.map_err(StoreError::from)?;
+        }
+    }};
+}
+
+impl Store {
+    /// Creates a ticket with its first event and derived clocks, in one transaction.
+    pub async fn create_ticket(
+        &self,
+        new: &NewTicket,
+        first: &NewEvent,
+        update: &TicketUpdate,
+    ) -> Result<Ticket> {
+        // One round trip for all rows: a data-modifying CTE on PostgreSQL (atomic by itself),
+        // several statements in one call inside a write transaction on SQLite (whose single
+        // writer makes `MAX(id)` the ticket just inserted).
+        let c = &update.clocks;
+        let n = c.targets.len();
+        let ticket_values =
+            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, 1)";
+        let columns = "(org_id, agreement_id, kind, priority, status, channel, subject, reporter_id, \
+            assignee_id, received_at, created_at, updated_at, clock_start, next_deadline, queue_at, \
+            sla_outcome, paused, event_count)";
+        let event_values = |id: &str| format!("({id}, $17, $18, $19, $20, $11)");
+        let target_values = |id: &str| {
+            (0..n)
+                .map(|i| {
+                    let b = 21 + i * 10;
+                    let p: Vec<String> = (b..b + 8).map(|k| format!("${k}")).collect();
+                    format!("({id}, {}, $4, ${}, ${}, $1)", p.join(", "), b + 8, b + 9)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // Targets decided already at filing (rare: a call registered after the fact) count
+        // in the report totals at once.
+        let totals: Vec<(reports::TotalKey, i64)> = reports::deltas(
+            Vec::new(),
+            c.targets
+                .iter()
+                .filter_map(|t| {
+                    reports::total_key(new.org_id, &new.kind, update.priority.as_deref(), t)
+                })
+                .collect(),
+        );
+        let totals_sql = if totals.is_empty() {
+            String::new()
+        } else {
+            let values = (0..totals.len())
+                .map(|i| {
+                    let b = 21 + n * 10 + i * 10;
+                    let p: Vec<String> = (b..b + 10).map(|k| format!("${k}")).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{UPSERT_TOTALS} {values}{UPSERT_TOTALS_END}")
+        };
+        let event_columns = "(ticket_id, at, actor_id, kind, data, recorded_at)";
+        let target_columns = format!("({TARGET_COLUMNS}, org_id)");
+        let sql = match self.db {
+            Db::Postgres(_) => {
+                let targets = if n == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ", x AS (INSERT INTO ticket_targets {target_columns} SELECT * FROM (VALUES {}) AS v)",
+                        target_values("(SELECT id FROM t)")
+                    )
+                };
+                let totals = if totals_sql.is_empty() {
+                    String::new()
+                } else {
+                    format!(", y AS ({totals_sql})")
+                };
+                format!(
+                    "WITH t AS (INSERT INTO tickets {columns} VALUES {ticket_values} RETURNING id), \
+                     e AS (INSERT INTO ticket_events {event_columns} VALUES {}){targets}{totals} \
+                     SELECT id FROM t",
+                    event_values("(SELECT id FROM t)")
+                )
+            }
+            Db::Sqlite(_) => {
+                let last = "(SELECT MAX(id) FROM tickets)";
+                let targets = if n == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "INSERT INTO ticket_targets {target_columns} VALUES {};",
+                        target_values(last)
+                    )
+                };
+                let totals = if totals_sql.is_empty() {
+                    String::new()
+                } else {
+                    format!("{totals_sql};")
+                };
+                format!(
+                    "INSERT INTO tickets {columns} VALUES {ticket_values}; \
+                     INSERT INTO ticket_events {event_columns} VALUES {}; {targets} {totals} \
+                     SELECT MAX(id) FROM tickets",
+                    event_values(last)
+                )
+            }
+        };
+        macro_rules! bind_all {
+            ($q:expr) => {{
+                let mut q = $q
+                    .bind(new.org_id.0)
+                    .bind(new.agreement_id.0)
+                    .bind(&new.kind)
+                    .bind(&update.priority)
+                    .bind(&update.status)
+                    .bind(&new.channel)
+                    .bind(&new.subject)
+                    .bind(new.reporter_id.0)
+                    .bind(update.assignee_id.map(|a| a.0))
+                    .bind(new.received_at)
+                    .bind(new.created_at)
+                    .bind(c.clock_start)
+                    .bind(c.next_deadline)
+                    .bind(c.queue_at)
+                    .bind(&c.sla_outcome)
+                    .bind(i64::from(c.paused))
+                    .bind(first.at)
+                    .bind(first.actor_id.map(|a| a.0))
+                    .bind(&first.kind)
+                    .bind(first.data.to_string());
+                for t in &c.targets {
+                    q = q
+                        .bind(t.bound)
+                        .bind(t.percent_bp)
+                        .bind(&t.within)
+                        .bind(t.deadline)
+                        .bind(&t.outcome)
+                        .bind(t.decided_at)
+                        .bind(t.business_used)
+                        .bind(t.budget)
+                        .bind(t.decided_month)
+                        .bind(t.bin);
+                }
+                for (k, d) in &totals {
+                    q = q
+                        .bind(k.month)
+                        .bind(k.org_id)
+                        .bind(k.kind.clone())
+                        .bind(k.priority.clone())
+                        .bind(k.bound)
+                        .bind(k.percent_bp)
+                        .bind(k.within.clone())
+                        .bind(k.outcome.clone())
+                        .bind(k.bin)
+                        .bind(*d);
+                }
+                q
+            }};
+        }
+        let id: i64 = match &self.db {
+            Db::Postgres(p) => {
+                bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
+                    .fetch_one(p)
+                    .await?
+            }
+            Db::Sqlite(p) => {
+                // BEGIN … COMMIT travel in the same call; a failure rolls back before the
+                // connection returns to the pool.
+                let _writer = self.write_lock.lock().await;
+                let mut conn = p.acquire().await?;
+                let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
+                let ids: std::result::Result<Vec<i64>, sqlx::Error> =
+                    bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
+                        .fetch_all(&mut *conn)
+                        .await;
+                match ids {
+                    Ok(ids) => ids
+                        .last()
+                        .copied()
+                        .ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?,
+                    Err(e) => {
+                        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                        return Err(e.into());
+                    }
+                }
+            }
+        };
+        Ok(Ticket {
+            id: TicketId(id),
+            org_id: new.org_id,
+            agreement_id: new.agreement_id,
+            kind: new.kind.clone(),
+            priority: update.priority.clone(),
+            status: update.status.clone(),
+            channel: new.channel.clone(),
+            subject: new.subject.clone(),
+            reporter_id: new.reporter_id,
+            assignee_id: update.assignee_id,
+            received_at: new.received_at,
+            created_at: new.created_at,
+            updated_at: new.created_at,
+            clocks: update.clocks.clone(),
+            event_count: 1,
+        })
+    }
+
+    /// Appends an event to a ticket the scope may see and stores the state `compute` derives
+    /// from the ticket and its whole history (the new event included), in one transaction
+    /// that holds the ticket's row, so concurrent events never compute from a stale history.
+    pub async fn record_event<E, F>(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        event: &NewEvent,
+        now: Millis,
+        compute: F,
+    ) -> Result<Ticket, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
+        self.update_ticket(scope, ticket, Some(event), None, now, compute)
+            .await
+            .map(|(t, _)| t)
+    }
+
+    /// [`Store::record_event`] with a file attached to the new event, in the same
+    /// transaction: both are stored or neither is. Customer scopes may not attach a file
+    /// to an internal note.
+    pub async fn record_event_with_attachment<E, F>(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        event: &NewEvent,
+        attachment: &NewAttachment,
+        now: Millis,
+        compute: F,
+    ) -> Result<(Ticket, Attachment), E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
+        check_attachment(attachment)?;
+        if scope.org().is_some() && is_internal_data(&event.data) {
+            return Err(StoreError::Rejected {
+                field: "file",
+                message: "internal notes are for the service desk".into(),
+            }
+            .into());
+        }
+        let (t, a) = self
+            .update_ticket(scope, ticket, Some(event), Some(attachment), now, compute)
+            .await?;
+        let a = a.ok_or_else(|| StoreError::Corrupt("attachment not stored".into()))?;
+        Ok((t, a))
+    }
+
+    /// Recomputes a ticket's derived state from its unchanged history (time has passed: a
+    /// deadline may have gone by), in one transaction that holds the ticket's row.
+    pub async fn refresh_ticket<E, F>(&self, ticket: TicketId, compute: F) -> Result<Ticket, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
+        let current = self.get_ticket(&Scope::System, ticket).await?;
+        self.update_ticket(
+            &Scope::System,
+            ticket,
+            None,
+            None,
+            current.updated_at,
+            compute,
+        )
+        .await
+        .map(|(t, _)| t)
+    }
+
+    async fn update_ticket<E, F>(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        event: Option<&NewEvent>,
+        attachment: Option<&NewAttachment>,
+        now: Millis,
+        compute: F,
+    ) -> Result<(Ticket, Option<Attachment>), E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
+        let select =
+            |lock: &str| format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1{lock}");
+        let update = "UPDATE tickets SET status = $1, priority = $2, assignee_id = $3, \
+            updated_at = $4, clock_start = $5, next_deadline = $6, queue_at = $7, \
+            sla_outcome = $8, paused = $9, event_count = event_count + $11 WHERE id = $10";
+        let events = "SELECT id, ticket_id, at, actor_id, kind, data, recorded_at \
+            FROM ticket_events WHERE ticket_id = $1 ORDER BY id";
+        let targets = format!(
+            "SELECT {TARGET_COLUMNS} FROM ticket_targets WHERE ticket_id = $1 ORDER BY bound"
+        );
+        let result: Result<(Ticket, Option<Attachment>), E> = in_tx!(self, tx, lock => {
+            let row: Option<TicketRecord> = sqlx::query_as(AssertSqlSafe(select(lock)))
+                .bind(ticket.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            let mut current = match row {
+                Some(r) if scope.may_see(OrgId(r.org_id)) => Ticket::try_from(r)?,
+                _ => return Err(StoreError::NotFound("ticket").into()),
+            };
+            let t: Vec<TargetRecord> = sqlx::query_as(AssertSqlSafe(targets))
+                .bind(ticket.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            let counted: Vec<reports::TotalKey> = t
+                .iter()
+                .filter_map(|r| {
+                    let priority = r.priority.clone();
+                    let row = TargetRow::from(r.clone());
+                    reports::total_key(current.org_id, &current.kind, priority.as_deref(), &row)
+                })
+                .collect();
+            current.clocks.targets = t.into_iter().map(TargetRow::from).collect();
+            let mut stored = None;
+            if let Some(event) = event {
+                let event_id = insert_event!(tx, ticket.0, event, now)?;
+                if let Some(new) = attachment {
+                    let meta = attachment_meta(ticket, current.org_id, Some(event_id), new);
+                    stored = Some(insert_attachment!(tx, meta, &new.data));
+                }
+            }
+            let history: Vec<EventRecord> = sqlx::query_as(events)
+                .bind(ticket.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            let history = history
+                .into_iter()
+                .map(Event::try_from)
+                .collect::<Result<Vec<_>>>()?;
+            let next = compute(&current, &history)?;
+            let c = &next.clocks;
+            sqlx::query(update)
+                .bind(&next.status)
+                .bind(&next.priority)
+                .bind(next.assignee_id.map(|a| a.0))
+                .bind(now)
+                .bind(c.clock_start)
+                .bind(c.next_deadline)
+                .bind(c.queue_at)
+                .bind(&c.sla_outcome)
+                .bind(i64::from(c.paused))
+                .bind(ticket.0)
+                .bind(i64::from(event.is_some()))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            write_targets!(tx, ticket.0, current.org_id.0, &next.priority, &c.targets, true);
+            let now_counted: Vec<reports::TotalKey> = c
+                .targets
+                .iter()
+                .filter_map(|row| {
+                    reports::total_key(current.org_id, &current.kind, next.priority.as_deref(), row)
+                })
+                .collect();
+            apply_totals!(tx, &reports::deltas(counted, now_counted));
+            Ok((
+                Ticket {
+                    status: next.status,
+                    priority: next.priority,
+                    assignee_id: next.assignee_id,
+                    updated_at: now,
+                    clocks: next.clocks,
+                    event_count: current.event_count + i64::from(event.is_some()),
+                    ..current
+                },
+                stored,
+            ))
+        });
+        result
+    }
+}
