@@ -1036,9 +1036,10 @@ pub async fn availability_public_feeds(app: App) {
             .expect("s")
             .contains("Tue 10 Nov 2026 20:00")
     );
+    // A language the document does not list breaks the request (400).
     app.get(&Auth::None, "/api/v1/status/maintenance?lang=de")
         .await
-        .problem(422, Some("lang"));
+        .problem(400, Some("lang"));
 
     // The sign-in page announces them, without environments.
     let login = anon.get("/login").await.expect(200);

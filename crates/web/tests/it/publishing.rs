@@ -567,7 +567,7 @@ pub async fn reports_printable_snapshot(app: App) {
     assert!(en.contains("<html lang=\"en\">") && en.contains("Service-level report October 2026"));
     app.get(&manager, &format!("{path}&lang=de"))
         .await
-        .problem(422, Some("lang"));
+        .problem(400, Some("lang"));
     snapshot("report-2026-10-klant-a.nl.html", &nl);
     snapshot("report-2026-10-klant-a.en.html", &en);
 

@@ -595,7 +595,9 @@ pub async fn sla_queue_filters_and_paging(app: App) {
         ("priority=urgent".into(), vec![urgent_a]),
         ("priority=normal".into(), vec![normal_a, normal_b]),
         ("status=new".into(), queue.clone()),
-        ("status=resolved".into(), vec![]),
+        // Resolved tickets have left the queue: asking for them lists newest first.
+        ("status=resolved".into(), vec![done_b]),
+        ("order=queue&status=resolved".into(), vec![]),
         ("order=newest&status=resolved".into(), vec![done_b]),
         ("order=newest&sla_outcome=met".into(), vec![done_b]),
         ("sla_outcome=running".into(), queue.clone()),
