@@ -30,7 +30,7 @@ cargo test --workspace
 
 echo "== API contract: schemathesis against a running server (SQLite and PostgreSQL)"
 cargo build -p loket
-bash scripts/api-contract.sh target/debug/loket
+bash scripts/api-contract.sh "${CARGO_TARGET_DIR:-target}/debug/loket"
 
 echo "== benchmarks (quick run, profile bench-quick; measured figures: plain cargo bench)"
 quick=(--profile bench-quick)
