@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::{ApiQuery, Problems};
 use crate::error::ApiError;
-use crate::ui::i18n::Tr;
+use crate::pages::i18n::Tr;
 
 /// The sign-in page's announcements: upcoming maintenance in words, in `t`'s language;
 /// empty (and logged) when the store does not answer, so signing in still works.

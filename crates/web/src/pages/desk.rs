@@ -256,7 +256,7 @@ pub struct SlaState {
     pub class: &'static str,
     /// A short word that carries the state without colour: `Overschreden`, `Risico`, …
     pub tag: &'static str,
-    /// The clock start, deadlines and time left in words (`ui::ticket::sla_words`).
+    /// The clock start, deadlines and time left in words (`pages::ticket::sla_words`).
     pub words: String,
 }
 
