@@ -9,6 +9,7 @@ pub mod availability;
 pub mod error;
 pub mod monitoring;
 pub mod pages;
+pub mod render;
 pub mod report;
 pub mod status;
 

@@ -15,10 +15,11 @@ use sla::{Priority, Status, TicketKind};
 use store::{OrgId, Person, PersonId, Role, Ticket, TicketFilter, TicketId, TicketOrder};
 
 use super::i18n::Tr;
-use super::ticket::{Agreements, kind_label, priority_label, sla_words, status_label};
+use super::ticket::{Agreements, sla_words};
 use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::render::words::{kind_label, priority_label, status_label};
 use desk::DeskError;
 use desk::tickets::{Action, FileTicket};
 use desk::time::ms;

@@ -15,6 +15,7 @@ use super::ticket::{self, Fields, SlaState, fill};
 use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::render::words::{kind_label, priority_label, status_label};
 use desk::Compiled;
 use desk::DeskError;
 use desk::tickets::FileTicket;
@@ -110,12 +111,12 @@ async fn list(
         let c = agreements.of(&app, tk.agreement_id).await.map_err(api(t))?;
         rows.push(Row {
             id: tk.id.0,
-            kind: ticket::kind_label(t, &tk.kind),
+            kind: kind_label(t, &tk.kind),
             priority: tk
                 .priority
                 .as_deref()
-                .map_or_else(|| "–".to_string(), |p| ticket::priority_label(t, p)),
-            status: ticket::status_label(t, &tk.status),
+                .map_or_else(|| "–".to_string(), |p| priority_label(t, p)),
+            status: status_label(t, &tk.status),
             received: words::format_local_short(
                 &c.calendar,
                 tk.received_at.div_euclid(1000),

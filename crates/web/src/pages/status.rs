@@ -16,9 +16,11 @@ use super::ticket::Fields;
 use super::{PageError, Shell, ShellPerson, Viewer, csrf_token, render};
 use crate::AppState;
 use crate::auth::{self, Caller, scope_of};
-use crate::availability::cause_label;
 use crate::error::ApiError;
-use crate::status::{ical_feed, public_lang, snippet_html};
+use crate::render::ical::ical_feed;
+use crate::render::snippet::snippet_html;
+use crate::render::words::{cause_label, percent_words};
+use crate::status::public_lang;
 use desk::DeskError;
 use desk::availability::AvailabilityFigure;
 use desk::status::{Day, PastOutage, StatusEntry};
@@ -88,15 +90,6 @@ struct StatusPage {
 
 fn local(cal: &sla::Calendar, ms: i64, lang: Lang) -> String {
     words::format_local(cal, ms.div_euclid(1000), lang)
-}
-
-/// Parts per million as a Dutch or English percent with three decimals.
-pub fn percent_words(ppm: u32, t: Tr) -> String {
-    let s = desk::availability::ppm_percent(ppm);
-    match t.0 {
-        Lang::Nl => format!("{}%", s.replace('.', ",")),
-        Lang::En => format!("{s}%"),
-    }
 }
 
 fn day_view(d: &Day, t: Tr) -> DayView {

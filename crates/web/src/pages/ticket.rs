@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use sla::words::{self, ClockStartReason};
-use sla::{Calendar, Lang, Percent, PolicyDuration, Priority, Status, TicketKind};
+use sla::{Calendar, Lang, Percent, PolicyDuration, Priority, Status};
 use store::{
     AgreementId, Attachment, AttachmentId, Event, MAX_ATTACHMENT_BYTES, Millis, PersonId, Role,
     Scope, TargetRow, Ticket, TicketId,
@@ -22,6 +22,7 @@ use super::i18n::Tr;
 use super::{PageError, Shell, Viewer, api, render};
 use crate::AppState;
 use crate::error::{ApiError, MAX_BODY};
+use crate::render::words::{channel_label, kind_label, priority_label, status_label};
 use desk::Compiled;
 use desk::DeskError;
 use desk::tickets::{Action, Upload};
@@ -238,34 +239,6 @@ pub async fn sla_states(
         out.push(sla_state(t, ticket, &c.calendar, now));
     }
     Ok(out)
-}
-
-// ----- labels ----------------------------------------------------------------------------
-
-/// The word for a stored kind, priority or status in the viewer's language.
-pub fn kind_label(t: Tr, kind: &str) -> String {
-    kind.parse::<TicketKind>()
-        .map_or_else(|_| kind.to_string(), |k| k.label(t.0).to_string())
-}
-
-/// The word for a stored priority.
-pub fn priority_label(t: Tr, priority: &str) -> String {
-    priority
-        .parse::<Priority>()
-        .map_or_else(|_| priority.to_string(), |p| p.label(t.0).to_string())
-}
-
-/// The word for a stored status.
-pub fn status_label(t: Tr, status: &str) -> String {
-    status
-        .parse::<Status>()
-        .map_or_else(|_| status.to_string(), |s| s.label(t.0).to_string())
-}
-
-fn channel_label(t: Tr, channel: &str) -> String {
-    channel
-        .parse::<sla::Channel>()
-        .map_or_else(|_| channel.to_string(), |c| c.label(t.0).to_string())
 }
 
 /// `90% binnen 4 uur` for a stored bound.
