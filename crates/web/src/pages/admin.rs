@@ -785,7 +785,7 @@ struct AgreementInput {
 /// Reads the agreement form: `multipart/form-data` (with the file) from the page, or
 /// `application/x-www-form-urlencoded` (pasted text only).
 async fn read_agreement(app: &AppState, t: Tr, req: Request) -> Result<AgreementInput, PageError> {
-    let multipart = super::is_multipart(req.headers());
+    let multipart = crate::pages::is_multipart(req.headers());
     let bad = |detail: String| {
         PageError::Api(
             t,

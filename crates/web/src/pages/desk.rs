@@ -15,7 +15,7 @@ use sla::{Priority, Status, TicketKind};
 use store::{OrgId, Person, PersonId, Role, Ticket, TicketFilter, TicketId, TicketOrder};
 
 use super::i18n::Tr;
-use super::ticket::{Agreements, sla_words};
+use super::words::{Agreements, sla_words};
 use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
 use crate::error::ApiError;
@@ -257,7 +257,7 @@ pub struct SlaState {
     pub class: &'static str,
     /// A short word that carries the state without colour: `Overschreden`, `Risico`, …
     pub tag: &'static str,
-    /// The clock start, deadlines and time left in words (`pages::ticket::sla_words`).
+    /// The clock start, deadlines and time left in words (`pages::words::sla_words`).
     pub words: String,
 }
 

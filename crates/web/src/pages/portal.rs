@@ -10,8 +10,9 @@ use axum::routing::{get, post};
 use sla::{Bound, Priority, TicketKind, words};
 use store::{Role, Ticket, TicketFilter, TicketOrder};
 
+use super::form::Fields;
 use super::i18n::Tr;
-use super::ticket::{self, Fields, SlaState, fill};
+use super::words::{Agreements, SlaState, fill, sla_state};
 use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
 use crate::error::ApiError;
@@ -104,7 +105,7 @@ async fn list(
     let (found, next) = tickets(&app, &viewer, cursor, open_only)
         .await
         .map_err(api(t))?;
-    let mut agreements = ticket::Agreements::default();
+    let mut agreements = Agreements::default();
     let now = app.clock.now();
     let mut rows = Vec::with_capacity(found.len());
     for tk in found {
@@ -126,7 +127,7 @@ async fn list(
             received_iso: jiff::Timestamp::from_millisecond(tk.received_at)
                 .map(|x| x.to_string())
                 .unwrap_or_default(),
-            sla: ticket::sla_state(t, &tk, &c.calendar, now),
+            sla: sla_state(t, &tk, &c.calendar, now),
             subject: tk.subject,
         });
     }

@@ -10,8 +10,8 @@ use axum::routing::{get, post};
 use sla::{Lang, Month, PolicyDuration, words};
 use store::{OrgId, Role, TicketId};
 
+use super::form::Fields;
 use super::i18n::Tr;
-use super::ticket::Fields;
 use super::{PageError, Shell, Viewer, api, render};
 use crate::AppState;
 use crate::error::ApiError;

@@ -11,8 +11,8 @@ use sla::availability::ExcludedCause;
 use sla::{Lang, Month, words};
 use store::OrgId;
 
+use super::form::Fields;
 use super::i18n::Tr;
-use super::ticket::Fields;
 use super::{PageError, Shell, ShellPerson, Viewer, csrf_token, render};
 use crate::AppState;
 use crate::auth::{self, Caller, scope_of};
