@@ -11,6 +11,7 @@
 //! and `words` (the SLA state of a ticket in words). Pure renderers are `crate::render`.
 
 pub mod admin;
+pub mod availability;
 pub mod desk;
 pub mod error;
 pub mod form;
@@ -46,5 +47,6 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(reports::routes())
         .merge(status::routes())
+        .merge(availability::routes())
         .layer(axum::middleware::from_fn(layout::security_headers))
 }
