@@ -9,14 +9,15 @@ use sla::availability::ExcludedCause;
 use sla::{Lang, Month, words};
 use store::OrgId;
 
+use super::error::PageError;
 use super::form::Fields;
-use super::i18n::Tr;
-use super::{PageError, Shell, Viewer, render};
+use super::layout::{Shell, Viewer, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::render::words::{cause_label, percent_words};
 use desk::DeskError;
 use desk::availability::AvailabilityFigure;
+use desk::i18n::Tr;
 
 /// One environment's figure in words.
 pub struct FigureView {

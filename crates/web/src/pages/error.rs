@@ -5,11 +5,11 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::i18n::Tr;
-use super::layout::{Shell, csrf_token, render, shell_person};
+use super::layout::{Shell, Viewer, csrf_token, render, shell_person};
 use crate::AppState;
 use crate::auth::{self};
 use crate::error::ApiError;
+use desk::i18n::Tr;
 
 /// Why a page could not be shown, as a page.
 #[derive(Debug)]
@@ -136,4 +136,15 @@ pub async fn not_routed(
         message: t.get(key).to_string(),
     };
     (status, render(&page)).into_response()
+}
+
+impl Viewer {
+    /// Fails unless `csrf` is this session's token.
+    pub fn check_csrf(&self, csrf: &str) -> Result<(), PageError> {
+        if crate::pages::layout::same(&self.shell.csrf, csrf) {
+            Ok(())
+        } else {
+            Err(PageError::Csrf(self.t))
+        }
+    }
 }

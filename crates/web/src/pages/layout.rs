@@ -9,12 +9,11 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use store::Person;
 
-use super::PageError;
 use super::form::encode;
-use super::i18n::Tr;
 use crate::AppState;
 use crate::auth::{self, Caller, scope_of};
 use crate::error::ApiError;
+use desk::i18n::Tr;
 
 /// What the page layout needs to know about the signed-in person.
 #[derive(Debug, Clone)]
@@ -60,17 +59,6 @@ pub struct Viewer {
     pub shell: Shell,
     /// Their language.
     pub t: Tr,
-}
-
-impl Viewer {
-    /// Fails unless `csrf` is this session's token.
-    pub fn check_csrf(&self, csrf: &str) -> Result<(), PageError> {
-        if same(&self.shell.csrf, csrf) {
-            Ok(())
-        } else {
-            Err(PageError::Csrf(self.t))
-        }
-    }
 }
 
 impl FromRequestParts<AppState> for Viewer {

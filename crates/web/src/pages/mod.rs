@@ -15,7 +15,6 @@ pub mod availability;
 pub mod desk;
 pub mod error;
 pub mod form;
-pub use ::desk::i18n;
 pub mod layout;
 pub mod portal;
 pub mod reports;

@@ -10,15 +10,17 @@ use axum::routing::{get, post};
 use sla::{Bound, Priority, TicketKind, words};
 use store::{Role, Ticket, TicketFilter, TicketOrder};
 
+use super::error::{PageError, api};
 use super::form::Fields;
-use super::i18n::Tr;
+use super::form::encode;
+use super::layout::{Shell, Viewer, render};
 use super::words::{Agreements, SlaState, fill, sla_state};
-use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::render::words::{kind_label, priority_label, status_label};
 use desk::Compiled;
 use desk::DeskError;
+use desk::i18n::Tr;
 use desk::tickets::FileTicket;
 
 /// Tickets per portal page.

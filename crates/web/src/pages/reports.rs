@@ -10,15 +10,16 @@ use axum::routing::{get, post};
 use sla::{Lang, Month, PolicyDuration, words};
 use store::{OrgId, Role, TicketId};
 
+use super::error::{PageError, api};
 use super::form::Fields;
-use super::i18n::Tr;
-use super::{PageError, Shell, Viewer, api, render};
+use super::layout::{Shell, Viewer, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::render::report::{
     ChartView, PRINT_CSS, ReportView, RowView, customer_name, month_label, row, target_words,
     trend_charts, view,
 };
+use desk::i18n::Tr;
 
 #[derive(askama::Template)]
 #[template(path = "report.html")]

@@ -9,13 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::i18n::Tr;
+use super::error::PageError;
 use super::layout::same;
-use super::{PageError, Shell, Viewer, csrf_token, render};
+use super::layout::{Shell, Viewer, csrf_token, render};
 use crate::AppState;
 use crate::api::ClientAddr;
 use crate::auth::{self};
 use crate::error::ApiError;
+use desk::i18n::Tr;
 
 /// Name of the cookie that carries the pre-sign-in CSRF secret (double submit).
 const LOGIN_CSRF_COOKIE: &str = "loket_csrf";

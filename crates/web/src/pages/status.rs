@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sla::{Lang, words};
 
+use super::error::PageError;
 use super::form::Fields;
-use super::i18n::Tr;
-use super::{PageError, Shell, ShellPerson, Viewer, csrf_token, render};
+use super::layout::{Shell, ShellPerson, Viewer, csrf_token, render};
 use crate::AppState;
 use crate::auth::{self, Caller, scope_of};
 use crate::error::ApiError;
@@ -19,6 +19,7 @@ use crate::render::ical::ical_feed;
 use crate::render::snippet::snippet_html;
 use crate::render::words::percent_words;
 use crate::status::public_lang;
+use desk::i18n::Tr;
 use desk::status::{Day, PastOutage, StatusEntry};
 
 /// One day's square, with its text alternative.

@@ -12,8 +12,8 @@ use store::{AgreementId, Millis, Scope, TargetRow, Ticket};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::i18n::Tr;
 use desk::Compiled;
+use desk::i18n::Tr;
 
 /// A catalog text with `{name}` placeholders filled in.
 pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
@@ -204,6 +204,24 @@ pub(crate) fn bound_label(t: Tr, r: &TargetRow) -> String {
         t.get("ticket.bound"),
         &[("p", &percent(r.percent_bp)), ("d", &within)],
     )
+}
+
+/// A file size in words: bytes, KB or MB (1024-based), with the language's decimal mark.
+pub(crate) fn size_words(bytes: i64, lang: sla::Lang) -> String {
+    let (value, unit) = if bytes < 1024 {
+        return format!("{bytes} B");
+    } else if bytes < 1024 * 1024 {
+        (bytes as f64 / 1024.0, "KB")
+    } else {
+        (bytes as f64 / (1024.0 * 1024.0), "MB")
+    };
+    let text = format!("{value:.1}");
+    let text = if lang == Lang::Nl {
+        text.replace('.', ",")
+    } else {
+        text
+    };
+    format!("{text} {unit}")
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! The monthly report in words: the view the report page and the printable report share, its
 //! charts, and the printable report (A4) as one HTML document.
 
-use desk::i18n::Tr;
-use desk::report::dashboard::TrendSeries;
-use desk::report::{ALL_CUSTOMERS, MonthlyReport, TargetLine, bp_percent};
 use sla::{Month, PolicyDuration, words};
 
 use super::charts::{ChartWords, distribution_svg, trend_svg};
 use super::words::{kind_label, percent_words, priority_label};
+use desk::i18n::Tr;
+use desk::report::dashboard::TrendSeries;
+use desk::report::{ALL_CUSTOMERS, MonthlyReport, TargetLine, bp_percent};
 
 /// The print stylesheet, served at `/static/report.css` and inlined in files.
 pub const PRINT_CSS: &str = include_str!("../../static/report.css");

@@ -1,9 +1,10 @@
 //! The embeddable HTML snippet of upcoming maintenance, for the product's own sign-in page.
 
-use desk::i18n::Tr;
-use desk::time::rfc3339;
 use sla::words;
 use store::{Maintenance, Millis};
+
+use desk::i18n::Tr;
+use desk::time::rfc3339;
 
 /// HTML-escapes text for element content and attribute values.
 pub fn escape_html(s: &str) -> String {

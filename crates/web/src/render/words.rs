@@ -2,9 +2,10 @@
 //! channels and excluded causes (the word itself when it is unknown), and availability
 //! percentages. Pages and the printable report share them.
 
-use desk::i18n::Tr;
 use sla::availability::ExcludedCause;
 use sla::{Lang, Priority, Status, TicketKind};
+
+use desk::i18n::Tr;
 
 /// The word for a stored kind, priority or status in the viewer's language.
 pub fn kind_label(t: Tr, kind: &str) -> String {

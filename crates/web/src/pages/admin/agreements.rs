@@ -9,165 +9,18 @@ use serde::Deserialize;
 use store::{NewAgreement, OrgId};
 
 use super::customers::{CustomerParts, customer_page};
-use super::{
-    Field, MAX_DOCUMENT_REF, MAX_NAME, parse_local_time, path_id, read_form, require_admin,
+use super::forms::{
+    AgreementForm, MAX_DOCUMENT_REF, MAX_NAME, PolicyProblem, parse_local_time, path_id, read_form,
+    require_admin,
 };
-use super::{PageError, Viewer, api, render};
 use crate::AppState;
 use crate::error::{ApiError, MAX_BODY, NUL_DETAIL};
-use crate::pages::i18n::Tr;
+use crate::pages::error::{PageError, api};
+use crate::pages::layout::{Viewer, render};
 use desk::DeskError;
+use desk::i18n::Tr;
 
 // ----- one customer -------------------------------------------------------------------------
-
-/// A version of the agreement.
-#[derive(Debug, Clone)]
-pub struct AgreementRow {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// In force from (local time), or "from the start".
-    pub from: String,
-    /// Reference to the signed document.
-    pub document_ref: Option<String>,
-    /// The standard agreement (no text of its own).
-    pub standard: bool,
-    /// The policy text.
-    pub policy: String,
-    /// `now`, `future` or `past`.
-    pub status: &'static str,
-}
-
-/// One line of a submitted agreement text, for the listing shown with an error.
-#[derive(Debug, Clone)]
-pub struct Line {
-    /// 1-based number.
-    pub no: usize,
-    /// The line the error concerns.
-    pub err: bool,
-    /// The text (before the error's column, on the error line).
-    pub before: String,
-    /// On the error line: the text from the error's column on.
-    pub marked: String,
-}
-
-/// A policy error, placed at its line.
-#[derive(Debug, Clone)]
-pub struct PolicyProblem {
-    /// 1-based line; 0 when unknown.
-    pub line: usize,
-    /// 1-based column; 0 when unknown.
-    pub column: usize,
-    /// `key: message`.
-    pub what: String,
-    /// `regel 7: key: message`.
-    pub summary: String,
-    /// The submitted text, line by line.
-    pub lines: Vec<Line>,
-}
-
-impl PolicyProblem {
-    /// The problem of a policy text, placed at its line and column, in words.
-    pub(super) fn new(t: Tr, text: &str, e: &sla::PolicyError) -> PolicyProblem {
-        let what = format!("{}: {}", e.key, e.message);
-        let summary = if e.line > 0 {
-            format!("{} {}: {what}", t.get("admin.line"), e.line)
-        } else {
-            what.clone()
-        };
-        let mut lines: Vec<Line> = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                let no = i + 1;
-                if no == e.line {
-                    let split = e.column.saturating_sub(1).min(l.chars().count());
-                    let before: String = l.chars().take(split).collect();
-                    let mut marked: String = l.chars().skip(split).collect();
-                    if marked.is_empty() {
-                        marked.push(' ');
-                    }
-                    Line {
-                        no,
-                        err: true,
-                        before,
-                        marked,
-                    }
-                } else {
-                    Line {
-                        no,
-                        err: false,
-                        before: l.to_string(),
-                        marked: String::new(),
-                    }
-                }
-            })
-            .collect();
-        // An error at the end of the text (e.g. an unclosed table) names the line after it.
-        if e.line > lines.len() {
-            lines.push(Line {
-                no: e.line,
-                err: true,
-                before: String::new(),
-                marked: " ".into(),
-            });
-        }
-        PolicyProblem {
-            line: e.line,
-            column: e.column,
-            what,
-            summary,
-            lines,
-        }
-    }
-}
-
-/// The form to add a version of the agreement.
-#[derive(Debug, Clone)]
-pub struct AgreementForm {
-    /// Name of the version.
-    pub name: Field,
-    /// In force from, local date and time.
-    pub effective_from: Field,
-    /// Reference to the signed document.
-    pub document_ref: Field,
-    /// The pasted text (or the uploaded file's text, after an error).
-    pub policy: Field,
-    /// The uploaded file.
-    pub file: Field,
-    /// The policy error, at its line.
-    pub problem: Option<PolicyProblem>,
-    /// The text came from an uploaded file.
-    pub from_file: bool,
-    /// Whether the last attempt failed.
-    pub failed: bool,
-}
-
-impl AgreementForm {
-    /// The empty form.
-    pub(super) fn new() -> AgreementForm {
-        AgreementForm {
-            name: Field::new("agreement-name"),
-            effective_from: Field::hinted("agreement-from"),
-            document_ref: Field::new("agreement-doc"),
-            policy: Field::hinted("agreement-policy"),
-            file: Field::hinted("agreement-file"),
-            problem: None,
-            from_file: false,
-            failed: false,
-        }
-    }
-
-    /// `aria-describedby` of the textarea: the hint, and the error block when there is one.
-    pub fn policy_describedby(&self) -> String {
-        let mut ids = format!("{}-hint", self.policy.id);
-        if self.problem.is_some() || self.policy.error.is_some() {
-            ids.push_str(&format!(" {}-error", self.policy.id));
-        }
-        ids
-    }
-}
 
 /// What the agreement form sent.
 #[derive(Debug, Default, Deserialize)]
@@ -185,7 +38,7 @@ struct AgreementInput {
 /// Reads the agreement form: `multipart/form-data` (with the file) from the page, or
 /// `application/x-www-form-urlencoded` (pasted text only).
 async fn read_agreement(app: &AppState, t: Tr, req: Request) -> Result<AgreementInput, PageError> {
-    let multipart = crate::pages::is_multipart(req.headers());
+    let multipart = crate::pages::form::is_multipart(req.headers());
     let bad = |detail: String| {
         PageError::Api(
             t,
@@ -342,33 +195,4 @@ pub(super) async fn add_agreement(
     parts.form = form;
     let page = customer_page(&app, &viewer, org, parts).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_policy_error_is_placed_at_its_line_and_column() {
-        let text = "[people]\nmax_administrators = \"vier\"\n";
-        let e = desk::policies::parse_policy(text, "policy").unwrap_err();
-        let p = PolicyProblem::new(Tr(sla::Lang::Nl), text, &e);
-        assert_eq!(p.line, 2);
-        assert!(
-            p.summary
-                .starts_with("regel 2: people.max_administrators: "),
-            "{}",
-            p.summary
-        );
-        let err: Vec<&Line> = p.lines.iter().filter(|l| l.err).collect();
-        assert_eq!(err.len(), 1);
-        assert_eq!(err[0].no, 2);
-        assert_eq!(
-            format!("{}{}", err[0].before, err[0].marked),
-            "max_administrators = \"vier\""
-        );
-        assert!(err[0].marked.starts_with('"'), "{:?}", err[0]);
-        let en = PolicyProblem::new(Tr(sla::Lang::En), text, &e);
-        assert!(en.summary.starts_with("line 2: "));
-    }
 }

@@ -9,14 +9,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::{Agreement, OrgId, Organization, Person, Role};
 
-use super::agreements::{AgreementForm, AgreementRow};
-use super::people::{PersonForm, PersonRow, people_notices, person_rows};
-use super::{Field, Flash, Notices, flash_id, local_time, path_id, read_form, require_admin};
-use super::{PageError, Shell, Viewer, api, render};
+use super::forms::{
+    AgreementForm, AgreementRow, Field, Flash, Notices, PersonForm, PersonRow, flash_id,
+    local_time, path_id, people_notices, person_rows, read_form, require_admin,
+};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::i18n::Tr;
+use crate::pages::error::{PageError, api};
+use crate::pages::layout::{Shell, Viewer, render};
 use desk::DeskError;
+use desk::i18n::Tr;
 
 // ----- the customers ----------------------------------------------------------------------
 

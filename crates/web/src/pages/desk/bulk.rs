@@ -11,12 +11,13 @@ use sla::Status;
 use store::{PersonId, TicketId};
 
 use super::queue::{Filter, queue_href};
-use super::{MAX_BULK, staff_only, store_err};
+use super::shared::{MAX_BULK, staff_only, store_err};
 use crate::AppState;
-use crate::pages::i18n::Tr;
-use crate::pages::{PageError, Shell, Viewer, render};
+use crate::pages::error::PageError;
+use crate::pages::layout::{Shell, Viewer, render};
 use crate::render::words::status_label;
 use desk::DeskError;
+use desk::i18n::Tr;
 use desk::tickets::Action;
 
 // ----- bulk actions -------------------------------------------------------------------------

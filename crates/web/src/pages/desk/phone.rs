@@ -10,13 +10,14 @@ use serde::Deserialize;
 use sla::{Priority, TicketKind};
 use store::{PersonId, Role};
 
-use super::{
+use super::shared::{
     Opt, PHONE_MAX_AGE_SECONDS, kind_options, opt, priority_options, staff_only, store_err,
 };
 use crate::AppState;
-use crate::pages::i18n::Tr;
-use crate::pages::{PageError, Shell, Viewer, api, render};
+use crate::pages::error::{PageError, api};
+use crate::pages::layout::{Shell, Viewer, render};
 use desk::DeskError;
+use desk::i18n::Tr;
 use desk::tickets::FileTicket;
 use desk::time::ms;
 

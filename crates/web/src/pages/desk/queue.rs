@@ -11,16 +11,18 @@ use jiff::Timestamp;
 use sla::{Priority, Status, TicketKind};
 use store::{OrgId, Person, PersonId, Ticket, TicketFilter, TicketOrder};
 
-use super::{
+use super::shared::{
     DEFAULT_RISK_HOURS, MAX_RISK_HOURS, MAX_SUBJECT_FILTER, Opt, PAGE_SIZE, kind_options, opt,
     priority_options, staff_only, store_err,
 };
 use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::i18n::Tr;
+use crate::pages::error::{PageError, api};
+use crate::pages::form::encode;
+use crate::pages::layout::{Shell, Viewer, render};
 use crate::pages::words::{Agreements, sla_words};
-use crate::pages::{PageError, Shell, Viewer, api, encode, render};
 use crate::render::words::{kind_label, priority_label, status_label};
+use desk::i18n::Tr;
 use desk::time::ms;
 
 // ----- the queue's filter -------------------------------------------------------------------

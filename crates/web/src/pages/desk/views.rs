@@ -6,9 +6,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::queue::{Filter, queue_href, queue_page};
-use super::{MAX_VIEW_NAME, staff_only, store_err};
+use super::shared::{MAX_VIEW_NAME, staff_only, store_err};
 use crate::AppState;
-use crate::pages::{PageError, Viewer};
+use crate::pages::error::PageError;
+use crate::pages::layout::Viewer;
 
 // ----- saved views --------------------------------------------------------------------------
 

@@ -9,13 +9,15 @@ use sla::{Priority, Status};
 use store::{PersonId, Role, TicketId};
 
 use super::attachments::{Posted, read_multipart};
-use super::parse_id;
+use super::view::parse_id;
 use super::view::{FormState, ticket_page};
 use crate::AppState;
 use crate::error::{ApiError, MAX_BODY};
-use crate::pages::i18n::Tr;
-use crate::pages::{Fields, PageError, Viewer, api, render};
+use crate::pages::error::{PageError, api};
+use crate::pages::form::Fields;
+use crate::pages::layout::{Viewer, render};
 use desk::DeskError;
+use desk::i18n::Tr;
 use desk::tickets::{Action, Upload};
 
 /// What a ticket form asks: the action, or the form again with a message at a field.
@@ -204,7 +206,7 @@ pub(crate) async fn comment(
     req: Request,
 ) -> Result<Response, PageError> {
     let t = viewer.t;
-    let multipart = crate::pages::is_multipart(req.headers());
+    let multipart = crate::pages::form::is_multipart(req.headers());
     if !multipart {
         // Text alone: the ordinary limit of a form, not the file's.
         let body = axum::body::to_bytes(req.into_body(), MAX_BODY)

@@ -4,14 +4,15 @@
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use sla::Lang;
 use store::{Attachment, AttachmentId, MAX_ATTACHMENT_BYTES};
 
-use super::parse_id;
+use super::view::parse_id;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::i18n::Tr;
-use crate::pages::{Fields, PageError, Viewer, api};
+use crate::pages::error::{PageError, api};
+use crate::pages::form::Fields;
+use crate::pages::layout::Viewer;
+use desk::i18n::Tr;
 use desk::tickets::Upload;
 
 /// Largest body of the comment form: one file of at most [`MAX_ATTACHMENT_BYTES`] and the
@@ -89,24 +90,6 @@ pub fn content_disposition(name: &str) -> String {
         }
     }
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-/// A file size in words: bytes, KB or MB (1024-based), with the language's decimal mark.
-pub(crate) fn size_words(bytes: i64, lang: Lang) -> String {
-    let (value, unit) = if bytes < 1024 {
-        return format!("{bytes} B");
-    } else if bytes < 1024 * 1024 {
-        (bytes as f64 / 1024.0, "KB")
-    } else {
-        (bytes as f64 / (1024.0 * 1024.0), "MB")
-    };
-    let text = format!("{value:.1}");
-    let text = if lang == Lang::Nl {
-        text.replace('.', ",")
-    } else {
-        text
-    };
-    format!("{text} {unit}")
 }
 
 /// What a multipart comment form held.
@@ -243,6 +226,7 @@ pub(crate) async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sla::Lang;
 
     #[test]
     fn file_names_lose_paths_and_control_characters() {
@@ -281,8 +265,11 @@ mod tests {
         assert_eq!(media_type(Some("Text/Plain; charset=utf-8")), "text/plain");
         assert_eq!(media_type(Some("bogus")), "application/octet-stream");
         assert_eq!(media_type(None), "application/octet-stream");
-        assert_eq!(size_words(512, Lang::Nl), "512 B");
-        assert_eq!(size_words(1536, Lang::Nl), "1,5 KB");
-        assert_eq!(size_words(3 * 1024 * 1024, Lang::En), "3.0 MB");
+        assert_eq!(crate::pages::words::size_words(512, Lang::Nl), "512 B");
+        assert_eq!(crate::pages::words::size_words(1536, Lang::Nl), "1,5 KB");
+        assert_eq!(
+            crate::pages::words::size_words(3 * 1024 * 1024, Lang::En),
+            "3.0 MB"
+        );
     }
 }

@@ -8,27 +8,13 @@ pub mod view;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use store::TicketId;
 
 use crate::AppState;
-use crate::pages::PageError;
-use crate::pages::i18n::Tr;
 use actions::{assign, comment, priority, status};
 use attachments::download;
 use view::show;
 
 pub use attachments::{COMMENT_BODY_LIMIT, content_disposition, sanitize_file_name};
-
-/// A ticket id from the URL: digits without leading zeros, else the 404 page.
-pub(super) fn parse_id(raw: &str, t: Tr) -> Result<TicketId, PageError> {
-    let canonical =
-        !raw.is_empty() && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit());
-    canonical
-        .then(|| raw.parse::<i64>().ok())
-        .flatten()
-        .map(TicketId)
-        .ok_or(PageError::NotFound(t))
-}
 
 /// This part's routes.
 pub fn routes() -> Router<AppState> {

@@ -9,15 +9,16 @@ use sla::words::{self, ClockStartReason};
 use sla::{Calendar, Priority, Status};
 use store::{Event, PersonId, Role, Scope, TicketId};
 
-use super::attachments::size_words;
-use super::parse_id;
 use crate::AppState;
-use crate::pages::i18n::Tr;
+use crate::pages::error::{PageError, api};
+use crate::pages::form::Fields;
+use crate::pages::layout::{Shell, Viewer, render};
 use crate::pages::words::{
-    Agreements, SlaState, bound_label, business_left, fill, passed, rfc3339, secs, sla_state,
+    Agreements, SlaState, bound_label, business_left, fill, passed, rfc3339, secs, size_words,
+    sla_state,
 };
-use crate::pages::{Fields, PageError, Shell, Viewer, api, render};
 use crate::render::words::{channel_label, kind_label, priority_label, status_label};
+use desk::i18n::Tr;
 
 // ----- the page ----------------------------------------------------------------------------
 
@@ -151,28 +152,6 @@ impl Names<'_> {
         self.known.insert(id, name.clone());
         name
     }
-}
-
-/// Which status changes the service desk may make from `from` (the rules of `desk::act`).
-fn desk_statuses(from: Status) -> Vec<Status> {
-    [
-        Status::Open,
-        Status::WaitingOnCustomer,
-        Status::Resolved,
-        Status::Closed,
-        Status::Reopened,
-    ]
-    .into_iter()
-    .filter(|to| {
-        *to != from
-            && match to {
-                Status::Open | Status::WaitingOnCustomer | Status::Closed => from != Status::Closed,
-                Status::Reopened => matches!(from, Status::Resolved | Status::Closed),
-                Status::Resolved => !matches!(from, Status::Resolved | Status::Closed),
-                Status::New => false,
-            }
-    })
-    .collect()
 }
 
 async fn event_view(
@@ -453,7 +432,7 @@ pub(crate) async fn ticket_page(
         Vec::new()
     };
     let statuses = if vendor {
-        desk_statuses(status)
+        desk::access::transitions_from(viewer.caller.role(), status)
             .into_iter()
             .map(|s| Choice {
                 value: s.as_str().to_string(),
@@ -529,12 +508,24 @@ pub(crate) async fn show(
     Ok(render(&page))
 }
 
+/// A ticket id from the URL: digits without leading zeros, else the 404 page.
+pub(crate) fn parse_id(raw: &str, t: Tr) -> Result<TicketId, PageError> {
+    let canonical =
+        !raw.is_empty() && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit());
+    canonical
+        .then(|| raw.parse::<i64>().ok())
+        .flatten()
+        .map(TicketId)
+        .ok_or(PageError::NotFound(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn desk_status_choices_follow_the_rules() {
+        let desk_statuses = |from| desk::access::transitions_from(Role::Agent, from);
         assert_eq!(desk_statuses(Status::Closed), vec![Status::Reopened]);
         assert_eq!(
             desk_statuses(Status::Resolved),
