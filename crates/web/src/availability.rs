@@ -5,8 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use desk::availability::{Announce, AnnouncementDto, AvailabilityReport, MaintenanceDto};
 use serde::Deserialize;
-use sla::availability::ExcludedCause;
-use sla::{Lang, Month};
+use sla::Month;
 use store::{EnvironmentId, MaintenanceWhen, OrgId};
 use utoipa::{IntoParams, ToSchema};
 
@@ -183,11 +182,4 @@ pub async fn cancel(
 ) -> Result<StatusCode, ApiError> {
     app.cancel_maintenance(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The label of a stored cause word in a language (the word itself if unknown).
-pub fn cause_label(cause: &str, lang: Lang) -> String {
-    cause
-        .parse::<ExcludedCause>()
-        .map_or_else(|_| cause.to_string(), |c| c.label(lang).to_string())
 }

@@ -8,9 +8,10 @@ pub mod auth;
 pub mod availability;
 pub mod error;
 pub mod monitoring;
+pub mod pages;
+pub mod render;
 pub mod report;
 pub mod status;
-pub mod ui;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -83,10 +84,10 @@ pub fn router(state: AppState) -> Router {
             async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
-    .merge(ui::routes())
+    .merge(pages::routes())
     .fallback(
         |State(app): State<AppState>, req: axum::extract::Request| async move {
-            ui::not_routed(
+            pages::not_routed(
                 &app,
                 req.headers(),
                 req.uri().path(),
@@ -97,7 +98,7 @@ pub fn router(state: AppState) -> Router {
     )
     .method_not_allowed_fallback(
         |State(app): State<AppState>, req: axum::extract::Request| async move {
-            ui::not_routed(
+            pages::not_routed(
                 &app,
                 req.headers(),
                 req.uri().path(),

@@ -1,6 +1,6 @@
-//! The public face of availability over HTTP: the sign-in page's announcements, the
-//! iCalendar feed of planned maintenance, the embeddable HTML snippet and the public JSON list
-//! (the status overview itself is `desk::status`).
+//! The public face of availability over HTTP: the sign-in page's announcements and the public
+//! JSON list of planned maintenance (the status overview itself is `desk::status`; the
+//! iCalendar feed and the embeddable HTML snippet are drawn by `crate::render`).
 
 use axum::extract::State;
 use axum::http::header;
@@ -9,13 +9,13 @@ use desk::status::LOGIN_ANNOUNCEMENTS;
 use desk::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use sla::{Lang, words};
-use store::{Maintenance, Millis};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::api::{ApiQuery, Problems};
 use crate::error::ApiError;
-use crate::ui::i18n::Tr;
+use crate::render::snippet::snippet_html;
+use desk::i18n::Tr;
 
 /// The sign-in page's announcements: upcoming maintenance in words, in `t`'s language;
 /// empty (and logged) when the store does not answer, so signing in still works.
@@ -46,167 +46,6 @@ pub async fn login_announcements(app: &AppState, t: Tr) -> Vec<String> {
             Vec::new()
         }
     }
-}
-
-// ----- iCalendar -----------------------------------------------------------------------------
-
-/// Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line breaks;
-/// other control characters are dropped.
-pub fn ical_text(s: &str) -> String {
-    let s = s.replace("\r\n", "\n");
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' | '\r' => out.push_str("\\n"),
-            '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// One content line, folded at 75 octets (RFC 5545 §3.1) without splitting a UTF-8
-/// character, each physical line ending in CRLF.
-pub fn ical_line(out: &mut String, line: &str) {
-    let mut rest = line;
-    let mut limit = 75;
-    loop {
-        if rest.len() <= limit {
-            out.push_str(rest);
-            out.push_str("\r\n");
-            return;
-        }
-        let mut cut = limit;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.push_str(&rest[..cut]);
-        out.push_str("\r\n ");
-        rest = &rest[cut..];
-        // A continuation line starts with the space, which counts.
-        limit = 74;
-    }
-}
-
-/// An instant as an iCalendar UTC date-time: `20261126T210000Z`.
-pub fn ical_time(ms: Millis) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(
-        |_| "19700101T000000Z".to_string(),
-        |t| t.strftime("%Y%m%dT%H%M%SZ").to_string(),
-    )
-}
-
-/// The iCalendar feed of announced maintenance: one VEVENT per announcement (cancelled ones
-/// with `STATUS:CANCELLED` and a higher `SEQUENCE`, so calendars drop them).
-pub fn ical_feed(list: &[Maintenance], t: Tr) -> String {
-    let mut out = String::new();
-    ical_line(&mut out, "BEGIN:VCALENDAR");
-    ical_line(&mut out, "VERSION:2.0");
-    ical_line(&mut out, "PRODID:-//loket//status//NL");
-    ical_line(&mut out, "CALSCALE:GREGORIAN");
-    ical_line(&mut out, "METHOD:PUBLISH");
-    ical_line(
-        &mut out,
-        &format!("X-WR-CALNAME:{}", ical_text(t.get("status.ical_name"))),
-    );
-    for m in list {
-        let cancelled = m.cancelled_at.is_some();
-        ical_line(&mut out, "BEGIN:VEVENT");
-        ical_line(&mut out, &format!("UID:maintenance-{}@loket", m.id.0));
-        ical_line(
-            &mut out,
-            &format!(
-                "DTSTAMP:{}",
-                ical_time(m.cancelled_at.unwrap_or(m.announced_at))
-            ),
-        );
-        ical_line(&mut out, &format!("DTSTART:{}", ical_time(m.starts_at)));
-        ical_line(&mut out, &format!("DTEND:{}", ical_time(m.ends_at)));
-        ical_line(
-            &mut out,
-            &format!("SUMMARY:{}", ical_text(t.get("status.planned"))),
-        );
-        ical_line(
-            &mut out,
-            &format!("DESCRIPTION:{}", ical_text(&m.description)),
-        );
-        ical_line(
-            &mut out,
-            if cancelled {
-                "STATUS:CANCELLED"
-            } else {
-                "STATUS:CONFIRMED"
-            },
-        );
-        ical_line(&mut out, &format!("SEQUENCE:{}", u8::from(cancelled)));
-        ical_line(&mut out, "TRANSP:OPAQUE");
-        ical_line(&mut out, "END:VEVENT");
-    }
-    ical_line(&mut out, "END:VCALENDAR");
-    out
-}
-
-// ----- the embeddable snippet ----------------------------------------------------------------
-
-/// HTML-escapes text for element content and attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A self-contained HTML fragment listing upcoming maintenance, for the product's own login
-/// page: semantic markup with `loket-maintenance*` classes to style, no script, no style, no
-/// outside resources; times in Amsterdam time with machine-readable `datetime`.
-pub fn snippet_html(list: &[Maintenance], cal: &sla::Calendar, t: Tr) -> String {
-    let mut out = format!(
-        "<section class=\"loket-maintenance\" lang=\"{}\" aria-label=\"{}\">\n<h2 class=\"loket-maintenance-title\">{}</h2>\n",
-        t.code(),
-        escape_html(t.get("status.maintenance_title")),
-        escape_html(t.get("status.maintenance_title"))
-    );
-    if list.is_empty() {
-        out.push_str(&format!(
-            "<p class=\"loket-maintenance-none\">{}</p>\n",
-            escape_html(t.get("status.no_maintenance"))
-        ));
-    } else {
-        out.push_str("<ul class=\"loket-maintenance-list\">\n");
-        for m in list {
-            let when = |ms: Millis| {
-                format!(
-                    "<time datetime=\"{}\">{}</time>",
-                    rfc3339(ms),
-                    escape_html(&words::format_local(cal, ms.div_euclid(1000), t.0))
-                )
-            };
-            out.push_str(&format!(
-                "<li>{} – {}: {}</li>\n",
-                when(m.starts_at),
-                when(m.ends_at),
-                escape_html(&m.description)
-            ));
-        }
-        out.push_str("</ul>\n");
-    }
-    out.push_str(&format!(
-        "<p class=\"loket-maintenance-note\">{}</p>\n</section>\n",
-        escape_html(t.get("status.times_note"))
-    ));
-    out
 }
 
 // ----- the public JSON endpoint --------------------------------------------------------------
@@ -291,25 +130,4 @@ pub async fn public_maintenance(
         axum::Json(body),
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_escaped_and_lines_fold_at_75_octets() {
-        assert_eq!(ical_text("a,b;c\\d\r\ne\nf"), "a\\,b\\;c\\\\d\\ne\\nf");
-        let mut out = String::new();
-        let long = format!("DESCRIPTION:{}", "é".repeat(100));
-        ical_line(&mut out, &long);
-        for line in out.split("\r\n").filter(|l| !l.is_empty()) {
-            assert!(line.len() <= 75, "{} octets", line.len());
-        }
-        let unfolded = out.trim_end_matches("\r\n").replace("\r\n ", "");
-        assert_eq!(unfolded, long);
-        let mut short = String::new();
-        ical_line(&mut short, "BEGIN:VEVENT");
-        assert_eq!(short, "BEGIN:VEVENT\r\n");
-    }
 }

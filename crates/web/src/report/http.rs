@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::{ApiQuery, Id, Problems};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
-use crate::ui::i18n::Tr;
+use desk::i18n::Tr;
 use desk::report::MonthlyReport;
 use desk::report::dashboard::Dashboard;
 use desk::{Desk, DeskError};
@@ -250,7 +250,7 @@ pub async fn printable_report(
     let month: sla::Month = report.month.parse().map_err(DeskError::internal)?;
     let (trend, _) = app.trend(scope, org, &orgs, month).await?;
     let standard = app.policies.standard()?;
-    Ok(crate::ui::reports::printable(
+    Ok(crate::render::report::printable(
         report,
         t,
         &trend,

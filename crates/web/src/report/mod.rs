@@ -1,4 +1,4 @@
-//! Reports over HTTP and their renderings (the report itself is `desk::report`).
+//! Reports over HTTP (the report itself is `desk::report`; its charts and printable form are
+//! drawn by `crate::render`).
 
-pub mod charts;
 pub mod http;

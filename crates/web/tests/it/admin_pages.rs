@@ -717,7 +717,7 @@ pub async fn admin_pages_forbidden_and_csrf(app: App) {
 
     for who in [&w.agent, &w.manager, &w.a.admin, &w.a.viewer] {
         // Their pages are in English (the world's people chose it).
-        let own_csrf = web::ui::csrf_token(&who.cookie);
+        let own_csrf = web::pages::csrf_token(&who.cookie);
         for path in &paths {
             pages
                 .get(&who.cookie, path)
@@ -739,7 +739,7 @@ pub async fn admin_pages_forbidden_and_csrf(app: App) {
 
     // The administrator, without the token or with another session's: refused, nothing done.
     let me = w.admin.cookie.as_str();
-    let other = web::ui::csrf_token(&w.agent.cookie);
+    let other = web::pages::csrf_token(&w.agent.cookie);
     for csrf in [None, Some(""), Some(other.as_str())] {
         for (action, fields) in &forms {
             let mut all = Vec::new();

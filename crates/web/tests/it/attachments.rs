@@ -263,7 +263,7 @@ pub async fn attachments_oversized_file_is_refused(app: App) {
         MAX_ATTACHMENT_BYTES + 3 * 1024 * 1024,
     ] {
         // Over the route's body limit nothing is read, so the text cannot be kept.
-        let readable = size < web::ui::ticket::COMMENT_BODY_LIMIT;
+        let readable = size < web::pages::ticket::COMMENT_BODY_LIMIT;
         let big = vec![b'x'; size];
         let r = admin
             .post_multipart(

@@ -734,7 +734,7 @@ pub async fn desk_pages_staff_only(app: App) {
         get(&app, &who.cookie, "/desk/phone").await.expect(403);
     }
     // Even with their own valid token, a customer's post is refused and changes nothing.
-    let own_csrf = web::ui::csrf_token(&w.a.admin.cookie);
+    let own_csrf = web::pages::csrf_token(&w.a.admin.cookie);
     let a = w.a.ticket.to_string();
     post(
         &app,

@@ -10,13 +10,17 @@ use axum::routing::{get, post};
 use sla::{Bound, Priority, TicketKind, words};
 use store::{Role, Ticket, TicketFilter, TicketOrder};
 
-use super::i18n::Tr;
-use super::ticket::{self, Fields, SlaState, fill};
-use super::{PageError, Shell, Viewer, api, encode, render};
+use super::error::{PageError, api};
+use super::form::Fields;
+use super::form::encode;
+use super::layout::{Shell, Viewer, render};
+use super::words::{Agreements, SlaState, fill, sla_state};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::render::words::{kind_label, priority_label, status_label};
 use desk::Compiled;
 use desk::DeskError;
+use desk::i18n::Tr;
 use desk::tickets::FileTicket;
 
 /// Tickets per portal page.
@@ -103,19 +107,19 @@ async fn list(
     let (found, next) = tickets(&app, &viewer, cursor, open_only)
         .await
         .map_err(api(t))?;
-    let mut agreements = ticket::Agreements::default();
+    let mut agreements = Agreements::default();
     let now = app.clock.now();
     let mut rows = Vec::with_capacity(found.len());
     for tk in found {
         let c = agreements.of(&app, tk.agreement_id).await.map_err(api(t))?;
         rows.push(Row {
             id: tk.id.0,
-            kind: ticket::kind_label(t, &tk.kind),
+            kind: kind_label(t, &tk.kind),
             priority: tk
                 .priority
                 .as_deref()
-                .map_or_else(|| "–".to_string(), |p| ticket::priority_label(t, p)),
-            status: ticket::status_label(t, &tk.status),
+                .map_or_else(|| "–".to_string(), |p| priority_label(t, p)),
+            status: status_label(t, &tk.status),
             received: words::format_local_short(
                 &c.calendar,
                 tk.received_at.div_euclid(1000),
@@ -125,7 +129,7 @@ async fn list(
             received_iso: jiff::Timestamp::from_millisecond(tk.received_at)
                 .map(|x| x.to_string())
                 .unwrap_or_default(),
-            sla: ticket::sla_state(t, &tk, &c.calendar, now),
+            sla: sla_state(t, &tk, &c.calendar, now),
             subject: tk.subject,
         });
     }
