@@ -132,7 +132,7 @@ async fn report(store: &Store, month: sla::Month, args: &ReportArgs) -> Result<S
                 ReportLang::Nl => "nl",
                 ReportLang::En => "en",
             });
-            web::report::http::printable_report(&state, &Scope::System, &report, t, true)
+            web::api::reports::printable_report(&state, &Scope::System, &report, t, true)
                 .await
                 .map_err(internal)?
         }

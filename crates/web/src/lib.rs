@@ -5,13 +5,9 @@
 
 pub mod api;
 pub mod auth;
-pub mod availability;
 pub mod error;
-pub mod monitoring;
 pub mod pages;
 pub mod render;
-pub mod report;
-pub mod status;
 pub mod wire;
 
 use std::net::SocketAddr;

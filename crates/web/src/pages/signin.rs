@@ -78,7 +78,7 @@ async fn login_form(
         String::new(),
         safe_next(q.next.as_deref()),
     );
-    page.announcements = crate::status::login_announcements(&app, t).await;
+    page.announcements = crate::api::status::login_announcements(&app, t).await;
     let mut res = render(&page);
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={secret}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
@@ -129,7 +129,7 @@ async fn login_submit(
                 form.email.clone(),
                 next,
             );
-            page.announcements = crate::status::login_announcements(&app, t).await;
+            page.announcements = crate::api::status::login_announcements(&app, t).await;
             let status = if key == "login.throttled" {
                 StatusCode::TOO_MANY_REQUESTS
             } else {

@@ -13,12 +13,12 @@ use super::error::PageError;
 use super::form::Fields;
 use super::layout::{Shell, ShellPerson, Viewer, csrf_token, render};
 use crate::AppState;
+use crate::api::status::public_lang;
 use crate::auth::{self, Caller, scope_of};
 use crate::error::ApiError;
 use crate::render::ical::ical_feed;
 use crate::render::snippet::snippet_html;
 use crate::render::words::percent_words;
-use crate::status::public_lang;
 use desk::i18n::Tr;
 use desk::status::{Day, PastOutage, StatusEntry};
 

@@ -11,8 +11,8 @@ use store::{
 };
 use utoipa::{IntoParams, ToSchema};
 
+use super::{ApiQuery, Id, Problems};
 use crate::AppState;
-use crate::api::{ApiQuery, Id, Problems};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use desk::monitoring::MonitorSpec;

@@ -9,8 +9,8 @@ use sla::Month;
 use store::{EnvironmentId, MaintenanceWhen, OrgId};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{ApiQuery, Id, Problems};
 use crate::AppState;
-use crate::api::{ApiQuery, Id, Problems};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use sla::{Lang, words};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{ApiQuery, Problems};
 use crate::AppState;
-use crate::api::{ApiQuery, Problems};
 use crate::error::ApiError;
 use crate::render::snippet::snippet_html;
 use desk::i18n::Tr;

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use store::{OrgId, TicketId};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{ApiQuery, Id, Problems};
 use crate::AppState;
-use crate::api::{ApiQuery, Id, Problems};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use desk::i18n::Tr;

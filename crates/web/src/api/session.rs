@@ -1,0 +1,245 @@
+//! Signing in and out, the signed-in person, personal API tokens.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use store::{ApiToken, Person, TokenId};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::{self, Caller};
+use crate::error::{ApiError, ApiJson};
+
+use super::people::PersonDto;
+use super::{Id, Problems, rfc3339};
+
+/// Input: signing in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBody {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Input: a new API token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    /// A name to recognise it by.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    pub name: String,
+}
+
+/// A personal API token (the secret is shown only once, at creation).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenDto {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it was last used (RFC 3339).
+    pub last_used_at: Option<String>,
+    /// When it was revoked (RFC 3339).
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiToken> for TokenDto {
+    fn from(t: ApiToken) -> Self {
+        TokenDto {
+            id: t.id.0,
+            name: t.name,
+            created_at: rfc3339(t.created_at),
+            last_used_at: t.last_used_at.map(rfc3339),
+            revoked_at: t.revoked_at.map(rfc3339),
+        }
+    }
+}
+
+/// A new token with its secret, shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenCreated {
+    /// The token.
+    pub token: TokenDto,
+    /// The secret: send it as `Authorization: Bearer <secret>`. It is not stored.
+    pub secret: String,
+}
+
+/// Sign in with e-mail and password: opens a session (HttpOnly cookie).
+#[utoipa::path(post, path = "/api/v1/session", request_body = SignInBody, tag = "sign-in",
+    responses((status = 200, description = "Signed in; the session cookie is set.", body = PersonDto), Problems))]
+pub async fn sign_in(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<SignInBody>,
+) -> Result<Response, ApiError> {
+    let person = app.sign_in(&body.email, &body.password, client).await?;
+    let cookie = app.open_session(&person).await?;
+    let mut res = ApiJson(PersonDto::from(person)).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(res)
+}
+
+/// The client's IP address, as the connection shows it.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+        Ok(ClientAddr(addr))
+    }
+}
+
+/// Sign out: ends this session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "sign-in",
+    responses((status = 204, description = "Signed out."), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn sign_out(
+    State(app): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let _ = caller;
+    let clear = app.end_session(&headers).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::SET_COOKIE, clear);
+    Ok(res)
+}
+
+/// Sign out everywhere: ends all your sessions and revokes all your API tokens.
+#[utoipa::path(post, path = "/api/v1/session/everywhere", tag = "sign-in",
+    responses((status = 204, description = "Every session ended, every token revoked."), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn sign_out_everywhere(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    app.store
+        .end_all_sessions(caller.person.id, app.now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who you are.
+#[utoipa::path(get, path = "/api/v1/me", tag = "sign-in",
+    responses((status = 200, description = "The signed-in person.", body = PersonDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn me(caller: Caller) -> ApiJson<PersonDto> {
+    ApiJson(caller.person.into())
+}
+
+/// Create a personal API token; its secret is shown only in this response.
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenBody, tag = "sign-in",
+    responses((status = 201, description = "Created.", body = TokenCreated), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn create_token(
+    State(app): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewTokenBody>,
+) -> Result<(StatusCode, ApiJson<TokenCreated>), ApiError> {
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field(
+            "name",
+            "a name of 1 to 100 characters is needed",
+        ));
+    }
+    let secret = auth::new_secret()?;
+    let token = app
+        .store
+        .create_token(
+            caller.person.id,
+            name,
+            &auth::hash_secret(&secret),
+            app.now_ms(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(TokenCreated {
+            token: token.into(),
+            secret,
+        }),
+    ))
+}
+
+/// Your API tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "sign-in",
+    responses((status = 200, description = "Newest first.", body = Vec<TokenDto>), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn list_tokens(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<Vec<TokenDto>>, ApiError> {
+    let tokens = app.store.tokens(caller.person.id).await?;
+    Ok(ApiJson(tokens.into_iter().map(TokenDto::from).collect()))
+}
+
+/// Revoke one of your API tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "sign-in",
+    params(("id" = i64, Path, description = "Token id", minimum = 1)),
+    responses((status = 204, description = "Revoked."), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn revoke_token(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    if app
+        .store
+        .revoke_token(caller.person.id, TokenId(id), app.now_ms())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("token"))
+    }
+}
+
+impl AppState {
+    /// Checks an e-mail address and password, with throttling per account and per client.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: String,
+    ) -> Result<Person, ApiError> {
+        let now = self.now_ms();
+        let since = now - auth::THROTTLE_WINDOW_SECONDS * 1000;
+        let account_key = format!("account:{}", email.trim().to_lowercase());
+        let client_key = format!("client:{client}");
+        let account_failures = self.store.sign_in_failures(&account_key, since).await?;
+        let client_failures = self.store.sign_in_failures(&client_key, since).await?;
+        if account_failures >= auth::MAX_FAILURES_PER_ACCOUNT
+            || client_failures >= auth::MAX_FAILURES_PER_ADDRESS
+        {
+            return Err(ApiError::TooManyRequests {
+                retry_after: auth::THROTTLE_WINDOW_SECONDS as u64,
+            });
+        }
+        let found = self.store.person_for_sign_in(email).await?;
+        let (person, hash) = match found {
+            Some((p, h)) if p.active => (Some(p), h),
+            _ => (None, None),
+        };
+        let verified =
+            password.len() <= 1024 && auth::verify_password(hash, password.to_string()).await;
+        if let (true, Some(p)) = (verified, person) {
+            self.store.clear_sign_in_failures(&account_key).await?;
+            return Ok(p);
+        }
+        self.store.record_sign_in_failure(&account_key, now).await?;
+        self.store.record_sign_in_failure(&client_key, now).await?;
+        Err(ApiError::Unauthorized)
+    }
+}

@@ -1,3 +1,0 @@
-//! Monitoring over HTTP (the rules are `desk::monitoring`).
-
-pub mod api;
