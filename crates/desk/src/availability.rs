@@ -34,6 +34,7 @@ use crate::Caller;
 use crate::Compiled;
 use crate::Desk;
 use crate::DeskError;
+use crate::i18n::Tr;
 use crate::time::rfc3339;
 
 /// Roles that announce and cancel maintenance.
@@ -473,48 +474,27 @@ fn compose(
     let start = local_words(cal, new.starts_at, lang);
     let end = local_words(cal, new.ends_at, lang);
     let notice = notice.describe(lang);
-    let (subject, body) = match lang {
-        Lang::Nl => (
-            format!("Gepland onderhoud {envs}: {start}"),
-            format!(
-                "Beste {name},\n\nWij voeren gepland onderhoud uit aan {envs}.\n\n\
-                 Begin: {start}\nEinde (verwacht): {end}\n(Nederlandse tijd)\n\n{desc}\n\n\
-                 Tijdens het onderhoud is de omgeving mogelijk niet bereikbaar. U vindt deze \
-                 aankondiging ook op de aanmeldpagina en op de statuspagina.\n{late}\n\
-                 Met vriendelijke groet,\nServicedesk\n",
-                name = r.name,
-                desc = new.description.trim(),
-                late = if late {
-                    format!(
-                        "\nDeze aankondiging komt later dan de afgesproken termijn ({notice}); \
-                         het onderhoud telt daarom mee als onbeschikbaarheid.\n"
-                    )
-                } else {
-                    String::new()
-                },
-            ),
-        ),
-        Lang::En => (
-            format!("Planned maintenance {envs}: {start}"),
-            format!(
-                "Dear {name},\n\nWe will carry out planned maintenance on {envs}.\n\n\
-                 Start: {start}\nExpected end: {end}\n(Amsterdam time)\n\n{desc}\n\n\
-                 The environment may be unavailable during the maintenance. This announcement \
-                 is also shown on the sign-in page and on the status page.\n{late}\n\
-                 Kind regards,\nService desk\n",
-                name = r.name,
-                desc = new.description.trim(),
-                late = if late {
-                    format!(
-                        "\nThis announcement comes later than the agreed notice ({notice}); \
-                         the maintenance therefore counts as downtime.\n"
-                    )
-                } else {
-                    String::new()
-                },
-            ),
-        ),
+    let t = Tr(lang);
+    let late = if late {
+        t.fill("mail.maintenance.late", &[("notice", &notice)])
+    } else {
+        String::new()
     };
+    let subject = t.fill(
+        "mail.maintenance.subject",
+        &[("envs", &envs), ("start", &start)],
+    );
+    let body = t.fill(
+        "mail.maintenance.body",
+        &[
+            ("name", &r.name),
+            ("envs", &envs),
+            ("start", &start),
+            ("end", &end),
+            ("desc", new.description.trim()),
+            ("late", &late),
+        ],
+    );
     NewMail {
         to_address: r.email.clone(),
         subject,

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, anyhow};
+use desk::i18n::Tr;
 use sla::words::{self, ClockStartReason};
 use sla::{Calendar, Lang, Measure, Policy, PolicyDuration, Priority, TicketKind};
 
@@ -70,26 +71,18 @@ pub fn timeline(
     let start = calendar.clock_start_second(opened).map_err(out_of_range)?;
     let set = policy.targets.for_ticket(kind, priority);
 
+    let t = Tr(lang);
     let mut title = capitalize(kind.label(lang));
     if kind == TicketKind::Incident {
-        let word = match lang {
-            Lang::Nl => "prioriteit",
-            Lang::En => "priority",
-        };
+        let word = t.get("cli.priority");
         let _ = write!(title, ", {word} {}", priority.label(lang));
     }
     let _ = write!(title, " — {}", policy.name);
 
     let start_note = if reason == ClockStartReason::Open {
-        match lang {
-            Lang::Nl => "direct bij ontvangst".to_string(),
-            Lang::En => "at once, on receipt".to_string(),
-        }
+        t.get("cli.at_once").to_string()
     } else {
-        let mut note = match lang {
-            Lang::Nl => "eerstvolgende opening van het servicevenster".to_string(),
-            Lang::En => "next opening of the service window".to_string(),
-        };
+        let mut note = t.get("cli.next_opening").to_string();
         let skipped = words::closures_between(calendar, opened, start, SKIPPED_LIMIT + 1)
             .map_err(out_of_range)?;
         if !skipped.is_empty() {
@@ -105,32 +98,25 @@ pub fn timeline(
             } else {
                 ""
             };
-            let word = match lang {
-                Lang::Nl => "overgeslagen",
-                Lang::En => "skipped",
-            };
+            let word = t.get("cli.skipped");
             let _ = write!(note, "; {word}: {}{more}", shown.join("; "));
         }
         note
     };
 
-    let (received_label, start_label, until_label) = match lang {
-        Lang::Nl => ("Ontvangen:", "Klok start:", "Loopt tot:"),
-        Lang::En => ("Received:", "Clock starts:", "Runs until:"),
-    };
-    let until = match (set.measured_until, lang) {
-        (Measure::Resolution, Lang::Nl) => "de oplossing",
-        (Measure::Resolution, Lang::En) => "resolution",
-        (Measure::FirstResponse, Lang::Nl) => "de eerste inhoudelijke reactie",
-        (Measure::FirstResponse, Lang::En) => "the first substantive response",
+    let (received_label, start_label, until_label) = (
+        t.get("cli.received"),
+        t.get("cli.clock_starts"),
+        t.get("cli.runs_until"),
+    );
+    let until = match set.measured_until {
+        Measure::Resolution => t.get("cli.until.resolution"),
+        Measure::FirstResponse => t.get("cli.until.first_response"),
     };
 
     let mut rows: Vec<(String, String, String, String)> = Vec::with_capacity(set.bounds.len());
     for bound in &set.bounds {
-        let label = match lang {
-            Lang::Nl => format!("{}-termijn", bound.percent),
-            Lang::En => format!("{} bound", bound.percent),
-        };
+        let label = t.fill("cli.bound", &[("percent", &bound.percent.to_string())]);
         let due = calendar
             .due_second(start, &bound.within)
             .map_err(out_of_range)?;
@@ -140,10 +126,7 @@ pub fn timeline(
                 let budget = calendar
                     .budget_second(start, &bound.within)
                     .map_err(out_of_range)?;
-                let word = match lang {
-                    Lang::Nl => "werktijd",
-                    Lang::En => "business time",
-                };
+                let word = t.get("cli.business_time");
                 format!("  ({} {word})", words::business_duration(budget, lang))
             }
         };

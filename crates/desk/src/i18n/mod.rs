@@ -15,6 +15,8 @@ const NL: &[&str] = &[
     include_str!("admin.nl.txt"),
     include_str!("reports.nl.txt"),
     include_str!("availability.nl.txt"),
+    include_str!("mail.nl.txt"),
+    include_str!("cli.nl.txt"),
 ];
 /// The English catalog, file for file.
 const EN: &[&str] = &[
@@ -25,6 +27,8 @@ const EN: &[&str] = &[
     include_str!("admin.en.txt"),
     include_str!("reports.en.txt"),
     include_str!("availability.en.txt"),
+    include_str!("mail.en.txt"),
+    include_str!("cli.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {
@@ -55,6 +59,32 @@ impl Tr {
     pub fn get(&self, key: &str) -> &'static str {
         let i = usize::from(self.0 == Lang::En);
         CATALOGS[i].get(key).copied().unwrap_or("??")
+    }
+
+    /// The text for a key with its `{name}` placeholders filled in and `\n` turned into new
+    /// lines (values are put in as they are, so a value is never read as a placeholder).
+    pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let text = self.get(key);
+        let mut out = String::with_capacity(text.len() + 64);
+        let mut rest = text;
+        while let Some(i) = rest.find(['{', '\\']) {
+            out.push_str(&rest[..i]);
+            let tail = &rest[i..];
+            if let Some(after) = tail.strip_prefix("\\n") {
+                out.push('\n');
+                rest = after;
+            } else if let Some((name, after)) = tail[1..].split_once('}')
+                && let Some((_, value)) = values.iter().find(|(k, _)| *k == name)
+            {
+                out.push_str(value);
+                rest = after;
+            } else {
+                out.push_str(&tail[..1]);
+                rest = &tail[1..];
+            }
+        }
+        out.push_str(rest);
+        out
     }
 
     /// `nl` or `en`, for `<html lang>`.
@@ -145,5 +175,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn fill_puts_values_in_and_breaks_lines() {
+        let t = Tr(Lang::En);
+        let text = t.fill(
+            "mail.maintenance.late",
+            &[("notice", "5 working days {notice} \\n")],
+        );
+        assert_eq!(
+            text,
+            "\nThis announcement comes later than the agreed notice (5 working days {notice} \\n); \
+             the maintenance therefore counts as downtime.\n"
+        );
+        assert_eq!(
+            Tr(Lang::Nl).fill("cli.bound", &[("percent", "90")]),
+            "90-termijn"
+        );
     }
 }
