@@ -23,6 +23,10 @@ where
         .map_err(|e: T::Err| DeskError::Internal(anyhow::anyhow!("stored value: {e}")))
 }
 
+/// The widest at-risk window, in business hours (about 23 working days: past every target of
+/// the agreement), for the queue, the API's listing and the dashboard alike.
+pub const MAX_AT_RISK_HOURS: u32 = 200;
+
 /// The order of a ticket listing that asks for no order: the queue by time to breach, but
 /// newest first when it asks for resolved or closed tickets, which have left the queue.
 pub fn listing_order(status: Option<Status>) -> TicketOrder {
@@ -152,6 +156,22 @@ pub fn derive(
 }
 
 impl Desk {
+    /// The end of the at-risk window: `hours` business hours (0 to [`MAX_AT_RISK_HOURS`]) of
+    /// the standard calendar from now; a ticket whose next deadline falls before it is at risk.
+    pub fn at_risk_until(&self, field: &str, hours: u32) -> Result<Timestamp, DeskError> {
+        if hours > MAX_AT_RISK_HOURS {
+            return Err(DeskError::invalid(
+                field,
+                format!("the at-risk window is 0 to {MAX_AT_RISK_HOURS} business hours"),
+            ));
+        }
+        let standard = self.policies.standard()?;
+        standard
+            .calendar
+            .deadline(self.clock.now(), i64::from(hours) * 3600)
+            .map_err(|e| DeskError::invalid(field, e.to_string()))
+    }
+
     /// Files a ticket: customer administrators for their own organization (web or API);
     /// vendor staff only to register a phone call on behalf of one of a customer's
     /// administrators, with the instant the call came in.

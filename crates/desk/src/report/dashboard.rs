@@ -29,8 +29,6 @@ pub struct TrendPoint {
 pub const TREND_MONTHS: usize = 12;
 /// Most tickets listed as at risk.
 pub const AT_RISK_LIMIT: u32 = 200;
-/// Longest look-ahead, in business hours.
-pub const MAX_HORIZON_HOURS: u32 = 200;
 
 /// The live view of one customer, or of all customers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,20 +100,11 @@ impl Desk {
         org: Option<OrgId>,
         horizon_hours: u32,
     ) -> Result<Dashboard, DeskError> {
-        if horizon_hours == 0 || horizon_hours > MAX_HORIZON_HOURS {
-            return Err(DeskError::invalid(
-                "hours",
-                format!("the look-ahead is 1 to {MAX_HORIZON_HOURS} business hours"),
-            ));
-        }
         let org = crate::access::visible_org(scope, org)?;
         let standard = self.policies.standard()?;
         let cal = &standard.calendar;
         let now = self.clock.now();
-        let now_s = now.as_second();
-        let until = cal
-            .deadline_second(now_s, i64::from(horizon_hours) * 3600)
-            .map_err(|e| DeskError::Internal(e.into()))?;
+        let until = self.at_risk_until("hours", horizon_hours)?.as_second();
         let orgs = match org {
             Some(o) => vec![self.store.get_org(scope, o).await?],
             None => self.store.list_orgs(scope).await?,

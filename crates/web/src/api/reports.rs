@@ -169,8 +169,9 @@ pub async fn publish(
 pub struct DashboardQuery {
     /// Only this customer (customers always get their own); absent: all customers.
     pub organization: Option<i64>,
-    /// Look-ahead in business hours for tickets at risk (1–200, default 4).
-    #[param(minimum = 1, maximum = 200)]
+    /// Look-ahead in business hours for tickets at risk (0–200, default 4; 0: only those
+    /// already past a deadline).
+    #[param(minimum = 0, maximum = 200)]
     pub hours: Option<u32>,
 }
 

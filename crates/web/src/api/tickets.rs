@@ -246,7 +246,7 @@ pub struct TicketQuery {
     /// Only this SLA outcome.
     pub sla_outcome: Option<OutcomeDto>,
     /// Only tickets whose next running deadline falls within this many business hours from now.
-    #[param(minimum = 0, maximum = 10000)]
+    #[param(minimum = 0, maximum = 200)]
     pub at_risk_hours: Option<u32>,
     /// Text in the subject.
     pub q: Option<String>,
@@ -302,20 +302,16 @@ pub async fn list_tickets(
         });
     }
     let deadline_before = match q.at_risk_hours {
-        Some(h) if h > 10_000 => {
+        Some(h) if h > desk::tickets::MAX_AT_RISK_HOURS => {
             return Err(ApiError::BadRequest {
-                detail: "at_risk_hours lies between 0 and 10000".into(),
+                detail: format!(
+                    "at_risk_hours lies between 0 and {}",
+                    desk::tickets::MAX_AT_RISK_HOURS
+                ),
                 field: Some("at_risk_hours".into()),
             });
         }
-        Some(h) => {
-            let standard = app.policies.standard()?;
-            let due = standard
-                .calendar
-                .deadline(app.clock.now(), i64::from(h) * 3600)
-                .map_err(|e| ApiError::field("at_risk_hours", e.to_string()))?;
-            Some(ms(due))
-        }
+        Some(h) => Some(ms(app.at_risk_until("at_risk_hours", h)?)),
         None => None,
     };
     let filter = TicketFilter {

@@ -730,7 +730,7 @@ pub async fn sla_queue_filters_and_paging(app: App) {
         ("limit=201", "limit"),
         ("limit=-1", "limit"),
         ("limit=many", "limit"),
-        ("at_risk_hours=10001", "at_risk_hours"),
+        ("at_risk_hours=201", "at_risk_hours"),
         ("at_risk_hours=-1", "at_risk_hours"),
         ("kind=bug", "kind"),
         ("status=open-ish", "status"),

@@ -302,11 +302,10 @@ pub(super) async fn queue_page(
     let now = app.clock.now();
     let standard = app.policies.standard().map_err(api(t))?;
     let horizon_hours = filter.risk.unwrap_or(DEFAULT_RISK_HOURS);
-    let horizon = standard
-        .calendar
-        .deadline(now, i64::from(horizon_hours) * 3600)
+    let horizon = app
+        .at_risk_until("risk", horizon_hours)
         .map(ms)
-        .map_err(|e| api(t)(ApiError::Internal(anyhow::anyhow!("at-risk horizon: {e}"))))?;
+        .map_err(|e| api(t)(e.into()))?;
     let me = viewer.caller.person.id;
     let wanted = TicketFilter {
         org: filter.customer,

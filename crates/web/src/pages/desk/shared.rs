@@ -12,7 +12,7 @@ pub(super) const PAGE_SIZE: u32 = 50;
 /// The at-risk horizon when the filter names none: two business hours.
 pub(super) const DEFAULT_RISK_HOURS: u32 = 2;
 /// The largest at-risk horizon a filter may ask for (as the API allows).
-pub(super) const MAX_RISK_HOURS: u32 = 10_000;
+pub(super) const MAX_RISK_HOURS: u32 = desk::tickets::MAX_AT_RISK_HOURS;
 /// Tickets one bulk action may change.
 pub(super) const MAX_BULK: usize = 200;
 /// Longest name of a saved view, in characters.
