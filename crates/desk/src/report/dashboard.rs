@@ -8,8 +8,7 @@ use store::{OrgId, Scope};
 use super::{ALL_CUSTOMERS, TargetLine, sections};
 use crate::Desk;
 use crate::DeskError;
-use crate::time::ms;
-use crate::time::rfc3339;
+use crate::time::{rfc3339, ts};
 
 /// One month of one target pair (90% and 100% bound) for the trend chart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,13 +115,14 @@ impl Desk {
         let until = cal
             .deadline_second(now_s, i64::from(horizon_hours) * 3600)
             .map_err(|e| DeskError::Internal(e.into()))?;
+        let until_at = ts(until * 1000)?;
         let orgs = match org {
             Some(o) => vec![self.store.get_org(scope, o).await?],
             None => self.store.list_orgs(scope).await?,
         };
         let due = self
             .store
-            .tickets_due(scope, org, ms(now), until * 1000, AT_RISK_LIMIT)
+            .tickets_due(scope, org, now, until_at, AT_RISK_LIMIT)
             .await?;
         let mut at_risk = Vec::with_capacity(due.len());
         for t in due {
@@ -130,15 +130,16 @@ impl Desk {
                 continue;
             };
             let left = cal
-                .elapsed_seconds(now_s, deadline.div_euclid(1000))
+                .elapsed_seconds(now_s, deadline.as_second())
                 .map_err(|e| DeskError::Internal(e.into()))?;
             at_risk.push(AtRisk {
                 ticket_id: t.id.0,
                 organization_id: t.org_id.0,
                 priority: t
                     .priority
-                    .filter(|_| t.kind == TicketKind::Incident.as_str()),
-                kind: t.kind,
+                    .filter(|_| t.kind == TicketKind::Incident)
+                    .map(|p| p.as_str().to_string()),
+                kind: t.kind.as_str().to_string(),
                 subject: t.subject,
                 deadline: rfc3339(deadline),
                 business_seconds_left: left,
@@ -156,7 +157,7 @@ impl Desk {
             organization_id: org.map(|o| o.0),
             customer,
             horizon_hours,
-            horizon_until: rfc3339(until * 1000),
+            horizon_until: rfc3339(until_at),
             at_risk,
             month: this.to_string(),
             budget,
