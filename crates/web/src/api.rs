@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sla::{Priority, Status, TicketKind};
+use sla::{OutcomeKind, Priority, Status, TicketKind};
 use store::{
     Agreement, ApiToken, Event, NewAgreement, NewPerson, OrgId, Organization, Person, PersonId,
     Role, Ticket, TicketFilter, TicketId, TicketOrder, TokenId,
@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiJson, Problem};
 use desk::tickets::{Action, FileTicket};
-use desk::time::ms;
+use desk::time::{ms, rfc3339};
 
 // ----- shared pieces ------------------------------------------------------------------------
 
@@ -62,11 +62,6 @@ impl utoipa::IntoResponses for Problems {
         })
         .collect()
     }
-}
-
-/// An RFC 3339 instant in UTC, as the API writes it.
-fn rfc3339(ms: i64) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
 fn parse_instant(field: &str, s: &str) -> Result<Timestamp, ApiError> {
@@ -178,7 +173,7 @@ api_enum!(
 );
 api_enum!(
     /// Overall SLA state of a ticket.
-    OutcomeDto => String { Running = "running" => "running".into(), Met = "met" => "met".into(), Missed = "missed" => "missed".into() }
+    OutcomeDto => OutcomeKind { Running = "running" => OutcomeKind::Running, Met = "met" => OutcomeKind::Met, Missed = "missed" => OutcomeKind::Missed }
 );
 api_enum!(
     /// Order of a ticket listing.
@@ -492,10 +487,10 @@ impl From<Ticket> for TicketDto {
             id: t.id.0,
             organization_id: t.org_id.0,
             agreement_id: t.agreement_id.0,
-            kind: t.kind,
-            priority: t.priority,
-            status: t.status,
-            channel: t.channel,
+            kind: t.kind.as_str().to_string(),
+            priority: t.priority.map(|p| p.as_str().to_string()),
+            status: t.status.as_str().to_string(),
+            channel: t.channel.as_str().to_string(),
             subject: t.subject,
             reporter_id: t.reporter_id.0,
             assignee_id: t.assignee_id.map(|a| a.0),
@@ -506,7 +501,7 @@ impl From<Ticket> for TicketDto {
             sla: SlaDto {
                 clock_start: rfc3339(c.clock_start),
                 next_deadline: c.next_deadline.map(rfc3339),
-                outcome: c.sla_outcome,
+                outcome: c.sla_outcome.as_str().to_string(),
                 paused: c.paused,
                 targets: c
                     .targets
@@ -515,7 +510,7 @@ impl From<Ticket> for TicketDto {
                         percent: r.percent_bp as f64 / 100.0,
                         within: r.within,
                         deadline: r.deadline.map(rfc3339),
-                        outcome: r.outcome,
+                        outcome: r.outcome.as_str().to_string(),
                         decided_at: r.decided_at.map(rfc3339),
                         business_seconds_used: r.business_used,
                         business_seconds_allowed: r.budget,
@@ -581,7 +576,7 @@ impl From<Event> for EventDto {
             id: e.id,
             at: rfc3339(e.at),
             actor_id: e.actor_id.map(|a| a.0),
-            kind: e.kind,
+            kind: e.kind.as_str().to_string(),
             data: e.data,
         }
     }
@@ -1049,16 +1044,16 @@ pub async fn list_tickets(
                 .calendar
                 .deadline(app.clock.now(), i64::from(h) * 3600)
                 .map_err(|e| ApiError::field("at_risk_hours", e.to_string()))?;
-            Some(ms(due))
+            Some(due)
         }
         None => None,
     };
     let filter = TicketFilter {
         org: q.organization.map(OrgId),
-        kind: q.kind.map(|k| TicketKind::from(k).as_str().to_string()),
-        status: q.status.map(|s| Status::from(s).as_str().to_string()),
-        priority: q.priority.map(|p| Priority::from(p).as_str().to_string()),
-        sla_outcome: q.sla_outcome.map(String::from),
+        kind: q.kind.map(TicketKind::from),
+        status: q.status.map(Status::from),
+        priority: q.priority.map(Priority::from),
+        sla_outcome: q.sla_outcome.map(OutcomeKind::from),
         deadline_before,
         subject: q.q.filter(|s| !s.trim().is_empty()),
         assignee: q.assignee.map(PersonId),

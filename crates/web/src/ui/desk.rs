@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde::Deserialize;
-use sla::{Priority, Status, TicketKind};
+use sla::{OutcomeKind, Priority, Status, TicketKind};
 use store::{OrgId, Person, PersonId, Role, Ticket, TicketFilter, TicketId, TicketOrder};
 
 use super::i18n::Tr;
-use super::ticket::{Agreements, kind_label, priority_label, sla_words, status_label};
+use super::ticket::{Agreements, sla_words};
 use super::{PageError, Shell, Viewer, api, encode, render};
 use crate::AppState;
 use crate::error::ApiError;
@@ -137,7 +137,7 @@ struct Filter {
     kind: Option<TicketKind>,
     status: Option<Status>,
     priority: Option<Priority>,
-    outcome: Option<&'static str>,
+    outcome: Option<OutcomeKind>,
     risk: Option<u32>,
     mine: bool,
     q: Option<String>,
@@ -179,7 +179,7 @@ impl Filter {
                     check(f.priority.is_some(), BadFilter::Priority);
                 }
                 "outcome" => {
-                    f.outcome = ["running", "met", "missed"].into_iter().find(|o| *o == v);
+                    f.outcome = v.parse().ok();
                     check(f.outcome.is_some(), BadFilter::Outcome);
                 }
                 "risk" => {
@@ -215,7 +215,7 @@ impl Filter {
             s.append_pair("priority", p.as_str());
         }
         if let Some(o) = self.outcome {
-            s.append_pair("outcome", o);
+            s.append_pair("outcome", o.as_str());
         }
         if let Some(h) = self.risk {
             s.append_pair("risk", &h.to_string());
@@ -264,20 +264,20 @@ fn queue_mark(
     t: Tr,
     ticket: &Ticket,
     now: Timestamp,
-    horizon: i64,
+    horizon: Timestamp,
 ) -> (&'static str, &'static str) {
     let c = &ticket.clocks;
-    let now_ms = ms(now);
     let passed = c.targets.iter().any(|x| {
-        x.outcome == "missed" || (x.outcome == "running" && x.deadline.is_some_and(|d| d <= now_ms))
+        x.outcome == OutcomeKind::Missed
+            || (x.outcome == OutcomeKind::Running && x.deadline.is_some_and(|d| d <= now))
     });
-    if passed || c.sla_outcome == "missed" || c.next_deadline.is_some_and(|d| d <= now_ms) {
+    if passed || c.sla_outcome == OutcomeKind::Missed || c.next_deadline.is_some_and(|d| d <= now) {
         ("state-missed", t.get("desk.state.missed"))
     } else if c.paused {
         ("state-paused", t.get("desk.state.paused"))
     } else if c.next_deadline.is_some_and(|d| d <= horizon) {
         ("state-risk", t.get("desk.state.risk"))
-    } else if c.sla_outcome == "met" {
+    } else if c.sla_outcome == OutcomeKind::Met {
         ("state-met", t.get("desk.state.met"))
     } else {
         ("state-running", t.get("desk.state.running"))
@@ -379,15 +379,14 @@ async fn queue_page(
     let horizon = standard
         .calendar
         .deadline(now, i64::from(horizon_hours) * 3600)
-        .map(ms)
         .map_err(|e| api(t)(ApiError::Internal(anyhow::anyhow!("at-risk horizon: {e}"))))?;
     let me = viewer.caller.person.id;
     let wanted = TicketFilter {
         org: filter.customer,
-        kind: filter.kind.map(|k| k.as_str().to_string()),
-        status: filter.status.map(|s| s.as_str().to_string()),
-        priority: filter.priority.map(|p| p.as_str().to_string()),
-        sla_outcome: filter.outcome.map(str::to_string),
+        kind: filter.kind,
+        status: filter.status,
+        priority: filter.priority,
+        sla_outcome: filter.outcome,
         deadline_before: filter.risk.map(|_| horizon),
         subject: filter.q.clone(),
         assignee: filter.mine.then_some(me),
@@ -433,10 +432,10 @@ async fn queue_page(
             customer: org_names
                 .get(&tk.org_id)
                 .map_or_else(|| tk.org_id.to_string(), |n| (*n).to_string()),
-            kind: kind_label(t, &tk.kind),
-            priority: tk.priority.as_deref().map(|p| priority_label(t, p)),
+            kind: tk.kind.label(t.0).to_string(),
+            priority: tk.priority.map(|p| p.label(t.0).to_string()),
             subject: tk.subject.clone(),
-            status: status_label(t, &tk.status),
+            status: tk.status.label(t.0).to_string(),
             assignee: tk.assignee_id.map(|a| {
                 names
                     .get(&a)
@@ -494,19 +493,21 @@ async fn queue_page(
             })
             .collect(),
         priorities: priority_options(t, &current(filter.priority.map(Priority::as_str))),
-        outcomes: vec![
-            opt(
-                "running",
-                t.get("desk.outcome.running"),
-                &current(filter.outcome),
-            ),
-            opt("met", t.get("desk.outcome.met"), &current(filter.outcome)),
-            opt(
-                "missed",
-                t.get("desk.outcome.missed"),
-                &current(filter.outcome),
-            ),
-        ],
+        outcomes: OutcomeKind::ALL
+            .iter()
+            .map(|o| {
+                let label = match o {
+                    OutcomeKind::Running => t.get("desk.outcome.running"),
+                    OutcomeKind::Met => t.get("desk.outcome.met"),
+                    OutcomeKind::Missed => t.get("desk.outcome.missed"),
+                };
+                opt(
+                    o.as_str(),
+                    label,
+                    &current(filter.outcome.map(OutcomeKind::as_str)),
+                )
+            })
+            .collect(),
         risk: filter.risk.map(|h| h.to_string()).unwrap_or_default(),
         mine: filter.mine,
         q: filter.q.clone().unwrap_or_default(),
@@ -666,14 +667,14 @@ fn bulk_action_label(t: Tr, action: &Action, people: &HashMap<PersonId, String>)
 }
 
 /// Why an action failed, in the person's language where loket knows the reason.
-fn failure_reason(t: Tr, e: &DeskError, from: Option<&str>, action: &Action) -> String {
+fn failure_reason(t: Tr, e: &DeskError, from: Option<Status>, action: &Action) -> String {
     match (e, action) {
         (DeskError::NotFound(_), _) => t.get("desk.bulk.not_found").to_string(),
         (DeskError::Invalid { field, .. }, Action::Status { to, .. }) if field == "status" => {
             format!(
                 "{} ({} → {})",
                 t.get("desk.bulk.bad_transition"),
-                from.map_or_else(String::new, |s| status_label(t, s)),
+                from.map_or_else(String::new, |s| s.label(t.0).to_string()),
                 to.label(t.0)
             )
         }
@@ -767,7 +768,7 @@ async fn bulk(
             }
             Err(e) => page.failures.push(Failure {
                 id: id.to_string(),
-                reason: failure_reason(t, &e, before.as_ref().map(|b| b.status.as_str()), &action),
+                reason: failure_reason(t, &e, before.as_ref().map(|b| b.status), &action),
                 subject: before.map(|b| b.subject),
             }),
         }

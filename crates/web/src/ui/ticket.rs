@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use sla::words::{self, ClockStartReason};
-use sla::{Calendar, Lang, Percent, PolicyDuration, Priority, Status, TicketKind};
+use sla::{Calendar, Lang, OutcomeKind, Percent, PolicyDuration, Priority, Status, TicketKind};
 use store::{
-    AgreementId, Attachment, AttachmentId, Event, MAX_ATTACHMENT_BYTES, Millis, PersonId, Role,
+    AgreementId, Attachment, AttachmentId, Event, EventType, MAX_ATTACHMENT_BYTES, PersonId, Role,
     Scope, TargetRow, Ticket, TicketId,
 };
 
@@ -25,6 +25,7 @@ use crate::error::{ApiError, MAX_BODY};
 use desk::Compiled;
 use desk::DeskError;
 use desk::tickets::{Action, Upload};
+use desk::time::rfc3339;
 
 // ----- shared helpers -----------------------------------------------------------------------
 
@@ -71,12 +72,8 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     })
 }
 
-fn secs(ms: Millis) -> i64 {
-    ms.div_euclid(1000)
-}
-
-fn rfc3339(ms: Millis) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+fn secs(at: Timestamp) -> i64 {
+    at.as_second()
 }
 
 /// The compiled agreements of the tickets on one page, each looked up once.
@@ -117,8 +114,8 @@ fn percent(bp: i64) -> String {
 /// Whether a target's deadline has passed as of `now` (a stored `running` whose deadline lies
 /// behind us is missed: the refresher may not have caught up yet).
 fn passed(r: &TargetRow, now_s: i64) -> bool {
-    r.outcome == "missed"
-        || (r.outcome == "running" && r.deadline.is_some_and(|d| secs(d) <= now_s))
+    r.outcome == OutcomeKind::Missed
+        || (r.outcome == OutcomeKind::Running && r.deadline.is_some_and(|d| secs(d) <= now_s))
 }
 
 /// A deadline near the clock start: only weekday and time on the clock start's day.
@@ -167,8 +164,8 @@ pub fn sla_state(t: Tr, ticket: &Ticket, calendar: &Calendar, now: Timestamp) ->
             class: "",
         };
     }
-    if targets.iter().all(|r| r.outcome == "met") {
-        let key = if ticket.kind == "incident" {
+    if targets.iter().all(|r| r.outcome == OutcomeKind::Met) {
+        let key = if ticket.kind == TicketKind::Incident {
             "sla.met_resolution"
         } else {
             "sla.met_response"
@@ -199,7 +196,7 @@ pub fn sla_state(t: Tr, ticket: &Ticket, calendar: &Calendar, now: Timestamp) ->
                 .unwrap_or_default();
             parts.push(fill(t.get("sla.target_passed"), &[("p", &p), ("at", &at)]));
             class = "state-missed";
-        } else if r.outcome == "met" {
+        } else if r.outcome == OutcomeKind::Met {
             parts.push(fill(t.get("sla.target_met"), &[("p", &p)]));
         } else if !running_shown {
             running_shown = true;
@@ -463,8 +460,8 @@ async fn event_view(
     let why = (!reason.trim().is_empty()).then_some(reason);
     let mut body = None;
     let internal = d.get("internal").and_then(|v| v.as_bool()) == Some(true);
-    let what = match e.kind.as_str() {
-        "created" => {
+    let what = match e.kind {
+        EventType::Created => {
             let description = text("description");
             body = (!description.trim().is_empty()).then_some(description);
             let mut w = fill(
@@ -484,7 +481,7 @@ async fn event_view(
             }
             w
         }
-        "commented" => {
+        EventType::Commented => {
             body = Some(text("body"));
             let key = if internal {
                 "ticket.ev.internal"
@@ -495,28 +492,27 @@ async fn event_view(
             };
             t.get(key).to_string()
         }
-        "priority_changed" => fill(
+        EventType::PriorityChanged => fill(
             t.get("ticket.ev.priority"),
             &[
                 ("from", &priority_label(t, &text("from"))),
                 ("to", &priority_label(t, &text("to"))),
             ],
         ),
-        "assigned" => match d.get("to").and_then(|v| v.as_i64()) {
+        EventType::Assigned => match d.get("to").and_then(|v| v.as_i64()) {
             Some(p) => {
                 let name = names.of(Some(PersonId(p))).await;
                 fill(t.get("ticket.ev.assigned"), &[("name", &name)])
             }
             None => t.get("ticket.ev.unassigned").to_string(),
         },
-        "status_changed" | "resolved" | "reopened" => fill(
+        EventType::StatusChanged | EventType::Resolved | EventType::Reopened => fill(
             t.get("ticket.ev.status"),
             &[
                 ("from", &status_label(t, &text("from"))),
                 ("to", &status_label(t, &text("to"))),
             ],
         ),
-        other => other.to_string(),
     };
     EventView {
         who: names.of(e.actor_id).await,
@@ -583,19 +579,19 @@ async fn ticket_page(
         known: HashMap::new(),
     };
 
-    let status: Status = ticket.status.parse().unwrap_or(Status::Open);
+    let status = ticket.status;
     let mut facts = vec![
-        ("ticket.kind", kind_label(t, &ticket.kind)),
+        ("ticket.kind", ticket.kind.label(lang).to_string()),
         (
             "ticket.priority",
-            ticket.priority.as_deref().map_or_else(
+            ticket.priority.map_or_else(
                 || t.get("ticket.no_priority").to_string(),
-                |p| priority_label(t, p),
+                |p| p.label(lang).to_string(),
             ),
         ),
-        ("ticket.status", status_label(t, &ticket.status)),
+        ("ticket.status", status.label(lang).to_string()),
         ("ticket.reporter", names.of(Some(ticket.reporter_id)).await),
-        ("ticket.channel", channel_label(t, &ticket.channel)),
+        ("ticket.channel", ticket.channel.label(lang).to_string()),
     ];
     if vendor {
         let org = app
@@ -620,7 +616,12 @@ async fn ticket_page(
         .collect();
     let running = if ticket.clocks.paused {
         t.get("ticket.clock_paused")
-    } else if ticket.clocks.targets.iter().any(|r| r.outcome == "running") {
+    } else if ticket
+        .clocks
+        .targets
+        .iter()
+        .any(|r| r.outcome == OutcomeKind::Running)
+    {
         t.get("ticket.clock_running")
     } else {
         t.get("ticket.clock_stopped")
@@ -644,7 +645,7 @@ async fn ticket_page(
                 .unwrap_or_default();
             let (outcome, class) = if passed(r, now_s) {
                 (t.get("ticket.outcome_missed").to_string(), "state-missed")
-            } else if r.outcome == "met" {
+            } else if r.outcome == OutcomeKind::Met {
                 (
                     fill(t.get("ticket.outcome_met"), &[("at", &decided)]),
                     "state-met",
@@ -691,13 +692,13 @@ async fn ticket_page(
         history.push(view);
     }
 
-    let priorities = if vendor && ticket.kind == "incident" {
+    let priorities = if vendor && ticket.kind == TicketKind::Incident {
         Priority::ALL
             .iter()
             .map(|p| Choice {
                 value: p.as_str().to_string(),
                 label: p.label(lang).to_string(),
-                selected: ticket.priority.as_deref() == Some(p.as_str()),
+                selected: ticket.priority == Some(*p),
             })
             .collect()
     } else {
@@ -764,7 +765,7 @@ async fn ticket_page(
         may_comment: role != Role::CustomerViewer && (vendor || status != Status::Closed),
         vendor,
         may_decide,
-        incident: ticket.kind == "incident",
+        incident: ticket.kind == TicketKind::Incident,
         priorities,
         agents,
         statuses,
@@ -1313,13 +1314,13 @@ mod tests {
 
     /// A ticket filed at `filed` with the clocks stored then (as `file_ticket` stores them).
     fn filed(kind: &str, priority: Option<&str>, filed: &str, compiled: &Compiled) -> Ticket {
-        let received = at(filed).as_millisecond();
+        let received = at(filed);
         let history = [Event {
             id: 1,
             ticket_id: TicketId(1),
             at: received,
             actor_id: None,
-            kind: "created".into(),
+            kind: EventType::Created,
             data: json!({ "kind": kind, "priority": priority }),
             recorded_at: received,
         }];
@@ -1328,10 +1329,10 @@ mod tests {
             id: TicketId(1),
             org_id: OrgId(1),
             agreement_id: AgreementId(1),
-            kind: kind.into(),
-            priority: priority.map(str::to_string),
-            status: "new".into(),
-            channel: "web".into(),
+            kind: kind.parse().unwrap(),
+            priority: priority.map(|p| p.parse().unwrap()),
+            status: Status::New,
+            channel: sla::Channel::Web,
             subject: "MEXTRA start niet".into(),
             reporter_id: PersonId(1),
             assignee_id: None,
@@ -1393,7 +1394,7 @@ mod tests {
             "klok gestart ma 23 nov 10:00 · 90%-termijn do 26 nov 10:00 · nog 25 u 30 m"
         );
         for r in &mut ticket.clocks.targets {
-            r.outcome = "met".into();
+            r.outcome = OutcomeKind::Met;
         }
         let met = sla_state(nl, &ticket, cal, at("2026-11-24T10:00:00+01:00"));
         assert_eq!(met.words, "beantwoord binnen de termijn");
