@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use jiff::Timestamp;
-use sla::{Calendar, Policy, Priority, Status, TicketKind};
+use sla::{Calendar, OutcomeKind, Policy, Priority, Status, TicketKind};
 use store::{
     NewPerson, OrgId, Organization, Person, PersonId, Role, Scope, Store, Ticket, TicketFilter,
     TicketId, TicketOrder,
@@ -394,30 +394,33 @@ pub async fn fill(
         let Some(t) = t else { continue };
         match plan.kind {
             TicketKind::Incident => {
-                let p = t.priority.as_deref().unwrap_or_default().parse();
-                summary.incidents[sla::policy::priority_index(p.unwrap_or(Priority::Normal))] += 1;
+                let p = t.priority.unwrap_or(Priority::Normal);
+                summary.incidents[sla::policy::priority_index(p)] += 1;
             }
             TicketKind::Question => summary.questions += 1,
             TicketKind::Rfc => summary.rfcs += 1,
         }
-        summary.phone_calls += usize::from(t.channel == "phone");
-        if !cal.is_open(at(t.received_at / 1000)?).map_err(cal_err)? {
+        summary.phone_calls += usize::from(t.channel == sla::Channel::Phone);
+        if !cal
+            .is_open(at(t.received_at.as_second())?)
+            .map_err(cal_err)?
+        {
             summary.outside_office_hours += 1;
         }
-        match t.status.as_str() {
-            "resolved" => summary.resolved += 1,
-            "closed" => summary.closed += 1,
+        match t.status {
+            Status::Resolved => summary.resolved += 1,
+            Status::Closed => summary.closed += 1,
             _ => summary.open += 1,
         }
         let done = |k: Kind| plan.steps.iter().any(|s| s.at <= until_s && s.kind == k);
         summary.reopened += usize::from(done(Kind::Reopen));
         summary.priority_changes += usize::from(done(Kind::Priority));
-        summary.tickets_missed += usize::from(t.clocks.sla_outcome == "missed");
+        summary.tickets_missed += usize::from(t.clocks.sla_outcome == OutcomeKind::Missed);
         for r in &t.clocks.targets {
-            match r.outcome.as_str() {
-                "met" => summary.targets_met += 1,
-                "missed" => summary.targets_missed += 1,
-                _ => {}
+            match r.outcome {
+                OutcomeKind::Met => summary.targets_met += 1,
+                OutcomeKind::Missed => summary.targets_missed += 1,
+                OutcomeKind::Running => {}
             }
         }
     }

@@ -2,14 +2,14 @@
 
 use jiff::Timestamp;
 use serde_json::json;
-use sla::{EventKind, Outcome, Priority, Status, TicketEvent, TicketKind};
+use sla::{Channel, EventKind, Outcome, OutcomeKind, Priority, Status, TicketEvent, TicketKind};
 use store::{
-    Attachment, Derived, Event, Millis, NewAttachment, NewEvent, NewTicket, OrgId, PersonId, Role,
-    Scope, TargetRow, Ticket, TicketId, TicketOrder, TicketUpdate,
+    Attachment, Derived, Event, EventType, Millis, NewAttachment, NewEvent, NewTicket, OrgId,
+    PersonId, Role, Scope, TargetRow, Ticket, TicketId, TicketOrder, TicketUpdate,
 };
 
 use crate::policies::Compiled;
-use crate::time::{ms, ts};
+use crate::time::ms;
 use crate::{Caller, Desk, DeskError};
 
 /// Position in the queue of an open ticket whose deadline is unknown (paused): last.
@@ -42,8 +42,8 @@ pub fn engine_events(events: &[Event]) -> Result<Vec<TicketEvent>, DeskError> {
     for e in events {
         let d = &e.data;
         let text = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-        let kind = match e.kind.as_str() {
-            "created" => EventKind::Created {
+        let kind = match e.kind {
+            EventType::Created => EventKind::Created {
                 kind: word(text("kind"))?,
                 priority: d
                     .get("priority")
@@ -51,23 +51,20 @@ pub fn engine_events(events: &[Event]) -> Result<Vec<TicketEvent>, DeskError> {
                     .map(word)
                     .transpose()?,
             },
-            "priority_changed" => EventKind::PriorityChanged {
+            EventType::PriorityChanged => EventKind::PriorityChanged {
                 to: word(text("to"))?,
             },
-            "status_changed" => EventKind::StatusChanged {
+            EventType::StatusChanged => EventKind::StatusChanged {
                 to: word(text("to"))?,
             },
-            "resolved" => EventKind::Resolved,
-            "reopened" => EventKind::Reopened,
-            "commented" if d.get("response").and_then(|v| v.as_bool()) == Some(true) => {
+            EventType::Resolved => EventKind::Resolved,
+            EventType::Reopened => EventKind::Reopened,
+            EventType::Commented if d.get("response").and_then(|v| v.as_bool()) == Some(true) => {
                 EventKind::Responded
             }
-            _ => continue,
+            EventType::Commented | EventType::Assigned => continue,
         };
-        out.push(TicketEvent {
-            at: ts(e.at)?,
-            kind,
-        });
+        out.push(TicketEvent { at: e.at, kind });
     }
     Ok(out)
 }
@@ -82,7 +79,6 @@ pub fn derive(
     let engine = engine_events(events)?;
     let clocks = sla::compute(&engine, &compiled.policy, &compiled.calendar, now)
         .map_err(|e| DeskError::Internal(anyhow::anyhow!("computing clocks: {e}")))?;
-    let deadline_ms = |t: Option<Timestamp>| t.map(ms);
     // Incidents' first bound is also counted by how long it took, in twelfths of the
     // ticket's own 100% bound (12: beyond it), for the report's distribution.
     let hard_budget = clocks.targets.get(1).map(|t| t.budget).filter(|b| *b > 0);
@@ -105,9 +101,9 @@ pub fn derive(
             bound: i as i64,
             percent_bp: i64::from(t.bound.percent.basis_points()),
             within: t.bound.within.to_string(),
-            deadline: deadline_ms(t.deadline),
-            outcome: t.outcome.as_str().to_string(),
-            decided_at: t.outcome.decided_at().map(ms),
+            deadline: t.deadline,
+            outcome: t.outcome.kind(),
+            decided_at: t.outcome.decided_at(),
             business_used: t.business_used,
             budget: t.budget,
             decided_month: t
@@ -129,14 +125,13 @@ pub fn derive(
         .iter()
         .any(|t| matches!(t.outcome, Outcome::Missed { .. }))
     {
-        "missed"
+        OutcomeKind::Missed
     } else if clocks.targets.iter().any(|t| t.outcome == Outcome::Running) {
-        "running"
+        OutcomeKind::Running
     } else {
-        "met"
+        OutcomeKind::Met
     };
-    let open = !matches!(status, Status::Resolved | Status::Closed);
-    let queue_at = open.then(|| {
+    let queue_at = status.is_open().then(|| {
         clocks
             .targets
             .iter()
@@ -146,10 +141,10 @@ pub fn derive(
             .unwrap_or(QUEUE_LAST)
     });
     Ok(Derived {
-        clock_start: ms(clocks.clock_start),
-        next_deadline: next_deadline.map(ms),
+        clock_start: clocks.clock_start,
+        next_deadline,
         queue_at,
-        sla_outcome: outcome.to_string(),
+        sla_outcome: outcome,
         paused: clocks.paused,
         targets,
     })
@@ -223,7 +218,11 @@ impl Desk {
                     ));
                 }
                 let org = caller.scope.org().ok_or(DeskError::Unauthenticated)?;
-                let channel = if caller.via_token { "api" } else { "web" };
+                let channel = if caller.via_token {
+                    Channel::Api
+                } else {
+                    Channel::Web
+                };
                 (org, caller.person.id, channel, now)
             }
             Role::CustomerViewer => {
@@ -277,19 +276,18 @@ impl Desk {
                         "a call is registered within 7 days of coming in",
                     ));
                 }
-                (org, reporter.id, "phone", received)
+                (org, reporter.id, Channel::Phone, received)
             }
         };
-        let received_ms = ms(received);
-        let (agreement, compiled) = self.agreement_at(org, received_ms).await?;
+        let (agreement, compiled) = self.agreement_at(org, ms(received)).await?;
         let first = NewEvent {
-            at: received_ms,
+            at: received,
             actor_id: Some(caller.person.id),
-            kind: "created".into(),
+            kind: EventType::Created,
             data: json!({
                 "kind": input.kind.as_str(),
                 "priority": priority.map(|p| p.as_str()),
-                "channel": channel,
+                "channel": channel.as_str(),
                 "subject": subject,
                 "description": input.description,
                 "reporter": reporter,
@@ -300,9 +298,9 @@ impl Desk {
             ticket_id: TicketId(0),
             at: first.at,
             actor_id: first.actor_id,
-            kind: first.kind.clone(),
+            kind: first.kind,
             data: first.data.clone(),
-            recorded_at: ms(now),
+            recorded_at: now,
         }];
         let clocks = derive(&history, Status::New, &compiled, now)?;
         let ticket = self
@@ -311,18 +309,18 @@ impl Desk {
                 &NewTicket {
                     org_id: org,
                     agreement_id: agreement.id,
-                    kind: input.kind.as_str().into(),
-                    priority: priority.map(|p| p.as_str().to_string()),
-                    channel: channel.into(),
+                    kind: input.kind,
+                    priority,
+                    channel,
                     subject,
                     reporter_id: reporter,
-                    received_at: received_ms,
-                    created_at: ms(now),
+                    received_at: received,
+                    created_at: now,
                 },
                 &first,
                 &TicketUpdate {
-                    status: Status::New.as_str().into(),
-                    priority: priority.map(|p| p.as_str().to_string()),
+                    status: Status::New,
+                    priority,
                     assignee_id: None,
                     clocks,
                 },
@@ -358,7 +356,7 @@ impl Desk {
         let now = self.clock.now();
         let ticket = self.store.get_ticket(&caller.scope, id).await?;
         let vendor = caller.role().is_vendor();
-        let status: Status = word(&ticket.status)?;
+        let status = ticket.status;
         let (kind, data, next_status, next_priority, next_assignee) = match &action {
             Action::Comment { body, internal } => {
                 if caller.role() == Role::CustomerViewer {
@@ -380,20 +378,20 @@ impl Desk {
                 let response = vendor && !*internal;
                 let open_again = !vendor && status == Status::WaitingOnCustomer;
                 (
-                    "commented",
+                    EventType::Commented,
                     json!({ "body": body, "internal": internal, "response": response }),
                     if open_again || (response && status == Status::New) {
                         Status::Open
                     } else {
                         status
                     },
-                    ticket.priority.clone(),
+                    ticket.priority,
                     ticket.assignee_id,
                 )
             }
             Action::Priority { to, reason } => {
                 caller.require_vendor()?;
-                if ticket.kind != "incident" {
+                if ticket.kind != TicketKind::Incident {
                     return Err(DeskError::invalid(
                         "priority",
                         "only incidents have a priority",
@@ -405,17 +403,21 @@ impl Desk {
                         "a priority change needs a reason (SLA §6.2)",
                     ));
                 }
-                if ticket.priority.as_deref() == Some(to.as_str()) {
+                if ticket.priority == Some(*to) {
                     return Err(DeskError::invalid(
                         "priority",
                         format!("the priority is {to} already"),
                     ));
                 }
                 (
-                    "priority_changed",
-                    json!({ "from": ticket.priority, "to": to.as_str(), "reason": reason.trim() }),
+                    EventType::PriorityChanged,
+                    json!({
+                        "from": ticket.priority.map(|p| p.as_str()),
+                        "to": to.as_str(),
+                        "reason": reason.trim(),
+                    }),
                     status,
-                    Some(to.as_str().to_string()),
+                    Some(*to),
                     ticket.assignee_id,
                 )
             }
@@ -437,10 +439,10 @@ impl Desk {
                     }
                 }
                 (
-                    "assigned",
+                    EventType::Assigned,
                     json!({ "to": to }),
                     status,
-                    ticket.priority.clone(),
+                    ticket.priority,
                     *to,
                 )
             }
@@ -459,23 +461,23 @@ impl Desk {
                     });
                 }
                 let kind = match to {
-                    Status::Resolved => "resolved",
-                    Status::Reopened => "reopened",
-                    _ => "status_changed",
+                    Status::Resolved => EventType::Resolved,
+                    Status::Reopened => EventType::Reopened,
+                    _ => EventType::StatusChanged,
                 };
                 (
                     kind,
                     json!({ "from": status.as_str(), "to": to.as_str(), "reason": reason }),
                     *to,
-                    ticket.priority.clone(),
+                    ticket.priority,
                     ticket.assignee_id,
                 )
             }
         };
         let event = NewEvent {
-            at: ms(now),
+            at: now,
             actor_id: Some(caller.person.id),
-            kind: kind.into(),
+            kind,
             data,
         };
         let policies = &self.policies;
@@ -486,18 +488,9 @@ impl Desk {
         let compiled = policies.get(&agreement)?;
         // The action was checked against the ticket as read above; if another change landed
         // in between (the transaction holds the row now), refuse rather than act on a stale view.
-        let seen = (
-            ticket.status.clone(),
-            ticket.priority.clone(),
-            ticket.assignee_id,
-        );
+        let seen = (ticket.status, ticket.priority, ticket.assignee_id);
         let compute = |current: &Ticket, history: &[Event]| {
-            if (
-                current.status.clone(),
-                current.priority.clone(),
-                current.assignee_id,
-            ) != seen
-            {
+            if (current.status, current.priority, current.assignee_id) != seen {
                 return Err(DeskError::Conflict {
                     field: "status",
                     message:
@@ -506,8 +499,8 @@ impl Desk {
                 });
             }
             Ok::<_, DeskError>(TicketUpdate {
-                status: next_status.as_str().into(),
-                priority: next_priority.clone(),
+                status: next_status,
+                priority: next_priority,
                 assignee_id: next_assignee,
                 clocks: derive(history, next_status, &compiled, now)?,
             })
@@ -516,7 +509,7 @@ impl Desk {
             None => {
                 let updated = self
                     .store
-                    .record_event(&caller.scope, id, &event, ms(now), compute)
+                    .record_event(&caller.scope, id, &event, now, compute)
                     .await?;
                 Ok((updated, None))
             }
@@ -527,11 +520,11 @@ impl Desk {
                     content_type: f.content_type,
                     data: f.data,
                     uploaded_by: caller.person.id,
-                    created_at: ms(now),
+                    created_at: now,
                 };
                 let (updated, a) = self
                     .store
-                    .record_event_with_attachment(&caller.scope, id, &event, &new, ms(now), compute)
+                    .record_event_with_attachment(&caller.scope, id, &event, &new, now, compute)
                     .await?;
                 Ok((updated, Some(a)))
             }
@@ -544,7 +537,7 @@ impl Desk {
     /// event, so stored outcomes (and the filters on them) follow the time. Returns how many.
     pub async fn refresh_clocks(&self) -> Result<usize, DeskError> {
         let now = self.clock.now();
-        let mut due = self.store.tickets_past_deadline(ms(now), 500).await?;
+        let mut due = self.store.tickets_past_deadline(now, 500).await?;
         // Decided targets written before the report totals existed: count them once.
         due.extend(self.store.tickets_uncounted(500).await?);
         for id in &due {
@@ -554,14 +547,13 @@ impl Desk {
                 .get_agreement(&Scope::System, ticket.agreement_id)
                 .await?;
             let compiled = self.policies.get(&agreement)?;
-            let status: Status = word(&ticket.status)?;
             self.store
                 .refresh_ticket(*id, |t, history| {
                     Ok::<_, DeskError>(TicketUpdate {
-                        status: t.status.clone(),
-                        priority: t.priority.clone(),
+                        status: t.status,
+                        priority: t.priority,
                         assignee_id: t.assignee_id,
-                        clocks: derive(history, status, &compiled, now)?,
+                        clocks: derive(history, t.status, &compiled, now)?,
                     })
                 })
                 .await?;

@@ -16,8 +16,28 @@ pub fn ts(ms: Millis) -> Result<Timestamp, DeskError> {
         .map_err(|e| DeskError::internal(format!("instant {ms} ms out of range: {e}")))
 }
 
-/// Stored milliseconds as RFC 3339 (UTC, `Z`); the one formatter of instants for people and
+/// What [`rfc3339`] writes: a `Timestamp` (tickets, their events, targets and attachments),
+/// or the stored milliseconds the other store rows still carry.
+pub trait Instant: Copy {
+    /// The instant, or the milliseconds when they lie outside what `Timestamp` holds.
+    fn timestamp(self) -> Result<Timestamp, Millis>;
+}
+
+impl Instant for Timestamp {
+    fn timestamp(self) -> Result<Timestamp, Millis> {
+        Ok(self)
+    }
+}
+
+impl Instant for Millis {
+    fn timestamp(self) -> Result<Timestamp, Millis> {
+        Timestamp::from_millisecond(self).map_err(|_| self)
+    }
+}
+
+/// An instant as RFC 3339 (UTC, `Z`); the one formatter of instants for people and
 /// documents.
-pub fn rfc3339(ms: Millis) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+pub fn rfc3339(at: impl Instant) -> String {
+    at.timestamp()
+        .map_or_else(|ms| ms.to_string(), |t| t.to_string())
 }

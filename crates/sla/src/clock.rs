@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use crate::calendar::{Calendar, CalendarError};
 use crate::duration::PolicyDuration;
 use crate::policy::{Bound, Measure, Policy};
-use crate::ticket::{EventKind, Priority, Status, TicketEvent, TicketKind};
+use crate::ticket::{EventKind, OutcomeKind, Priority, Status, TicketEvent, TicketKind};
 
 /// Where one target stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +33,18 @@ impl Outcome {
         }
     }
 
+    /// The outcome without its instant.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Running => OutcomeKind::Running,
+            Outcome::Met { .. } => OutcomeKind::Met,
+            Outcome::Missed { .. } => OutcomeKind::Missed,
+        }
+    }
+
     /// A stable machine word: `running`, `met` or `missed`.
     pub fn as_str(&self) -> &'static str {
-        match self {
-            Outcome::Running => "running",
-            Outcome::Met { .. } => "met",
-            Outcome::Missed { .. } => "missed",
-        }
+        self.kind().as_str()
     }
 }
 
@@ -137,7 +142,7 @@ pub fn compute(
     // Runs for both measures: resolution runs, and first-response runs that end for good
     // at the first response or resolution.
     let paused = |s: Status| policy.pause_statuses.contains(&s);
-    let stopped = |s: Status| matches!(s, Status::Resolved | Status::Closed);
+    let stopped = |s: Status| !s.is_open();
     let mut state = State {
         status: Status::New,
         answered: false,

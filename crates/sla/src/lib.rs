@@ -33,4 +33,4 @@ pub use compliance::{Compliance, Month, TargetKey, monthly};
 pub use duration::{Lang, PolicyDuration, WORKING_DAY};
 pub use holidays::{Holiday, HolidayRules, HolidaySet, LiberationDay};
 pub use policy::{Bound, Measure, Percent, Policy, PolicyError};
-pub use ticket::{Channel, EventKind, Priority, Status, TicketEvent, TicketKind};
+pub use ticket::{Channel, EventKind, OutcomeKind, Priority, Status, TicketEvent, TicketKind};

@@ -111,6 +111,13 @@ word_enum! {
     }
 }
 
+impl Status {
+    /// Whether a ticket with this status is still open: neither resolved nor closed.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Resolved | Status::Closed)
+    }
+}
+
 word_enum! {
     /// How a ticket reached the service desk.
     Channel {
@@ -122,6 +129,19 @@ word_enum! {
         Phone = "phone" / "telefoon" / "phone",
         /// E-mail.
         Email = "email" / "e-mail" / "e-mail",
+    }
+}
+
+word_enum! {
+    /// Where an SLA target (or a ticket as a whole) stands, without the instant it was decided:
+    /// the word of an [`Outcome`](crate::Outcome) as stored and sent.
+    OutcomeKind {
+        /// Neither met nor missed yet.
+        Running = "running" / "loopt" / "running",
+        /// Met.
+        Met = "met" / "gehaald" / "met",
+        /// Missed.
+        Missed = "missed" / "gemist" / "missed",
     }
 }
 

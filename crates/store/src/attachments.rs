@@ -1,16 +1,18 @@
 //! Files attached to tickets (`ticket_attachments`), optionally to one of their events.
 
-use serde::{Deserialize, Serialize};
+use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::tickets::is_internal_data;
-use crate::{AttachmentId, Millis, OrgId, PersonId, Result, Scope, Store, StoreError, TicketId};
+use crate::{
+    AttachmentId, OrgId, PersonId, Result, Scope, Store, StoreError, TicketId, instant, millis,
+};
 
 /// Largest file the store keeps as one attachment (10 MiB).
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
 /// A file attached to a ticket: its metadata (the bytes are read only on request).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     /// Its id.
     pub id: AttachmentId,
@@ -31,7 +33,7 @@ pub struct Attachment {
     /// Who uploaded it.
     pub uploaded_by: PersonId,
     /// When.
-    pub created_at: Millis,
+    pub created_at: Timestamp,
 }
 
 /// Input for a new attachment.
@@ -49,7 +51,7 @@ pub struct NewAttachment {
     /// Who uploads it.
     pub uploaded_by: PersonId,
     /// When.
-    pub created_at: Millis,
+    pub created_at: Timestamp,
 }
 
 #[derive(sqlx::FromRow)]
@@ -81,9 +83,11 @@ impl AttachmentRecord {
     }
 }
 
-impl From<AttachmentRecord> for Attachment {
-    fn from(r: AttachmentRecord) -> Self {
-        Attachment {
+impl TryFrom<AttachmentRecord> for Attachment {
+    type Error = StoreError;
+
+    fn try_from(r: AttachmentRecord) -> Result<Self, StoreError> {
+        Ok(Attachment {
             id: AttachmentId(r.id),
             ticket_id: TicketId(r.ticket_id),
             org_id: OrgId(r.org_id),
@@ -93,8 +97,8 @@ impl From<AttachmentRecord> for Attachment {
             size: r.size,
             sha256: r.sha256,
             uploaded_by: PersonId(r.uploaded_by),
-            created_at: r.created_at,
-        }
+            created_at: instant(r.created_at)?,
+        })
     }
 }
 
@@ -120,7 +124,7 @@ macro_rules! insert_attachment {
             .bind(&meta.sha256)
             .bind($data)
             .bind(meta.uploaded_by.0)
-            .bind(meta.created_at)
+            .bind(millis(meta.created_at))
             .fetch_one(&mut *$tx)
             .await
             .map_err($crate::StoreError::from)?;
@@ -189,7 +193,7 @@ impl Store {
             if scope.org().is_some() && r.internal()? {
                 continue;
             }
-            out.push(Attachment::from(r));
+            out.push(Attachment::try_from(r)?);
         }
         Ok(out)
     }
@@ -225,7 +229,7 @@ impl Store {
         });
         match row {
             Some((rec, bytes)) if scope.org().is_none() || !rec.internal()? => {
-                Ok((Attachment::from(rec), bytes))
+                Ok((Attachment::try_from(rec)?, bytes))
             }
             _ => Err(StoreError::NotFound("attachment")),
         }

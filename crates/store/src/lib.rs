@@ -174,7 +174,8 @@ pub use probes::{
 pub use reports::{MAX_MISS_REASON, MissedTarget, PublishedReport, ReportCount, TotalKey};
 pub use sessions::ApiToken;
 pub use tickets::{
-    Derived, Event, NewEvent, NewTicket, TargetRow, Ticket, TicketFilter, TicketOrder, TicketUpdate,
+    Derived, Event, EventType, NewEvent, NewTicket, TargetRow, Ticket, TicketFilter, TicketOrder,
+    TicketUpdate,
 };
 pub use views::SavedView;
 
@@ -269,6 +270,27 @@ pub(crate) fn vendor_person(scope: &Scope, what: &str) -> Result<PersonId> {
             format!("only the vendor's staff may {what}"),
         )),
     }
+}
+
+/// The instant of stored milliseconds; one out of range is a corrupt row.
+pub(crate) fn instant(ms: Millis) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_millisecond(ms)
+        .map_err(|e| StoreError::Corrupt(format!("instant {ms} ms: {e}")))
+}
+
+/// The stored milliseconds of an instant.
+pub(crate) fn millis(t: jiff::Timestamp) -> Millis {
+    t.as_millisecond()
+}
+
+/// A stored word as its enum (a ticket's kind, status, …); an unknown word is a corrupt row.
+pub(crate) fn word<T>(s: &str) -> Result<T>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    s.parse()
+        .map_err(|e: T::Err| StoreError::Corrupt(format!("stored word: {e}")))
 }
 
 /// Milliseconds to whole seconds, rounded up.

@@ -1,12 +1,14 @@
 //! Report queries: targets decided per period, missed targets with their reasons, resolution
 //! times, tickets at risk, and published (frozen) reports.
 
+use jiff::Timestamp;
+use sla::{OutcomeKind, Priority, TicketKind};
 use sqlx::AssertSqlSafe;
 
 use crate::tickets::{TICKET_COLUMNS, TicketRecord};
 use crate::{
     Millis, OrgId, PersonId, QueryBuilder, Result, Scope, Store, StoreError, Ticket, TicketId,
-    unique_violation,
+    instant, millis, unique_violation, word,
 };
 
 /// Longest reason recorded on a missed ticket, in characters.
@@ -39,26 +41,25 @@ pub struct TotalKey {
 /// written without its month).
 pub(crate) fn total_key(
     org: OrgId,
-    kind: &str,
-    priority: Option<&str>,
+    kind: TicketKind,
+    priority: Option<Priority>,
     t: &crate::TargetRow,
 ) -> Option<TotalKey> {
-    if t.outcome != "met" && t.outcome != "missed" {
+    if t.outcome == OutcomeKind::Running {
         return None;
     }
     Some(TotalKey {
         month: t.decided_month?,
         org_id: org.0,
-        kind: kind.to_string(),
-        priority: if kind == "incident" {
-            priority.unwrap_or_default().to_string()
-        } else {
-            String::new()
+        kind: kind.as_str().to_string(),
+        priority: match (kind, priority) {
+            (TicketKind::Incident, Some(p)) => p.as_str().to_string(),
+            _ => String::new(),
         },
         bound: t.bound,
         percent_bp: t.percent_bp,
         within: t.within.clone(),
-        outcome: t.outcome.clone(),
+        outcome: t.outcome.as_str().to_string(),
         bin: t.bin.unwrap_or(-1),
     })
 }
@@ -81,9 +82,9 @@ pub struct ReportCount {
     /// The customer.
     pub org_id: OrgId,
     /// The ticket kind.
-    pub kind: String,
+    pub kind: TicketKind,
     /// The priority stored on the tickets (incidents).
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Index of the bound in the target set.
     pub bound: i64,
     /// The bound's percent, in basis points.
@@ -104,11 +105,11 @@ pub struct MissedTarget {
     /// Its customer.
     pub org_id: OrgId,
     /// Its kind.
-    pub kind: String,
+    pub kind: TicketKind,
     /// Its subject.
     pub subject: String,
     /// Its priority.
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Index of the bound missed.
     pub bound: i64,
     /// The bound's percent, in basis points.
@@ -116,9 +117,9 @@ pub struct MissedTarget {
     /// The time the bound allows.
     pub within: String,
     /// The deadline that passed.
-    pub deadline: Option<Millis>,
+    pub deadline: Option<Timestamp>,
     /// When the miss was decided (the deadline, or when it was recorded).
-    pub decided_at: Millis,
+    pub decided_at: Timestamp,
     /// Why it overran, as recorded by the vendor's staff.
     pub reason: Option<String>,
     /// Whether the ticket is still open.
@@ -235,8 +236,11 @@ impl Store {
                         i,
                         ReportCount {
                             org_id: OrgId(org_id),
-                            kind,
-                            priority: Some(priority).filter(|p| !p.is_empty()),
+                            kind: word(&kind)?,
+                            priority: Some(priority)
+                                .filter(|p| !p.is_empty())
+                                .map(|p| word(&p))
+                                .transpose()?,
                             bound,
                             percent_bp,
                             within,
@@ -256,7 +260,7 @@ impl Store {
         scope: &Scope,
         org: Option<OrgId>,
         month: i64,
-    ) -> Result<Vec<(String, i64, i64)>> {
+    ) -> Result<Vec<(Priority, i64, i64)>> {
         let Ok(org) = report_org(scope, org) else {
             return Ok(Vec::new());
         };
@@ -272,7 +276,9 @@ impl Store {
         q.sql
             .push_str(" GROUP BY priority, bin ORDER BY priority, bin");
         let rows: Vec<(String, i64, i64)> = fetch_built!(self, q);
-        Ok(rows)
+        rows.into_iter()
+            .map(|(p, bin, n)| Ok((word(&p)?, bin, n)))
+            .collect()
     }
 
     /// Tickets with decided targets not yet counted in the report totals (written before
@@ -293,8 +299,8 @@ impl Store {
         &self,
         scope: &Scope,
         org: Option<OrgId>,
-        from: Millis,
-        to: Millis,
+        from: Timestamp,
+        to: Timestamp,
     ) -> Result<Vec<MissedTarget>> {
         let Ok(org) = report_org(scope, org) else {
             return Ok(Vec::new());
@@ -306,8 +312,8 @@ impl Store {
              WHERE g.outcome = 'missed'"
                 .to_string(),
         );
-        q.push_i64(" AND g.decided_at >= ", from);
-        q.push_i64(" AND g.decided_at < ", to);
+        q.push_i64(" AND g.decided_at >= ", millis(from));
+        q.push_i64(" AND g.decided_at < ", millis(to));
         if let Some(o) = org {
             q.push_i64(" AND g.org_id = ", o.0);
         }
@@ -327,23 +333,25 @@ impl Store {
             String,
         );
         let rows: Vec<Row> = fetch_built!(self, q);
-        Ok(rows
-            .into_iter()
-            .map(|r| MissedTarget {
-                ticket_id: TicketId(r.0),
-                org_id: OrgId(r.1),
-                kind: r.2,
-                subject: r.3,
-                priority: r.4,
-                bound: r.5,
-                percent_bp: r.6,
-                within: r.7,
-                deadline: r.8,
-                decided_at: r.9,
-                reason: r.10,
-                open: !matches!(r.11.as_str(), "resolved" | "closed"),
+        rows.into_iter()
+            .map(|r| {
+                let status: sla::Status = word(&r.11)?;
+                Ok(MissedTarget {
+                    ticket_id: TicketId(r.0),
+                    org_id: OrgId(r.1),
+                    kind: word(&r.2)?,
+                    subject: r.3,
+                    priority: r.4.as_deref().map(word).transpose()?,
+                    bound: r.5,
+                    percent_bp: r.6,
+                    within: r.7,
+                    deadline: r.8.map(instant).transpose()?,
+                    decided_at: instant(r.9)?,
+                    reason: r.10,
+                    open: status.is_open(),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Open tickets whose next deadline falls in `[from, until)`, soonest first: the ones at
@@ -352,8 +360,8 @@ impl Store {
         &self,
         scope: &Scope,
         org: Option<OrgId>,
-        from: Millis,
-        until: Millis,
+        from: Timestamp,
+        until: Timestamp,
         limit: u32,
     ) -> Result<Vec<Ticket>> {
         let Ok(org) = report_org(scope, org) else {
@@ -362,8 +370,8 @@ impl Store {
         let mut q = QueryBuilder::new(format!(
             "SELECT {TICKET_COLUMNS} FROM tickets WHERE status NOT IN ('resolved', 'closed')"
         ));
-        q.push_i64(" AND next_deadline >= ", from);
-        q.push_i64(" AND next_deadline < ", until);
+        q.push_i64(" AND next_deadline >= ", millis(from));
+        q.push_i64(" AND next_deadline < ", millis(until));
         if let Some(o) = org {
             q.push_i64(" AND org_id = ", o.0);
         }

@@ -2,10 +2,17 @@
 //! and one clock row per bound (`ticket_targets`). This module has the types and reads one
 //! ticket; [`write`] files tickets and records events, [`listing`] pages through them.
 
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sla::{Channel, OutcomeKind, Priority, Status, TicketKind};
 use sqlx::AssertSqlSafe;
 
-use crate::{AgreementId, Millis, OrgId, PersonId, Result, Scope, Store, StoreError, TicketId};
+use crate::{
+    AgreementId, Millis, OrgId, PersonId, Result, Scope, Store, StoreError, TicketId, instant, word,
+};
 
 pub(crate) mod listing;
 pub(crate) mod write;
@@ -18,7 +25,7 @@ pub(crate) const TARGET_COLUMNS: &str = "ticket_id, bound, percent_bp, within, d
     decided_at, business_used, budget, priority, decided_month, bin";
 
 /// A ticket's current state, with the clock fields the engine derived.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
     /// Its id.
     pub id: TicketId,
@@ -26,14 +33,14 @@ pub struct Ticket {
     pub org_id: OrgId,
     /// The agreement it is measured under.
     pub agreement_id: AgreementId,
-    /// `incident`, `question` or `rfc`.
-    pub kind: String,
+    /// Incident, question or request for change.
+    pub kind: TicketKind,
     /// Incident priority.
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Current status.
-    pub status: String,
+    pub status: Status,
     /// How it came in.
-    pub channel: String,
+    pub channel: Channel,
     /// Subject line.
     pub subject: String,
     /// The customer administrator it was filed by or for.
@@ -41,11 +48,11 @@ pub struct Ticket {
     /// The agent it is assigned to.
     pub assignee_id: Option<PersonId>,
     /// When it was received (for a phone call: when the call came in).
-    pub received_at: Millis,
+    pub received_at: Timestamp,
     /// When it was recorded.
-    pub created_at: Millis,
+    pub created_at: Timestamp,
     /// When it last changed.
-    pub updated_at: Millis,
+    pub updated_at: Timestamp,
     /// The derived clock fields.
     pub clocks: Derived,
     /// Number of events in its history.
@@ -53,16 +60,18 @@ pub struct Ticket {
 }
 
 /// What the SLA engine derived from a ticket's history; never edited by hand.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Derived {
     /// When the clocks started.
-    pub clock_start: Millis,
+    pub clock_start: Timestamp,
     /// The earliest deadline of a running target.
-    pub next_deadline: Option<Millis>,
-    /// Position in the agent queue (earliest unmet deadline); `None` once resolved or closed.
+    pub next_deadline: Option<Timestamp>,
+    /// Position in the agent queue: the earliest unmet deadline in milliseconds, or a sort
+    /// key past every instant for a paused ticket (beyond what `Timestamp` holds, so not an
+    /// instant); `None` once resolved or closed.
     pub queue_at: Option<Millis>,
-    /// `missed` if any target was missed, else `running` if any runs, else `met`.
-    pub sla_outcome: String,
+    /// Missed if any target was missed, else running if any runs, else met.
+    pub sla_outcome: OutcomeKind,
     /// Whether a pausing status holds.
     pub paused: bool,
     /// One row per bound.
@@ -70,7 +79,7 @@ pub struct Derived {
 }
 
 /// One bound's clock, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetRow {
     /// Index of the bound in the target set.
     pub bound: i64,
@@ -79,11 +88,11 @@ pub struct TargetRow {
     /// The time allowed, in policy-file form (e.g. `4 hours`).
     pub within: String,
     /// When the time runs out.
-    pub deadline: Option<Millis>,
-    /// `running`, `met` or `missed`.
-    pub outcome: String,
+    pub deadline: Option<Timestamp>,
+    /// Running, met or missed.
+    pub outcome: OutcomeKind,
     /// When the outcome was decided.
-    pub decided_at: Option<Millis>,
+    pub decided_at: Option<Timestamp>,
     /// Business seconds used.
     pub business_used: i64,
     /// Business seconds allowed.
@@ -103,49 +112,113 @@ pub struct NewTicket {
     /// The agreement in force at receipt.
     pub agreement_id: AgreementId,
     /// Kind.
-    pub kind: String,
+    pub kind: TicketKind,
     /// Incident priority.
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Channel.
-    pub channel: String,
+    pub channel: Channel,
     /// Subject line.
     pub subject: String,
     /// The customer administrator.
     pub reporter_id: PersonId,
     /// When it was received.
-    pub received_at: Millis,
+    pub received_at: Timestamp,
     /// When it is recorded.
-    pub created_at: Millis,
+    pub created_at: Timestamp,
+}
+
+/// What an event of a ticket's history records, stored as its word (`created`,
+/// `commented`, …). The SLA engine's view of an event is [`sla::EventKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    /// The ticket was filed (its data: kind, priority, channel, subject, description, reporter).
+    Created,
+    /// A comment or internal note (its data: body, internal, response).
+    Commented,
+    /// The priority changed (its data: from, to, reason).
+    PriorityChanged,
+    /// The ticket was (un)assigned (its data: to).
+    Assigned,
+    /// The status changed other than by resolving or reopening (its data: from, to, reason).
+    StatusChanged,
+    /// The ticket was resolved (its data: from, to, reason).
+    Resolved,
+    /// The ticket was reopened (its data: from, to, reason).
+    Reopened,
+}
+
+impl EventType {
+    /// Every event type.
+    pub const ALL: [EventType; 7] = [
+        EventType::Created,
+        EventType::Commented,
+        EventType::PriorityChanged,
+        EventType::Assigned,
+        EventType::StatusChanged,
+        EventType::Resolved,
+        EventType::Reopened,
+    ];
+
+    /// The word stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Created => "created",
+            EventType::Commented => "commented",
+            EventType::PriorityChanged => "priority_changed",
+            EventType::Assigned => "assigned",
+            EventType::StatusChanged => "status_changed",
+            EventType::Resolved => "resolved",
+            EventType::Reopened => "reopened",
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EventType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EventType::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown event type `{s}`"))
+    }
 }
 
 /// One event of a ticket's append-only history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// Its id, increasing.
     pub id: i64,
     /// The ticket.
     pub ticket_id: TicketId,
     /// When it happened.
-    pub at: Millis,
+    pub at: Timestamp,
     /// Who did it.
     pub actor_id: Option<PersonId>,
-    /// What happened (`created`, `commented`, `priority_changed`, …).
-    pub kind: String,
+    /// What happened.
+    pub kind: EventType,
     /// The details (who, what, why) as JSON.
     pub data: serde_json::Value,
     /// When it was recorded.
-    pub recorded_at: Millis,
+    pub recorded_at: Timestamp,
 }
 
 /// Input for a new event.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     /// When it happened.
-    pub at: Millis,
+    pub at: Timestamp,
     /// Who did it.
     pub actor_id: Option<PersonId>,
     /// What happened.
-    pub kind: String,
+    pub kind: EventType,
     /// The details as JSON.
     pub data: serde_json::Value,
 }
@@ -154,9 +227,9 @@ pub struct NewEvent {
 #[derive(Debug, Clone)]
 pub struct TicketUpdate {
     /// Status.
-    pub status: String,
+    pub status: Status,
     /// Priority.
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Assignee.
     pub assignee_id: Option<PersonId>,
     /// Derived clock fields.
@@ -180,15 +253,15 @@ pub struct TicketFilter {
     /// Only this organization.
     pub org: Option<OrgId>,
     /// Only this kind.
-    pub kind: Option<String>,
+    pub kind: Option<TicketKind>,
     /// Only this status.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// Only this priority.
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Only this overall SLA outcome.
-    pub sla_outcome: Option<String>,
+    pub sla_outcome: Option<OutcomeKind>,
     /// Only tickets whose next running deadline falls at or before this instant.
-    pub deadline_before: Option<Millis>,
+    pub deadline_before: Option<Timestamp>,
     /// Only tickets whose subject contains this text (case-insensitive for ASCII).
     pub subject: Option<String>,
     /// Only tickets assigned to this person.
@@ -228,21 +301,21 @@ impl TryFrom<TicketRecord> for Ticket {
             id: TicketId(r.id),
             org_id: OrgId(r.org_id),
             agreement_id: AgreementId(r.agreement_id),
-            kind: r.kind,
-            priority: r.priority,
-            status: r.status,
-            channel: r.channel,
+            kind: word(&r.kind)?,
+            priority: r.priority.as_deref().map(word).transpose()?,
+            status: word(&r.status)?,
+            channel: word(&r.channel)?,
             subject: r.subject,
             reporter_id: PersonId(r.reporter_id),
             assignee_id: r.assignee_id.map(PersonId),
-            received_at: r.received_at,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            received_at: instant(r.received_at)?,
+            created_at: instant(r.created_at)?,
+            updated_at: instant(r.updated_at)?,
             clocks: Derived {
-                clock_start: r.clock_start,
-                next_deadline: r.next_deadline,
+                clock_start: instant(r.clock_start)?,
+                next_deadline: r.next_deadline.map(instant).transpose()?,
                 queue_at: r.queue_at,
-                sla_outcome: r.sla_outcome,
+                sla_outcome: word(&r.sla_outcome)?,
                 paused: r.paused != 0,
                 targets: Vec::new(),
             },
@@ -267,20 +340,29 @@ pub(crate) struct TargetRecord {
     bin: Option<i64>,
 }
 
-impl From<TargetRecord> for TargetRow {
-    fn from(r: TargetRecord) -> Self {
-        TargetRow {
+impl TargetRecord {
+    /// The priority the row was counted under (incidents).
+    pub(crate) fn priority(&self) -> Result<Option<Priority>> {
+        self.priority.as_deref().map(word).transpose()
+    }
+}
+
+impl TryFrom<TargetRecord> for TargetRow {
+    type Error = StoreError;
+
+    fn try_from(r: TargetRecord) -> Result<Self, StoreError> {
+        Ok(TargetRow {
             bound: r.bound,
             percent_bp: r.percent_bp,
             within: r.within,
-            deadline: r.deadline,
-            outcome: r.outcome,
-            decided_at: r.decided_at,
+            deadline: r.deadline.map(instant).transpose()?,
+            outcome: word(&r.outcome)?,
+            decided_at: r.decided_at.map(instant).transpose()?,
             business_used: r.business_used,
             budget: r.budget,
             decided_month: r.decided_month,
             bin: r.bin,
-        }
+        })
     }
 }
 
@@ -302,12 +384,12 @@ impl TryFrom<EventRecord> for Event {
         Ok(Event {
             id: r.id,
             ticket_id: TicketId(r.ticket_id),
-            at: r.at,
+            at: instant(r.at)?,
             actor_id: r.actor_id.map(PersonId),
-            kind: r.kind,
+            kind: word(&r.kind)?,
             data: serde_json::from_str(&r.data)
                 .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", r.id)))?,
-            recorded_at: r.recorded_at,
+            recorded_at: instant(r.recorded_at)?,
         })
     }
 }
@@ -372,7 +454,7 @@ impl Store {
         for r in rows {
             out.entry(TicketId(r.ticket_id))
                 .or_default()
-                .push(TargetRow::from(r));
+                .push(TargetRow::try_from(r)?);
         }
         Ok(out)
     }

@@ -8,7 +8,6 @@ use store::{OrgId, Scope};
 use super::{ALL_CUSTOMERS, TargetLine, sections};
 use crate::Desk;
 use crate::DeskError;
-use crate::time::ms;
 use crate::time::rfc3339;
 
 /// One month of one target pair (90% and 100% bound) for the trend chart.
@@ -104,14 +103,15 @@ impl Desk {
         let standard = self.policies.standard()?;
         let cal = &standard.calendar;
         let now = self.clock.now();
-        let until = self.at_risk_until("hours", horizon_hours)?.as_second();
+        let until_at = self.at_risk_until("hours", horizon_hours)?;
+        let now_s = now.as_second();
         let orgs = match org {
             Some(o) => vec![self.store.get_org(scope, o).await?],
             None => self.store.list_orgs(scope).await?,
         };
         let due = self
             .store
-            .tickets_due(scope, org, ms(now), until * 1000, AT_RISK_LIMIT)
+            .tickets_due(scope, org, now, until_at, AT_RISK_LIMIT)
             .await?;
         let mut at_risk = Vec::with_capacity(due.len());
         for t in due {
@@ -119,15 +119,16 @@ impl Desk {
                 continue;
             };
             let left = cal
-                .elapsed_seconds(now_s, deadline.div_euclid(1000))
+                .elapsed_seconds(now_s, deadline.as_second())
                 .map_err(|e| DeskError::Internal(e.into()))?;
             at_risk.push(AtRisk {
                 ticket_id: t.id.0,
                 organization_id: t.org_id.0,
                 priority: t
                     .priority
-                    .filter(|_| t.kind == TicketKind::Incident.as_str()),
-                kind: t.kind,
+                    .filter(|_| t.kind == TicketKind::Incident)
+                    .map(|p| p.as_str().to_string()),
+                kind: t.kind.as_str().to_string(),
                 subject: t.subject,
                 deadline: rfc3339(deadline),
                 business_seconds_left: left,
@@ -145,7 +146,7 @@ impl Desk {
             organization_id: org.map(|o| o.0),
             customer,
             horizon_hours,
-            horizon_until: rfc3339(until * 1000),
+            horizon_until: rfc3339(until_at),
             at_risk,
             month: this.to_string(),
             budget,

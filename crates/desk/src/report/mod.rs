@@ -12,12 +12,12 @@ pub mod publish;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sla::{Bound, Compliance, Month, Percent, PolicyDuration, Priority, TicketKind};
 use store::{OrgId, ReportCount, Scope, TicketId};
 
 use crate::DeskError;
-use crate::time::ms;
 use crate::time::rfc3339;
 use crate::{Caller, Desk};
 
@@ -175,10 +175,12 @@ pub(crate) fn standard_keys(policy: &sla::Policy) -> Vec<LineKey> {
 }
 
 pub(crate) fn line_key(c: &ReportCount) -> Result<LineKey, DeskError> {
-    let incident = c.kind == TicketKind::Incident.as_str();
+    let incident = c.kind == TicketKind::Incident;
     Ok((
-        c.kind.clone(),
-        c.priority.clone().filter(|_| incident),
+        c.kind.as_str().to_string(),
+        c.priority
+            .filter(|_| incident)
+            .map(|p| p.as_str().to_string()),
         c.bound,
         u32::try_from(c.percent_bp).map_err(|_| bad_stored("percent"))?,
         c.within.clone(),
@@ -238,7 +240,6 @@ impl Desk {
         let (from, to) = month
             .span(&standard.calendar)
             .map_err(|e| DeskError::invalid("month", e.to_string()))?;
-        let (from, to) = (ms(from), ms(to));
         let orgs = match org {
             Some(o) => vec![self.store.get_org(scope, o).await?],
             None => self.store.list_orgs(scope).await?,
@@ -246,10 +247,10 @@ impl Desk {
         let counts = self.store.report_counts(scope, org, month.key()).await?;
         let missed = self.store.missed_targets(scope, org, from, to).await?;
         let bins = self.store.report_bins(scope, org, month.key()).await?;
-        let open: Vec<(String, u32)> = missed
+        let open: Vec<(Option<Priority>, u32)> = missed
             .iter()
-            .filter(|m| m.open && m.bound == 0 && m.kind == TicketKind::Incident.as_str())
-            .map(|m| (m.priority.clone().unwrap_or_default(), 1))
+            .filter(|m| m.open && m.bound == 0 && m.kind == TicketKind::Incident)
+            .map(|m| (m.priority, 1))
             .collect();
         let sections = sections(&standard.policy, &orgs, org.is_none(), &counts)?;
         let missed = missed
@@ -260,8 +261,9 @@ impl Desk {
                     organization_id: m.org_id.0,
                     priority: m
                         .priority
-                        .filter(|_| m.kind == TicketKind::Incident.as_str()),
-                    kind: m.kind,
+                        .filter(|_| m.kind == TicketKind::Incident)
+                        .map(|p| p.as_str().to_string()),
+                    kind: m.kind.as_str().to_string(),
                     subject: m.subject,
                     bound: m.bound,
                     percent_bp: u32::try_from(m.percent_bp).map_err(|_| bad_stored("percent"))?,
@@ -343,11 +345,11 @@ pub(crate) fn sections(
 /// from the month's start (exact for business durations; calendar spans vary a little).
 fn distribution(
     standard: &crate::Compiled,
-    month_start_ms: i64,
-    bins: &[(String, i64, i64)],
-    open: &[(String, u32)],
+    month_start: Timestamp,
+    bins: &[(Priority, i64, i64)],
+    open: &[(Option<Priority>, u32)],
 ) -> Result<Vec<Distribution>, DeskError> {
-    let start = month_start_ms.div_euclid(1000);
+    let start = month_start.as_second();
     let mut out = Vec::new();
     for &p in Priority::ALL {
         let bounds = &standard
@@ -367,7 +369,7 @@ fn distribution(
         };
         let (b90, b100) = (budget(0)?, budget(1)?);
         let mut counts = vec![0u32; DISTRIBUTION_BINS as usize + 1];
-        for (_, bin, n) in bins.iter().filter(|(q, _, _)| q == p.as_str()) {
+        for (_, bin, n) in bins.iter().filter(|(q, _, _)| *q == p) {
             let i = usize::try_from((*bin).clamp(0, DISTRIBUTION_BINS)).unwrap_or_default();
             counts[i] += u32::try_from(*n).map_err(|_| bad_stored("count"))?;
         }
@@ -379,7 +381,7 @@ fn distribution(
             bins: counts,
             open: open
                 .iter()
-                .filter(|(q, _)| q == p.as_str())
+                .filter(|(q, _)| *q == Some(p))
                 .map(|(_, n)| n)
                 .sum(),
         });

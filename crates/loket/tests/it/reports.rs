@@ -1,8 +1,9 @@
 //! `loket report` on a small SQLite database written through the store.
 
+use jiff::Timestamp;
 use store::{
-    Derived, NewAgreement, NewEvent, NewPerson, NewTicket, OrgId, Role, Scope, Store, TargetRow,
-    TicketUpdate,
+    Derived, EventType, NewAgreement, NewEvent, NewPerson, NewTicket, OrgId, Role, Scope, Store,
+    TargetRow, TicketUpdate,
 };
 
 use crate::support::{loket, scratch};
@@ -11,14 +12,18 @@ use crate::support::{loket, scratch};
 const OCT: i64 = 1_791_792_000_000;
 const HOUR: i64 = 3_600_000;
 
+fn at(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).expect("instant")
+}
+
 fn target(bound: i64, bp: i64, within: &str, outcome: &str, decided: Option<i64>) -> TargetRow {
     TargetRow {
         bound,
         percent_bp: bp,
         within: within.into(),
-        deadline: Some(OCT + 4 * HOUR),
-        outcome: outcome.into(),
-        decided_at: decided,
+        deadline: Some(at(OCT + 4 * HOUR)),
+        outcome: outcome.parse().expect("outcome"),
+        decided_at: decided.map(at),
         business_used: 0,
         budget: 0,
         // The month in Amsterdam, as the service desk stores it with a decided target.
@@ -53,29 +58,29 @@ async fn ticket(
     let new = NewTicket {
         org_id: org,
         agreement_id: agreement.id,
-        kind: kind.into(),
-        priority: priority.map(Into::into),
-        channel: "portal".into(),
+        kind: kind.parse().expect("kind"),
+        priority: priority.map(|p| p.parse().expect("priority")),
+        channel: sla::Channel::Web,
         subject: "Storing".into(),
         reporter_id: reporter,
-        received_at: OCT,
-        created_at: OCT,
+        received_at: at(OCT),
+        created_at: at(OCT),
     };
     let first = NewEvent {
-        at: OCT,
+        at: at(OCT),
         actor_id: Some(reporter),
-        kind: "created".into(),
-        data: serde_json::json!({ "subject": "Storing", "channel": "portal" }),
+        kind: EventType::Created,
+        data: serde_json::json!({ "subject": "Storing", "channel": "web" }),
     };
     let update = TicketUpdate {
-        status: "resolved".into(),
-        priority: priority.map(Into::into),
+        status: sla::Status::Resolved,
+        priority: priority.map(|p| p.parse().expect("priority")),
         assignee_id: None,
         clocks: Derived {
-            clock_start: OCT,
+            clock_start: at(OCT),
             next_deadline: None,
             queue_at: None,
-            sla_outcome: "met".into(),
+            sla_outcome: sla::OutcomeKind::Met,
             paused: false,
             targets,
         },

@@ -1,18 +1,20 @@
 //! Listing tickets: filtered keyset pages, and the open tickets whose deadline has passed.
 
+use jiff::Timestamp;
+
 use super::{TICKET_COLUMNS, TicketRecord};
 use crate::{
-    Cursor, Millis, Page, QueryBuilder, Result, Scope, Store, Ticket, TicketFilter, TicketId,
-    TicketOrder, escape_like,
+    Cursor, Page, QueryBuilder, Result, Scope, Store, Ticket, TicketFilter, TicketId, TicketOrder,
+    escape_like, millis,
 };
 
 impl Store {
     /// Open tickets whose next running deadline lies before `now`, so their stored outcome
     /// may be stale: the oldest first, at most `limit`.
-    pub async fn tickets_past_deadline(&self, now: Millis, limit: u32) -> Result<Vec<TicketId>> {
+    pub async fn tickets_past_deadline(&self, now: Timestamp, limit: u32) -> Result<Vec<TicketId>> {
         let sql = "SELECT id FROM tickets WHERE next_deadline < $1 ORDER BY next_deadline LIMIT $2";
         let ids: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(sql)
-            .bind(now)
+            .bind(millis(now))
             .bind(i64::from(limit))
             .fetch_all(p)
             .await?);
@@ -44,17 +46,17 @@ impl Store {
             q.push_i64(" AND org_id = ", o.0);
         }
         for (column, value) in [
-            ("kind", &filter.kind),
-            ("status", &filter.status),
-            ("priority", &filter.priority),
-            ("sla_outcome", &filter.sla_outcome),
+            ("kind", filter.kind.map(|k| k.as_str())),
+            ("status", filter.status.map(|s| s.as_str())),
+            ("priority", filter.priority.map(|p| p.as_str())),
+            ("sla_outcome", filter.sla_outcome.map(|o| o.as_str())),
         ] {
             if let Some(v) = value {
                 q.push_text(&format!(" AND {column} = "), v);
             }
         }
         if let Some(before) = filter.deadline_before {
-            q.push_i64(" AND next_deadline <= ", before);
+            q.push_i64(" AND next_deadline <= ", millis(before));
         }
         if let Some(a) = filter.assignee {
             q.push_i64(" AND assignee_id = ", a.0);

@@ -1,6 +1,7 @@
 //! Writing tickets: filing one with its first event, and recording events, each in one
 //! transaction that also rewrites the derived clocks and the report totals.
 
+use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
 use super::{
@@ -8,8 +9,8 @@ use super::{
 };
 use crate::attachments::{attachment_meta, check_attachment, insert_attachment};
 use crate::{
-    Attachment, Db, Event, Millis, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope, Store,
-    StoreError, TargetRow, Ticket, TicketId, TicketUpdate, reports,
+    Attachment, Db, Event, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope, Store,
+    StoreError, TargetRow, Ticket, TicketId, TicketUpdate, millis, reports,
 };
 
 const INSERT_EVENT: &str = "INSERT INTO ticket_events \
@@ -31,11 +32,11 @@ macro_rules! insert_event {
     ($tx:expr, $ticket:expr, $e:expr, $now:expr) => {
         sqlx::query_scalar::<_, i64>(INSERT_EVENT)
             .bind($ticket)
-            .bind($e.at)
+            .bind(millis($e.at))
             .bind($e.actor_id.map(|a| a.0))
-            .bind(&$e.kind)
+            .bind($e.kind.as_str())
             .bind($e.data.to_string())
-            .bind($now)
+            .bind(millis($now))
             .fetch_one(&mut *$tx)
             .await
             .map_err(StoreError::from)
@@ -71,12 +72,12 @@ macro_rules! write_targets {
                     .bind(t.bound)
                     .bind(t.percent_bp)
                     .bind(t.within.clone())
-                    .bind(t.deadline)
-                    .bind(t.outcome.clone())
-                    .bind(t.decided_at)
+                    .bind(t.deadline.map(millis))
+                    .bind(t.outcome.as_str())
+                    .bind(t.decided_at.map(millis))
                     .bind(t.business_used)
                     .bind(t.budget)
-                    .bind($priority)
+                    .bind($priority.map(|p: sla::Priority| p.as_str()))
                     .bind(t.decided_month)
                     .bind(t.bin)
                     .bind($org);
@@ -155,9 +156,7 @@ impl Store {
             Vec::new(),
             c.targets
                 .iter()
-                .filter_map(|t| {
-                    reports::total_key(new.org_id, &new.kind, update.priority.as_deref(), t)
-                })
+                .filter_map(|t| reports::total_key(new.org_id, new.kind, update.priority, t))
                 .collect(),
         );
         let totals_sql = if totals.is_empty() {
@@ -225,32 +224,32 @@ impl Store {
                 let mut q = $q
                     .bind(new.org_id.0)
                     .bind(new.agreement_id.0)
-                    .bind(&new.kind)
-                    .bind(&update.priority)
-                    .bind(&update.status)
-                    .bind(&new.channel)
+                    .bind(new.kind.as_str())
+                    .bind(update.priority.map(|p| p.as_str()))
+                    .bind(update.status.as_str())
+                    .bind(new.channel.as_str())
                     .bind(&new.subject)
                     .bind(new.reporter_id.0)
                     .bind(update.assignee_id.map(|a| a.0))
-                    .bind(new.received_at)
-                    .bind(new.created_at)
-                    .bind(c.clock_start)
-                    .bind(c.next_deadline)
+                    .bind(millis(new.received_at))
+                    .bind(millis(new.created_at))
+                    .bind(millis(c.clock_start))
+                    .bind(c.next_deadline.map(millis))
                     .bind(c.queue_at)
-                    .bind(&c.sla_outcome)
+                    .bind(c.sla_outcome.as_str())
                     .bind(i64::from(c.paused))
-                    .bind(first.at)
+                    .bind(millis(first.at))
                     .bind(first.actor_id.map(|a| a.0))
-                    .bind(&first.kind)
+                    .bind(first.kind.as_str())
                     .bind(first.data.to_string());
                 for t in &c.targets {
                     q = q
                         .bind(t.bound)
                         .bind(t.percent_bp)
                         .bind(&t.within)
-                        .bind(t.deadline)
-                        .bind(&t.outcome)
-                        .bind(t.decided_at)
+                        .bind(t.deadline.map(millis))
+                        .bind(t.outcome.as_str())
+                        .bind(t.decided_at.map(millis))
                         .bind(t.business_used)
                         .bind(t.budget)
                         .bind(t.decided_month)
@@ -304,10 +303,10 @@ impl Store {
             id: TicketId(id),
             org_id: new.org_id,
             agreement_id: new.agreement_id,
-            kind: new.kind.clone(),
-            priority: update.priority.clone(),
-            status: update.status.clone(),
-            channel: new.channel.clone(),
+            kind: new.kind,
+            priority: update.priority,
+            status: update.status,
+            channel: new.channel,
             subject: new.subject.clone(),
             reporter_id: new.reporter_id,
             assignee_id: update.assignee_id,
@@ -327,7 +326,7 @@ impl Store {
         scope: &Scope,
         ticket: TicketId,
         event: &NewEvent,
-        now: Millis,
+        now: Timestamp,
         compute: F,
     ) -> Result<Ticket, E>
     where
@@ -348,7 +347,7 @@ impl Store {
         ticket: TicketId,
         event: &NewEvent,
         attachment: &NewAttachment,
-        now: Millis,
+        now: Timestamp,
         compute: F,
     ) -> Result<(Ticket, Attachment), E>
     where
@@ -396,7 +395,7 @@ impl Store {
         ticket: TicketId,
         event: Option<&NewEvent>,
         attachment: Option<&NewAttachment>,
-        now: Millis,
+        now: Timestamp,
         compute: F,
     ) -> Result<(Ticket, Option<Attachment>), E>
     where
@@ -428,15 +427,15 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
-            let counted: Vec<reports::TotalKey> = t
-                .iter()
-                .filter_map(|r| {
-                    let priority = r.priority.clone();
-                    let row = TargetRow::from(r.clone());
-                    reports::total_key(current.org_id, &current.kind, priority.as_deref(), &row)
-                })
-                .collect();
-            current.clocks.targets = t.into_iter().map(TargetRow::from).collect();
+            let mut counted: Vec<reports::TotalKey> = Vec::with_capacity(t.len());
+            let mut rows: Vec<TargetRow> = Vec::with_capacity(t.len());
+            for r in t {
+                let priority = r.priority()?;
+                let row = TargetRow::try_from(r)?;
+                counted.extend(reports::total_key(current.org_id, current.kind, priority, &row));
+                rows.push(row);
+            }
+            current.clocks.targets = rows;
             let mut stored = None;
             if let Some(event) = event {
                 let event_id = insert_event!(tx, ticket.0, event, now)?;
@@ -457,27 +456,25 @@ impl Store {
             let next = compute(&current, &history)?;
             let c = &next.clocks;
             sqlx::query(update)
-                .bind(&next.status)
-                .bind(&next.priority)
+                .bind(next.status.as_str())
+                .bind(next.priority.map(|p| p.as_str()))
                 .bind(next.assignee_id.map(|a| a.0))
-                .bind(now)
-                .bind(c.clock_start)
-                .bind(c.next_deadline)
+                .bind(millis(now))
+                .bind(millis(c.clock_start))
+                .bind(c.next_deadline.map(millis))
                 .bind(c.queue_at)
-                .bind(&c.sla_outcome)
+                .bind(c.sla_outcome.as_str())
                 .bind(i64::from(c.paused))
                 .bind(ticket.0)
                 .bind(i64::from(event.is_some()))
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
-            write_targets!(tx, ticket.0, current.org_id.0, &next.priority, &c.targets, true);
+            write_targets!(tx, ticket.0, current.org_id.0, next.priority, &c.targets, true);
             let now_counted: Vec<reports::TotalKey> = c
                 .targets
                 .iter()
-                .filter_map(|row| {
-                    reports::total_key(current.org_id, &current.kind, next.priority.as_deref(), row)
-                })
+                .filter_map(|row| reports::total_key(current.org_id, current.kind, next.priority, row))
                 .collect();
             apply_totals!(tx, &reports::deltas(counted, now_counted));
             Ok((

@@ -2,10 +2,12 @@
 //! kit, pinned to this suite's calendar (everything exists from 30 days before [`T0`]), and
 //! the store's own world of two customers and tickets with running clocks.
 
+use jiff::Timestamp;
 use serde_json::json;
+use sla::{Channel, OutcomeKind, Priority, Status, TicketKind};
 use store::{
-    Agreement, Derived, Millis, NewEvent, NewTicket, OrgId, Organization, Person, Role, Scope,
-    Store, TargetRow, Ticket, TicketUpdate,
+    Agreement, Derived, EventType, Millis, NewEvent, NewTicket, OrgId, Organization, Person, Role,
+    Scope, Store, TargetRow, Ticket, TicketUpdate,
 };
 use testkit::fixtures as kit;
 pub use testkit::fixtures::{
@@ -14,6 +16,11 @@ pub use testkit::fixtures::{
 
 /// 2026-01-05T08:00:00Z, a Monday morning.
 pub const T0: Millis = 1_767_600_000_000;
+
+/// The instant of stored milliseconds.
+pub fn ts(ms: Millis) -> Timestamp {
+    Timestamp::from_millisecond(ms).expect("instant")
+}
 
 /// A customer organization, created 30 days before `T0`.
 pub async fn org(store: &Store, name: &str) -> Organization {
@@ -98,13 +105,13 @@ impl World {
         NewTicket {
             org_id: self.org_a.id,
             agreement_id: self.agreement_a.id,
-            kind: "incident".into(),
-            priority: Some("P2".into()),
-            channel: "portal".into(),
+            kind: TicketKind::Incident,
+            priority: Some(Priority::High),
+            channel: Channel::Web,
             subject: subject.into(),
             reporter_id: self.admin_a.id,
-            received_at: at,
-            created_at: at + 1_000,
+            received_at: ts(at),
+            created_at: ts(at + 1_000),
         }
     }
 }
@@ -112,10 +119,10 @@ impl World {
 /// A `created` event at `at` by `actor`.
 pub fn created_event(at: Millis, actor: &Person, subject: &str) -> NewEvent {
     NewEvent {
-        at,
+        at: ts(at),
         actor_id: Some(actor.id),
-        kind: "created".into(),
-        data: json!({ "subject": subject, "channel": "portal" }),
+        kind: EventType::Created,
+        data: json!({ "subject": subject, "channel": "web" }),
     }
 }
 
@@ -126,8 +133,8 @@ pub fn two_targets(start: Millis) -> Vec<TargetRow> {
             bound: 0,
             percent_bp: 9_000,
             within: "4 hours".into(),
-            deadline: Some(start + 4 * HOUR),
-            outcome: "running".into(),
+            deadline: Some(ts(start + 4 * HOUR)),
+            outcome: OutcomeKind::Running,
             decided_at: None,
             business_used: 0,
             budget: 4 * 3_600,
@@ -138,8 +145,8 @@ pub fn two_targets(start: Millis) -> Vec<TargetRow> {
             bound: 1,
             percent_bp: 10_000,
             within: "2 days".into(),
-            deadline: Some(start + 2 * DAY),
-            outcome: "running".into(),
+            deadline: Some(ts(start + 2 * DAY)),
+            outcome: OutcomeKind::Running,
             decided_at: None,
             business_used: 0,
             budget: 16 * 3_600,
@@ -152,14 +159,14 @@ pub fn two_targets(start: Millis) -> Vec<TargetRow> {
 /// A fresh open ticket's state: clocks running from `start`.
 pub fn open_state(start: Millis) -> TicketUpdate {
     TicketUpdate {
-        status: "new".into(),
-        priority: Some("P2".into()),
+        status: Status::New,
+        priority: Some(Priority::High),
         assignee_id: None,
         clocks: Derived {
-            clock_start: start,
-            next_deadline: Some(start + 4 * HOUR),
+            clock_start: ts(start),
+            next_deadline: Some(ts(start + 4 * HOUR)),
             queue_at: Some(start + 4 * HOUR),
-            sla_outcome: "running".into(),
+            sla_outcome: OutcomeKind::Running,
             paused: false,
             targets: two_targets(start),
         },

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use sla::{Channel, OutcomeKind, Priority, Status};
 use store::{Derived, NewTicket, OrgId, ReportCount, Store, TargetRow, TicketUpdate};
 
 use crate::fixtures::*;
@@ -63,13 +64,13 @@ pub async fn case_report_counts(store: &Store) {
             let new = NewTicket {
                 org_id: org,
                 agreement_id: agreement,
-                kind: kind.into(),
-                priority: priority.map(Into::into),
-                channel: "portal".into(),
+                kind: kind.parse().expect("kind"),
+                priority: priority.map(|p| p.parse().expect("priority")),
+                channel: Channel::Web,
                 subject: subject.clone(),
                 reporter_id: reporter,
-                received_at: at,
-                created_at: at,
+                received_at: ts(at),
+                created_at: ts(at),
             };
             let rows: Vec<TargetRow> = targets
                 .iter()
@@ -77,9 +78,9 @@ pub async fn case_report_counts(store: &Store) {
                     bound: *bound,
                     percent_bp: *bp,
                     within: (*within).into(),
-                    deadline: Some(from + 2 * DAY),
-                    outcome: (*outcome).into(),
-                    decided_at: off.map(|o| from + o),
+                    deadline: Some(ts(from + 2 * DAY)),
+                    outcome: outcome.parse().expect("outcome"),
+                    decided_at: off.map(|o| ts(from + o)),
                     business_used: 0,
                     budget: 0,
                     decided_month: off.map(|o| month_of(from + o)),
@@ -87,14 +88,14 @@ pub async fn case_report_counts(store: &Store) {
                 })
                 .collect();
             let update = TicketUpdate {
-                status: "new".into(),
-                priority: priority.map(Into::into),
+                status: Status::New,
+                priority: priority.map(|p| p.parse().expect("priority")),
                 assignee_id: None,
                 clocks: Derived {
-                    clock_start: at,
+                    clock_start: ts(at),
                     next_deadline: None,
                     queue_at: None,
-                    sla_outcome: "running".into(),
+                    sla_outcome: OutcomeKind::Running,
                     paused: false,
                     targets: rows,
                 },
@@ -153,8 +154,8 @@ pub async fn case_report_counts(store: &Store) {
                 (
                     (
                         r.org_id.0,
-                        r.kind,
-                        r.priority,
+                        r.kind.as_str().to_string(),
+                        r.priority.map(|p| p.as_str().to_string()),
                         r.bound,
                         r.percent_bp,
                         r.within,
@@ -191,7 +192,7 @@ pub async fn case_report_counts(store: &Store) {
 
     // The misses: every missed target decided in the period, customer A's only for A.
     let missed = store
-        .missed_targets(&w.vendor(), None, from, to)
+        .missed_targets(&w.vendor(), None, ts(from), ts(to))
         .await
         .expect("missed");
     let total_missed: i64 = expected(None).values().map(|v| v.1).sum();
@@ -199,7 +200,7 @@ pub async fn case_report_counts(store: &Store) {
     assert!(
         missed
             .iter()
-            .all(|m| m.decided_at >= from && m.decided_at < to)
+            .all(|m| m.decided_at >= ts(from) && m.decided_at < ts(to))
     );
     assert!(
         missed
@@ -207,7 +208,7 @@ pub async fn case_report_counts(store: &Store) {
             .all(|p| p[0].decided_at <= p[1].decided_at)
     );
     let missed_a = store
-        .missed_targets(&w.customer_a(), None, from, to)
+        .missed_targets(&w.customer_a(), None, ts(from), ts(to))
         .await
         .expect("missed a");
     assert!(missed_a.iter().all(|m| m.org_id == w.org_a.id));
@@ -220,7 +221,7 @@ pub async fn case_report_counts(store: &Store) {
     );
     assert!(
         store
-            .missed_targets(&w.customer_a(), Some(w.org_b.id), from, to)
+            .missed_targets(&w.customer_a(), Some(w.org_b.id), ts(from), ts(to))
             .await
             .expect("other")
             .is_empty()
@@ -231,7 +232,7 @@ pub async fn case_report_counts(store: &Store) {
         .find(|t| t.4 == first.ticket_id.to_string())
         .expect("written");
     assert_eq!(first.org_id, ticket.0);
-    assert_eq!(first.deadline, Some(from + 2 * DAY));
+    assert_eq!(first.deadline, Some(ts(from + 2 * DAY)));
     assert!(first.subject.starts_with("Melding "));
 }
 
@@ -244,9 +245,9 @@ fn decided(states: [(&str, Option<i64>, Option<i64>); 2]) -> Vec<TargetRow> {
             bound: i as i64,
             percent_bp: if i == 0 { 9_000 } else { 10_000 },
             within: if i == 0 { "4 hours" } else { "6 hours" }.into(),
-            deadline: Some(T0 + 4 * HOUR),
-            outcome: (*outcome).into(),
-            decided_at: month.map(|_| T0 + HOUR),
+            deadline: Some(ts(T0 + 4 * HOUR)),
+            outcome: outcome.parse().expect("outcome"),
+            decided_at: month.map(|_| ts(T0 + HOUR)),
             business_used: 0,
             budget: 0,
             decided_month: *month,
@@ -262,14 +263,14 @@ pub async fn case_report_totals_follow_rewrites(store: &Store) {
     let w = World::new(store).await;
     let new = w.incident_a("Totals", T0);
     let running = TicketUpdate {
-        status: "new".into(),
-        priority: Some("urgent".into()),
+        status: Status::New,
+        priority: Some(Priority::Urgent),
         assignee_id: None,
         clocks: Derived {
-            clock_start: T0,
+            clock_start: ts(T0),
             next_deadline: None,
             queue_at: None,
-            sla_outcome: "running".into(),
+            sla_outcome: OutcomeKind::Running,
             paused: false,
             targets: decided([("running", None, None), ("running", None, None)]),
         },
@@ -285,7 +286,14 @@ pub async fn case_report_totals_follow_rewrites(store: &Store) {
             .await
             .expect("counts")
             .into_iter()
-            .map(|c| (c.priority, c.bound, c.met, c.missed))
+            .map(|c| {
+                (
+                    c.priority.map(|p| p.as_str().to_string()),
+                    c.bound,
+                    c.met,
+                    c.missed,
+                )
+            })
             .collect();
         out.sort();
         out
@@ -297,7 +305,7 @@ pub async fn case_report_totals_follow_rewrites(store: &Store) {
 
     let rewrite = |priority: &'static str, targets: Vec<TargetRow>| {
         let update = TicketUpdate {
-            priority: Some(priority.into()),
+            priority: Some(priority.parse().expect("priority")),
             clocks: Derived {
                 targets,
                 ..running.clocks.clone()
@@ -322,7 +330,7 @@ pub async fn case_report_totals_follow_rewrites(store: &Store) {
             .report_bins(&w.vendor(), Some(w.org_a.id), MONTH)
             .await
             .expect("bins"),
-        [("urgent".to_string(), 3, 1)]
+        [(Priority::Urgent, 3, 1)]
     );
     // Written again unchanged: still counted once.
     rewrite(
@@ -476,14 +484,14 @@ pub async fn case_publications_and_reasons(store: &Store) {
             &w.incident_a("Reden", T0),
             &created_event(T0, &w.admin_a, "Reden"),
             &TicketUpdate {
-                status: "new".into(),
-                priority: Some("urgent".into()),
+                status: Status::New,
+                priority: Some(Priority::Urgent),
                 assignee_id: None,
                 clocks: Derived {
-                    clock_start: T0,
+                    clock_start: ts(T0),
                     next_deadline: None,
                     queue_at: None,
-                    sla_outcome: "missed".into(),
+                    sla_outcome: OutcomeKind::Missed,
                     paused: false,
                     targets: decided([("missed", Some(MONTH), Some(12)), ("running", None, None)]),
                 },
@@ -519,7 +527,7 @@ pub async fn case_publications_and_reasons(store: &Store) {
     );
     assert!(store.miss_reason(&w.customer_b(), t.id).await.is_err());
     let missed = store
-        .missed_targets(&w.vendor(), a, T0, T0 + 2 * DAY)
+        .missed_targets(&w.vendor(), a, ts(T0), ts(T0 + 2 * DAY))
         .await
         .expect("missed");
     assert_eq!(missed.len(), 1);
@@ -534,14 +542,14 @@ pub async fn case_publications_and_reasons(store: &Store) {
             &w.incident_a("Op tijd", T0),
             &created_event(T0, &w.admin_a, "Op tijd"),
             &TicketUpdate {
-                status: "new".into(),
-                priority: Some("urgent".into()),
+                status: Status::New,
+                priority: Some(Priority::Urgent),
                 assignee_id: None,
                 clocks: Derived {
-                    clock_start: T0,
+                    clock_start: ts(T0),
                     next_deadline: None,
                     queue_at: None,
-                    sla_outcome: "running".into(),
+                    sla_outcome: OutcomeKind::Running,
                     paused: false,
                     targets: decided([("running", None, None), ("running", None, None)]),
                 },

@@ -1,17 +1,19 @@
 //! Tickets: creation, events through `record_event`, concurrency, internal notes.
 
 use serde_json::json;
+use sla::{Channel, OutcomeKind, Priority, Status, TicketKind};
 use store::{
-    Derived, Event, NewEvent, Scope, Store, StoreError, TargetRow, Ticket, TicketId, TicketUpdate,
+    Derived, Event, EventType, NewEvent, Scope, Store, StoreError, TargetRow, Ticket, TicketId,
+    TicketUpdate,
 };
 
 use crate::fixtures::*;
 
 fn comment(at: i64, actor: &store::Person, text: &str) -> NewEvent {
     NewEvent {
-        at,
+        at: ts(at),
         actor_id: Some(actor.id),
-        kind: "commented".into(),
+        kind: EventType::Commented,
         data: json!({ "text": text }),
     }
 }
@@ -19,22 +21,22 @@ fn comment(at: i64, actor: &store::Person, text: &str) -> NewEvent {
 /// The state after an agent took the ticket: paused, one target left.
 fn taken_state(t: &Ticket, agent: &store::Person, at: i64) -> TicketUpdate {
     TicketUpdate {
-        status: "waiting_for_customer".into(),
-        priority: Some("P1".into()),
+        status: Status::WaitingOnCustomer,
+        priority: Some(Priority::Urgent),
         assignee_id: Some(agent.id),
         clocks: Derived {
             clock_start: t.clocks.clock_start,
             next_deadline: None,
             queue_at: Some(at + 3 * HOUR),
-            sla_outcome: "running".into(),
+            sla_outcome: OutcomeKind::Running,
             paused: true,
             targets: vec![TargetRow {
                 bound: 0,
                 percent_bp: 9_000,
                 within: "4 hours".into(),
                 deadline: None,
-                outcome: "met".into(),
-                decided_at: Some(at),
+                outcome: OutcomeKind::Met,
+                decided_at: Some(ts(at)),
                 business_used: 1_800,
                 budget: 4 * 3_600,
                 decided_month: None,
@@ -56,14 +58,14 @@ pub async fn case_create_and_get_ticket(store: &Store) {
         .expect("create");
     assert_eq!(t.org_id, w.org_a.id);
     assert_eq!(t.agreement_id, w.agreement_a.id);
-    assert_eq!(t.kind, "incident");
+    assert_eq!(t.kind, TicketKind::Incident);
     assert_eq!(t.priority, state.priority);
-    assert_eq!(t.status, "new");
-    assert_eq!(t.channel, "portal");
+    assert_eq!(t.status, Status::New);
+    assert_eq!(t.channel, Channel::Web);
     assert_eq!(t.subject, subject);
     assert_eq!(t.reporter_id, w.admin_a.id);
     assert_eq!(t.assignee_id, None);
-    assert_eq!(t.received_at, T0);
+    assert_eq!(t.received_at, ts(T0));
     assert_eq!(t.created_at, new.created_at);
     assert_eq!(t.updated_at, new.created_at);
     assert_eq!(t.clocks, state.clocks);
@@ -94,23 +96,23 @@ pub async fn case_create_and_get_ticket(store: &Store) {
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(e.ticket_id, t.id);
-    assert_eq!(e.at, T0);
+    assert_eq!(e.at, ts(T0));
     assert_eq!(e.actor_id, Some(w.admin_a.id));
-    assert_eq!(e.kind, "created");
+    assert_eq!(e.kind, EventType::Created);
     assert_eq!(e.data, first.data);
     assert_eq!(e.recorded_at, new.created_at);
     assert_not_found(store.ticket_events(&w.customer_b(), t.id).await);
 
     // A ticket without targets and without a deadline.
     let mut q = w.incident_a("Vraag over de factuur", T0 + HOUR);
-    q.kind = "question".into();
+    q.kind = TicketKind::Question;
     q.priority = None;
     let mut quiet = open_state(T0 + HOUR);
     quiet.priority = None;
     quiet.clocks.next_deadline = None;
     quiet.clocks.queue_at = None;
     quiet.clocks.targets.clear();
-    quiet.clocks.sla_outcome = "met".into();
+    quiet.clocks.sla_outcome = OutcomeKind::Met;
     let t2 = store
         .create_ticket(&q, &created_event(T0 + HOUR, &w.admin_a, "factuur"), &quiet)
         .await
@@ -136,9 +138,9 @@ pub async fn case_record_event(store: &Store) {
     let t = open_ticket(store, &w, "VPN valt steeds weg", T0).await;
     let at = T0 + 30 * MINUTE;
     let event = NewEvent {
-        at,
+        at: ts(at),
         actor_id: Some(w.agent.id),
-        kind: "assigned".into(),
+        kind: EventType::Assigned,
         data: json!({ "to": w.agent.id, "reason": "eerste lijn" }),
     };
     let now = at + 500;
@@ -148,7 +150,7 @@ pub async fn case_record_event(store: &Store) {
             &w.vendor(),
             t.id,
             &event,
-            now,
+            ts(now),
             |cur: &Ticket, history: &[Event]| {
                 seen = Some((cur.clone(), history.to_vec()));
                 Ok::<_, StoreError>(taken_state(cur, &w.agent, at))
@@ -160,13 +162,13 @@ pub async fn case_record_event(store: &Store) {
     // The closure saw the stored ticket (targets included) and the history with the new event.
     assert_eq!(cur, t);
     assert_eq!(history.len(), 2);
-    assert_eq!(history[0].kind, "created");
+    assert_eq!(history[0].kind, EventType::Created);
     assert!(history[0].id < history[1].id);
-    assert_eq!(history[1].kind, "assigned");
-    assert_eq!(history[1].at, at);
+    assert_eq!(history[1].kind, EventType::Assigned);
+    assert_eq!(history[1].at, ts(at));
     assert_eq!(history[1].actor_id, Some(w.agent.id));
     assert_eq!(history[1].data, event.data);
-    assert_eq!(history[1].recorded_at, now);
+    assert_eq!(history[1].recorded_at, ts(now));
     assert_eq!(history[1].ticket_id, t.id);
 
     // The new state is returned and stored.
@@ -175,7 +177,7 @@ pub async fn case_record_event(store: &Store) {
     assert_eq!(after.priority, expected.priority);
     assert_eq!(after.assignee_id, Some(w.agent.id));
     assert_eq!(after.clocks, expected.clocks);
-    assert_eq!(after.updated_at, now);
+    assert_eq!(after.updated_at, ts(now));
     assert_eq!(after.event_count, 2);
     assert_eq!(after.created_at, t.created_at);
     assert_eq!(after.subject, t.subject);
@@ -197,13 +199,13 @@ pub async fn case_record_event(store: &Store) {
             &w.customer_a(),
             t.id,
             &reply,
-            at + HOUR,
+            ts(at + HOUR),
             |cur: &Ticket, h: &[Event]| {
                 assert_eq!(h.len(), 3);
                 assert_eq!(cur.event_count, 2);
                 Ok::<_, StoreError>(TicketUpdate {
-                    status: "in_progress".into(),
-                    priority: cur.priority.clone(),
+                    status: Status::Open,
+                    priority: cur.priority,
                     assignee_id: cur.assignee_id,
                     clocks: Derived {
                         paused: false,
@@ -231,7 +233,7 @@ pub async fn case_record_event(store: &Store) {
             &w.vendor(),
             t.id,
             &comment(at + 2 * HOUR, &w.agent, "wordt niet bewaard"),
-            at + 2 * HOUR,
+            ts(at + 2 * HOUR),
             |_: &Ticket, h: &[Event]| {
                 assert_eq!(h.len(), 4, "the new event is visible to compute");
                 Err(StoreError::Rejected {
@@ -270,7 +272,7 @@ pub async fn case_record_event(store: &Store) {
             &w.vendor(),
             t.id,
             &comment(at + 2 * HOUR, &w.agent, "ook niet"),
-            at + 2 * HOUR,
+            ts(at + 2 * HOUR),
             |_: &Ticket, _: &[Event]| Err(AppError::Rule("priority needs a reason")),
         )
         .await;
@@ -285,7 +287,7 @@ pub async fn case_record_event(store: &Store) {
             &w.vendor(),
             TicketId(t.id.0 + 1000),
             &comment(at, &w.agent, "nergens"),
-            at,
+            ts(at),
             |_: &Ticket, _: &[Event]| -> Result<TicketUpdate, AppError> {
                 panic!("compute must not run for a missing ticket")
             },
@@ -299,7 +301,7 @@ pub async fn case_record_event(store: &Store) {
             &w.customer_b(),
             t.id,
             &comment(at + 3 * HOUR, &w.admin_b, "inbraakpoging"),
-            at + 3 * HOUR,
+            ts(at + 3 * HOUR),
             |_: &Ticket, _: &[Event]| -> Result<TicketUpdate, StoreError> {
                 panic!("compute must not run for another customer's ticket")
             },
@@ -335,15 +337,15 @@ pub async fn case_concurrent_events(store: &Store) {
                     &Scope::System,
                     id,
                     &comment(at, &agent, &format!("update {n}")),
-                    at,
+                    ts(at),
                     |cur: &Ticket, h: &[Event]| {
                         seen = Some((cur.event_count, h.to_vec()));
                         let mut clocks = cur.clocks.clone();
                         // Remember in the stored state how much history the writer saw.
                         clocks.targets[0].business_used = i64::try_from(h.len()).expect("len");
                         Ok::<_, StoreError>(TicketUpdate {
-                            status: "in_progress".into(),
-                            priority: cur.priority.clone(),
+                            status: Status::Open,
+                            priority: cur.priority,
                             assignee_id: Some(agent.id),
                             clocks,
                         })
@@ -363,7 +365,7 @@ pub async fn case_concurrent_events(store: &Store) {
         assert_eq!(count + 1, len);
         assert_eq!(returned, len);
         assert!(history.windows(2).all(|p| p[0].id < p[1].id));
-        assert_eq!(history[0].kind, "created");
+        assert_eq!(history[0].kind, EventType::Created);
         lengths.push(len);
     }
     lengths.sort_unstable();
@@ -399,37 +401,37 @@ pub async fn case_internal_notes(store: &Store) {
     let t = open_ticket(store, &w, "Koppeling met zaaksysteem", T0).await;
     let keep = |cur: &Ticket, _: &[Event]| {
         Ok::<_, StoreError>(TicketUpdate {
-            status: cur.status.clone(),
-            priority: cur.priority.clone(),
+            status: cur.status,
+            priority: cur.priority,
             assignee_id: cur.assignee_id,
             clocks: cur.clocks.clone(),
         })
     };
     let notes = [
-        ("commented", json!({ "text": "We kijken ernaar" })),
+        (EventType::Commented, json!({ "text": "We kijken ernaar" })),
         (
-            "commented",
+            EventType::Commented,
             json!({ "text": "Leverancier zaaksysteem gebeld", "internal": true }),
         ),
         (
-            "commented",
+            EventType::Commented,
             json!({ "text": "Opgelost?", "internal": false }),
         ),
         (
-            "commented",
+            EventType::Commented,
             json!({ "text": "tekst met internal", "internal": "yes" }),
         ),
     ];
     for (i, (kind, data)) in notes.iter().enumerate() {
         let at = T0 + i64::try_from(i + 1).expect("i") * MINUTE;
         let e = NewEvent {
-            at,
+            at: ts(at),
             actor_id: Some(w.agent.id),
-            kind: (*kind).into(),
+            kind: *kind,
             data: data.clone(),
         };
         store
-            .record_event(&w.vendor(), t.id, &e, at, keep)
+            .record_event(&w.vendor(), t.id, &e, ts(at), keep)
             .await
             .expect("record");
     }

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
-use desk::time::ms;
+use desk::time::{ms, rfc3339};
 
-use super::{Id, Problems, parse_instant, rfc3339};
+use super::{Id, Problems, parse_instant};
 
 /// A customer organization.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

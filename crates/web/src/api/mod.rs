@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sla::{Priority, Status, TicketKind};
+use sla::{OutcomeKind, Priority, Status, TicketKind};
 use store::{Role, TicketOrder};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi, ToSchema};
@@ -71,11 +71,6 @@ impl utoipa::IntoResponses for Problems {
         })
         .collect()
     }
-}
-
-/// An RFC 3339 instant in UTC, as the API writes it.
-fn rfc3339(ms: i64) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
 fn parse_instant(field: &str, s: &str) -> Result<Timestamp, ApiError> {
@@ -191,7 +186,7 @@ api_enum!(
 
 api_enum!(
     /// Overall SLA state of a ticket.
-    OutcomeDto => String { Running = "running" => "running".into(), Met = "met" => "met".into(), Missed = "missed" => "missed".into() }
+    OutcomeDto => OutcomeKind { Running = "running" => OutcomeKind::Running, Met = "met" => OutcomeKind::Met, Missed = "missed" => OutcomeKind::Missed }
 );
 
 api_enum!(

@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sla::availability::ExcludedCause;
 use store::{
@@ -16,10 +15,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use desk::monitoring::MonitorSpec;
-
-fn rfc3339(ms: Millis) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
-}
+use desk::time::rfc3339;
 
 /// An RFC 3339 instant from a body field, in milliseconds (whole seconds).
 fn instant(field: &str, s: &str) -> Result<Millis, ApiError> {

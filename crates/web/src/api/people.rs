@@ -10,7 +10,8 @@ use crate::AppState;
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiJson};
 
-use super::{ApiQuery, Id, LangDto, Problems, RoleDto, rfc3339};
+use super::{ApiQuery, Id, LangDto, Problems, RoleDto};
+use desk::time::rfc3339;
 
 /// A person.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -13,7 +13,8 @@ use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiJson};
 
 use super::people::PersonDto;
-use super::{Id, Problems, rfc3339};
+use super::{Id, Problems};
+use desk::time::rfc3339;
 
 /// Input: signing in.
 #[derive(Debug, Deserialize, ToSchema)]

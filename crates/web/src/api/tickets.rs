@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use sla::{Priority, Status, TicketKind};
+use sla::{OutcomeKind, Priority, Status, TicketKind};
 use store::{Event, OrgId, PersonId, Ticket, TicketFilter, TicketId, TicketOrder};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,11 +11,10 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use desk::tickets::{Action, FileTicket};
-use desk::time::ms;
+use desk::time::rfc3339;
 
 use super::{
     ApiQuery, Id, KindDto, OrderDto, OutcomeDto, PriorityDto, Problems, StatusDto, parse_instant,
-    rfc3339,
 };
 
 /// One target's clock.
@@ -94,10 +93,10 @@ impl From<Ticket> for TicketDto {
             id: t.id.0,
             organization_id: t.org_id.0,
             agreement_id: t.agreement_id.0,
-            kind: t.kind,
-            priority: t.priority,
-            status: t.status,
-            channel: t.channel,
+            kind: t.kind.as_str().to_string(),
+            priority: t.priority.map(|p| p.as_str().to_string()),
+            status: t.status.as_str().to_string(),
+            channel: t.channel.as_str().to_string(),
             subject: t.subject,
             reporter_id: t.reporter_id.0,
             assignee_id: t.assignee_id.map(|a| a.0),
@@ -108,7 +107,7 @@ impl From<Ticket> for TicketDto {
             sla: SlaDto {
                 clock_start: rfc3339(c.clock_start),
                 next_deadline: c.next_deadline.map(rfc3339),
-                outcome: c.sla_outcome,
+                outcome: c.sla_outcome.as_str().to_string(),
                 paused: c.paused,
                 targets: c
                     .targets
@@ -117,7 +116,7 @@ impl From<Ticket> for TicketDto {
                         percent: r.percent_bp as f64 / 100.0,
                         within: r.within,
                         deadline: r.deadline.map(rfc3339),
-                        outcome: r.outcome,
+                        outcome: r.outcome.as_str().to_string(),
                         decided_at: r.decided_at.map(rfc3339),
                         business_seconds_used: r.business_used,
                         business_seconds_allowed: r.budget,
@@ -183,7 +182,7 @@ impl From<Event> for EventDto {
             id: e.id,
             at: rfc3339(e.at),
             actor_id: e.actor_id.map(|a| a.0),
-            kind: e.kind,
+            kind: e.kind.as_str().to_string(),
             data: e.data,
         }
     }
@@ -311,15 +310,15 @@ pub async fn list_tickets(
                 field: Some("at_risk_hours".into()),
             });
         }
-        Some(h) => Some(ms(app.at_risk_until("at_risk_hours", h)?)),
+        Some(h) => Some(app.at_risk_until("at_risk_hours", h)?),
         None => None,
     };
     let filter = TicketFilter {
         org: q.organization.map(OrgId),
-        kind: q.kind.map(|k| TicketKind::from(k).as_str().to_string()),
-        status: q.status.map(|s| Status::from(s).as_str().to_string()),
-        priority: q.priority.map(|p| Priority::from(p).as_str().to_string()),
-        sla_outcome: q.sla_outcome.map(String::from),
+        kind: q.kind.map(TicketKind::from),
+        status: q.status.map(Status::from),
+        priority: q.priority.map(Priority::from),
+        sla_outcome: q.sla_outcome.map(OutcomeKind::from),
         deadline_before,
         subject: q.q.filter(|s| !s.trim().is_empty()),
         assignee: q.assignee.map(PersonId),

@@ -17,7 +17,6 @@ use super::layout::{Shell, Viewer, render};
 use super::words::{Agreements, SlaState, fill, sla_state};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::render::words::{kind_label, priority_label, status_label};
 use desk::Compiled;
 use desk::DeskError;
 use desk::i18n::Tr;
@@ -51,10 +50,6 @@ struct ListPage {
     may_file: bool,
 }
 
-fn is_open(t: &Ticket) -> bool {
-    !matches!(t.status.as_str(), "resolved" | "closed")
-}
-
 /// A page of the organization's tickets, newest first; with `open_only`, the open ones: the
 /// store is read page by page after the cursor until enough open ones are found (or a few
 /// round trips are spent), and the next cursor continues right after the last ticket read.
@@ -81,7 +76,11 @@ async fn tickets(
                 want as u32,
             )
             .await?;
-        found.extend(page.items.into_iter().filter(|t| !open_only || is_open(t)));
+        found.extend(
+            page.items
+                .into_iter()
+                .filter(|t| !open_only || t.status.is_open()),
+        );
         cursor = page.next;
         if found.len() >= PAGE_SIZE || cursor.is_none() {
             break;
@@ -114,21 +113,18 @@ async fn list(
         let c = agreements.of(&app, tk.agreement_id).await.map_err(api(t))?;
         rows.push(Row {
             id: tk.id.0,
-            kind: kind_label(t, &tk.kind),
+            kind: tk.kind.label(t.0).to_string(),
             priority: tk
                 .priority
-                .as_deref()
-                .map_or_else(|| "–".to_string(), |p| priority_label(t, p)),
-            status: status_label(t, &tk.status),
+                .map_or_else(|| "–".to_string(), |p| p.label(t.0).to_string()),
+            status: tk.status.label(t.0).to_string(),
             received: words::format_local_short(
                 &c.calendar,
-                tk.received_at.div_euclid(1000),
+                tk.received_at.as_second(),
                 now.as_second(),
                 t.0,
             ),
-            received_iso: jiff::Timestamp::from_millisecond(tk.received_at)
-                .map(|x| x.to_string())
-                .unwrap_or_default(),
+            received_iso: desk::time::rfc3339(tk.received_at),
             sla: sla_state(t, &tk, &c.calendar, now),
             subject: tk.subject,
         });

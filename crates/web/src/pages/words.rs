@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use sla::words::{self};
-use sla::{Calendar, Lang, Percent, PolicyDuration};
-use store::{AgreementId, Millis, Scope, TargetRow, Ticket};
+use sla::{Calendar, Lang, OutcomeKind, Percent, PolicyDuration, TicketKind};
+use store::{AgreementId, Scope, TargetRow, Ticket};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -22,15 +22,12 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     })
 }
 
-/// Milliseconds to whole seconds (rounded down).
-pub(crate) fn secs(ms: Millis) -> i64 {
-    ms.div_euclid(1000)
+/// An instant in whole seconds (rounded down).
+pub(crate) fn secs(at: Timestamp) -> i64 {
+    at.as_second()
 }
 
-/// An instant in milliseconds as RFC 3339 (the number itself if out of range).
-pub(crate) fn rfc3339(ms: Millis) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
-}
+pub(crate) use desk::time::rfc3339;
 
 /// The compiled agreements of the tickets on one page, each looked up once.
 #[derive(Default)]
@@ -71,8 +68,8 @@ pub(crate) fn percent(bp: i64) -> String {
 /// Whether a target's deadline has passed as of `now` (a stored `running` whose deadline lies
 /// behind us is missed: the refresher may not have caught up yet).
 pub(crate) fn passed(r: &TargetRow, now_s: i64) -> bool {
-    r.outcome == "missed"
-        || (r.outcome == "running" && r.deadline.is_some_and(|d| secs(d) <= now_s))
+    r.outcome == OutcomeKind::Missed
+        || (r.outcome == OutcomeKind::Running && r.deadline.is_some_and(|d| secs(d) <= now_s))
 }
 
 /// A deadline near the clock start: only weekday and time on the clock start's day.
@@ -121,8 +118,8 @@ pub fn sla_state(t: Tr, ticket: &Ticket, calendar: &Calendar, now: Timestamp) ->
             class: "",
         };
     }
-    if targets.iter().all(|r| r.outcome == "met") {
-        let key = if ticket.kind == "incident" {
+    if targets.iter().all(|r| r.outcome == OutcomeKind::Met) {
+        let key = if ticket.kind == TicketKind::Incident {
             "sla.met_resolution"
         } else {
             "sla.met_response"
@@ -153,7 +150,7 @@ pub fn sla_state(t: Tr, ticket: &Ticket, calendar: &Calendar, now: Timestamp) ->
                 .unwrap_or_default();
             parts.push(fill(t.get("sla.target_passed"), &[("p", &p), ("at", &at)]));
             class = "state-missed";
-        } else if r.outcome == "met" {
+        } else if r.outcome == OutcomeKind::Met {
             parts.push(fill(t.get("sla.target_met"), &[("p", &p)]));
         } else if !running_shown {
             running_shown = true;
@@ -232,7 +229,7 @@ mod tests {
     use desk::tickets::derive;
     use serde_json::json;
     use sla::Status;
-    use store::{Derived, Event, OrgId, PersonId, TicketId};
+    use store::{Derived, Event, EventType, OrgId, PersonId, TicketId};
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -240,13 +237,13 @@ mod tests {
 
     /// A ticket filed at `filed` with the clocks stored then (as `file_ticket` stores them).
     fn filed(kind: &str, priority: Option<&str>, filed: &str, compiled: &Compiled) -> Ticket {
-        let received = at(filed).as_millisecond();
+        let received = at(filed);
         let history = [Event {
             id: 1,
             ticket_id: TicketId(1),
             at: received,
             actor_id: None,
-            kind: "created".into(),
+            kind: EventType::Created,
             data: json!({ "kind": kind, "priority": priority }),
             recorded_at: received,
         }];
@@ -255,10 +252,10 @@ mod tests {
             id: TicketId(1),
             org_id: OrgId(1),
             agreement_id: AgreementId(1),
-            kind: kind.into(),
-            priority: priority.map(str::to_string),
-            status: "new".into(),
-            channel: "web".into(),
+            kind: kind.parse().unwrap(),
+            priority: priority.map(|p| p.parse().unwrap()),
+            status: Status::New,
+            channel: sla::Channel::Web,
             subject: "MEXTRA start niet".into(),
             reporter_id: PersonId(1),
             assignee_id: None,
@@ -320,7 +317,7 @@ mod tests {
             "klok gestart ma 23 nov 10:00 · 90%-termijn do 26 nov 10:00 · nog 25 u 30 m"
         );
         for r in &mut ticket.clocks.targets {
-            r.outcome = "met".into();
+            r.outcome = OutcomeKind::Met;
         }
         let met = sla_state(nl, &ticket, cal, at("2026-11-24T10:00:00+01:00"));
         assert_eq!(met.words, "beantwoord binnen de termijn");

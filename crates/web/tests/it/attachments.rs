@@ -81,7 +81,7 @@ pub async fn attachments_upload_listing_and_download(app: App) {
         .await
         .expect("events");
     let last = events.last().expect("an event");
-    assert_eq!(last.kind, "commented");
+    assert_eq!(last.kind, store::EventType::Commented);
     assert_eq!(last.data["body"], "Het foutrapport zit in de bijlage.");
     let file = files.last().expect("a file");
     assert_eq!(file.event_id, Some(last.id));

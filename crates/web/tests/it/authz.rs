@@ -515,7 +515,7 @@ impl Matrix<'_> {
                     Ok(t) => t.priority,
                     Err(_) => None,
                 };
-                let to = if current.as_deref() == Some("high") {
+                let to = if current == Some(sla::Priority::High) {
                     "normal"
                 } else {
                     "high"

@@ -8,6 +8,7 @@ use desk::DeskError;
 use desk::clock::{Clock, FixedClock};
 use desk::demo::{DEMO_PASSWORD, DemoOptions, DemoSummary, fill};
 use jiff::Timestamp;
+use sla::{Channel, OutcomeKind, Priority, Status, TicketKind};
 use store::{Role, Scope, Store, Ticket, TicketFilter, TicketOrder};
 use web::{AppState, Config};
 
@@ -165,21 +166,20 @@ async fn demo_fills_an_empty_database_once() {
         "{} tickets in two months",
         tickets.len()
     );
-    for kind in ["incident", "question", "rfc"] {
-        let n = all(store, only(|f| f.kind = Some(kind.into()))).await.len();
+    for &kind in TicketKind::ALL {
+        let n = all(store, only(|f| f.kind = Some(kind))).await.len();
         assert!(n > 0, "no {kind}");
     }
     assert!(
         tickets
             .iter()
-            .any(|t| t.priority.as_deref() == Some("urgent")
-                || t.priority.as_deref() == Some("high"))
+            .any(|t| t.priority == Some(Priority::Urgent) || t.priority == Some(Priority::High))
     );
-    for channel in ["web", "phone"] {
+    for channel in [Channel::Web, Channel::Phone] {
         assert!(tickets.iter().any(|t| t.channel == channel), "no {channel}");
     }
-    for t in tickets.iter().filter(|t| t.channel == "phone") {
-        let gap = t.created_at - t.received_at;
+    for t in tickets.iter().filter(|t| t.channel == Channel::Phone) {
+        let gap = t.created_at.as_millisecond() - t.received_at.as_millisecond();
         assert!(
             (60_000..=15 * 60_000).contains(&gap),
             "phone call registered after {gap} ms"
@@ -188,11 +188,7 @@ async fn demo_fills_an_empty_database_once() {
     let calendar = &state.policies.standard().expect("standard").calendar;
     let office = tickets
         .iter()
-        .filter(|t| {
-            calendar
-                .is_open(Timestamp::from_millisecond(t.received_at).expect("instant"))
-                .expect("calendar")
-        })
+        .filter(|t| calendar.is_open(t.received_at).expect("calendar"))
         .count();
     let outside = tickets.len() - office;
     assert!(outside > 0, "nothing arrived outside office hours");
@@ -201,10 +197,7 @@ async fn demo_fills_an_empty_database_once() {
         "{office} in office hours, {outside} outside"
     );
     for t in &tickets {
-        if !calendar
-            .is_open(Timestamp::from_millisecond(t.received_at).expect("instant"))
-            .expect("calendar")
-        {
+        if !calendar.is_open(t.received_at).expect("calendar") {
             assert!(
                 t.clocks.clock_start > t.received_at,
                 "clock starts at the next opening"
@@ -214,13 +207,12 @@ async fn demo_fills_an_empty_database_once() {
     assert!(
         tickets
             .iter()
-            .all(|t| t.received_at >= summary.from.as_millisecond()
-                && t.received_at <= until().as_millisecond())
+            .all(|t| t.received_at >= summary.from && t.received_at <= until())
     );
 
     // Most targets met, some missed; the queue has open tickets, older ones are closed.
-    let missed = all(store, only(|f| f.sla_outcome = Some("missed".into()))).await;
-    let met = all(store, only(|f| f.sla_outcome = Some("met".into()))).await;
+    let missed = all(store, only(|f| f.sla_outcome = Some(OutcomeKind::Missed))).await;
+    let met = all(store, only(|f| f.sla_outcome = Some(OutcomeKind::Met))).await;
     assert!(!missed.is_empty(), "no target missed");
     assert!(
         met.len() > 8 * missed.len(),
@@ -239,12 +231,12 @@ async fn demo_fills_an_empty_database_once() {
     .await;
     assert!(!queue.is_empty(), "the queue is empty");
     assert_eq!(queue.len(), summary.open);
-    let closed = all(store, only(|f| f.status = Some("closed".into()))).await;
+    let closed = all(store, only(|f| f.status = Some(Status::Closed))).await;
     assert!(closed.len() > tickets.len() / 2, "{} closed", closed.len());
-    let month_ago = until().as_millisecond() - 30 * 86_400_000;
+    let month_ago = until() - jiff::SignedDuration::from_hours(30 * 24);
     assert!(
-        queue.iter().all(|t| t.kind != "incident"
-            || t.priority.as_deref() == Some("low")
+        queue.iter().all(|t| t.kind != TicketKind::Incident
+            || t.priority == Some(Priority::Low)
             || t.received_at > month_ago),
         "old urgent, high or normal incidents are still open"
     );
@@ -270,7 +262,7 @@ async fn demo_is_deterministic_from_its_seed() {
     let (_, _, other) = run(&c.store, 12).await;
     assert!(other.is_ok());
     assert_eq!(first.expect("first"), second.expect("second"));
-    let story = |ts: Vec<Ticket>| -> Vec<(String, i64, String, String)> {
+    let story = |ts: Vec<Ticket>| -> Vec<(String, Timestamp, Status, OutcomeKind)> {
         ts.into_iter()
             .map(|t| (t.subject, t.received_at, t.status, t.clocks.sla_outcome))
             .collect()

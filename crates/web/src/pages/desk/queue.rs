@@ -8,7 +8,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use sla::{Priority, Status, TicketKind};
+use sla::{OutcomeKind, Priority, Status, TicketKind};
 use store::{OrgId, Person, PersonId, Ticket, TicketFilter, TicketOrder};
 
 use super::shared::{
@@ -16,14 +16,11 @@ use super::shared::{
     priority_options, staff_only, store_err,
 };
 use crate::AppState;
-use crate::error::ApiError;
 use crate::pages::error::{PageError, api};
 use crate::pages::form::encode;
 use crate::pages::layout::{Shell, Viewer, render};
 use crate::pages::words::{Agreements, sla_words};
-use crate::render::words::{kind_label, priority_label, status_label};
 use desk::i18n::Tr;
-use desk::time::ms;
 
 // ----- the queue's filter -------------------------------------------------------------------
 
@@ -62,7 +59,7 @@ pub(super) struct Filter {
     kind: Option<TicketKind>,
     status: Option<Status>,
     priority: Option<Priority>,
-    outcome: Option<&'static str>,
+    outcome: Option<OutcomeKind>,
     risk: Option<u32>,
     mine: bool,
     q: Option<String>,
@@ -104,7 +101,7 @@ impl Filter {
                     check(f.priority.is_some(), BadFilter::Priority);
                 }
                 "outcome" => {
-                    f.outcome = ["running", "met", "missed"].into_iter().find(|o| *o == v);
+                    f.outcome = v.parse().ok();
                     check(f.outcome.is_some(), BadFilter::Outcome);
                 }
                 "risk" => {
@@ -140,7 +137,7 @@ impl Filter {
             s.append_pair("priority", p.as_str());
         }
         if let Some(o) = self.outcome {
-            s.append_pair("outcome", o);
+            s.append_pair("outcome", o.as_str());
         }
         if let Some(h) = self.risk {
             s.append_pair("risk", &h.to_string());
@@ -189,20 +186,20 @@ fn queue_mark(
     t: Tr,
     ticket: &Ticket,
     now: Timestamp,
-    horizon: i64,
+    horizon: Timestamp,
 ) -> (&'static str, &'static str) {
     let c = &ticket.clocks;
-    let now_ms = ms(now);
     let passed = c.targets.iter().any(|x| {
-        x.outcome == "missed" || (x.outcome == "running" && x.deadline.is_some_and(|d| d <= now_ms))
+        x.outcome == OutcomeKind::Missed
+            || (x.outcome == OutcomeKind::Running && x.deadline.is_some_and(|d| d <= now))
     });
-    if passed || c.sla_outcome == "missed" || c.next_deadline.is_some_and(|d| d <= now_ms) {
+    if passed || c.sla_outcome == OutcomeKind::Missed || c.next_deadline.is_some_and(|d| d <= now) {
         ("state-missed", t.get("desk.state.missed"))
     } else if c.paused {
         ("state-paused", t.get("desk.state.paused"))
     } else if c.next_deadline.is_some_and(|d| d <= horizon) {
         ("state-risk", t.get("desk.state.risk"))
-    } else if c.sla_outcome == "met" {
+    } else if c.sla_outcome == OutcomeKind::Met {
         ("state-met", t.get("desk.state.met"))
     } else {
         ("state-running", t.get("desk.state.running"))
@@ -300,19 +297,15 @@ pub(super) async fn queue_page(
     let (filter, cursor, bad) = Filter::parse(query);
     errors.extend(bad.iter().map(|b| b.message(t)));
     let now = app.clock.now();
-    let standard = app.policies.standard().map_err(api(t))?;
     let horizon_hours = filter.risk.unwrap_or(DEFAULT_RISK_HOURS);
-    let horizon = app
-        .at_risk_until("risk", horizon_hours)
-        .map(ms)
-        .map_err(|e| api(t)(e.into()))?;
+    let horizon = app.at_risk_until("risk", horizon_hours).map_err(api(t))?;
     let me = viewer.caller.person.id;
     let wanted = TicketFilter {
         org: filter.customer,
-        kind: filter.kind.map(|k| k.as_str().to_string()),
-        status: filter.status.map(|s| s.as_str().to_string()),
-        priority: filter.priority.map(|p| p.as_str().to_string()),
-        sla_outcome: filter.outcome.map(str::to_string),
+        kind: filter.kind,
+        status: filter.status,
+        priority: filter.priority,
+        sla_outcome: filter.outcome,
         deadline_before: filter.risk.map(|_| horizon),
         subject: filter.q.clone(),
         assignee: filter.mine.then_some(me),
@@ -358,10 +351,10 @@ pub(super) async fn queue_page(
             customer: org_names
                 .get(&tk.org_id)
                 .map_or_else(|| tk.org_id.to_string(), |n| (*n).to_string()),
-            kind: kind_label(t, &tk.kind),
-            priority: tk.priority.as_deref().map(|p| priority_label(t, p)),
+            kind: tk.kind.label(t.0).to_string(),
+            priority: tk.priority.map(|p| p.label(t.0).to_string()),
             subject: tk.subject.clone(),
-            status: status_label(t, &tk.status),
+            status: tk.status.label(t.0).to_string(),
             assignee: tk.assignee_id.map(|a| {
                 names
                     .get(&a)
@@ -419,19 +412,21 @@ pub(super) async fn queue_page(
             })
             .collect(),
         priorities: priority_options(t, &current(filter.priority.map(Priority::as_str))),
-        outcomes: vec![
-            opt(
-                "running",
-                t.get("desk.outcome.running"),
-                &current(filter.outcome),
-            ),
-            opt("met", t.get("desk.outcome.met"), &current(filter.outcome)),
-            opt(
-                "missed",
-                t.get("desk.outcome.missed"),
-                &current(filter.outcome),
-            ),
-        ],
+        outcomes: OutcomeKind::ALL
+            .iter()
+            .map(|o| {
+                let label = match o {
+                    OutcomeKind::Running => t.get("desk.outcome.running"),
+                    OutcomeKind::Met => t.get("desk.outcome.met"),
+                    OutcomeKind::Missed => t.get("desk.outcome.missed"),
+                };
+                opt(
+                    o.as_str(),
+                    label,
+                    &current(filter.outcome.map(OutcomeKind::as_str)),
+                )
+            })
+            .collect(),
         risk: filter.risk.map(|h| h.to_string()).unwrap_or_default(),
         mine: filter.mine,
         q: filter.q.clone().unwrap_or_default(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use sla::words::{self, ClockStartReason};
-use sla::{Calendar, Priority, Status};
+use sla::{Calendar, OutcomeKind, Priority, Status, TicketKind};
 use store::{Event, PersonId, Role, Scope, TicketId};
 
 use crate::AppState;
@@ -293,19 +293,19 @@ pub(crate) async fn ticket_page(
         known: HashMap::new(),
     };
 
-    let status: Status = ticket.status.parse().unwrap_or(Status::Open);
+    let status = ticket.status;
     let mut facts = vec![
-        ("ticket.kind", kind_label(t, &ticket.kind)),
+        ("ticket.kind", ticket.kind.label(t.0).to_string()),
         (
             "ticket.priority",
-            ticket.priority.as_deref().map_or_else(
+            ticket.priority.map_or_else(
                 || t.get("ticket.no_priority").to_string(),
-                |p| priority_label(t, p),
+                |p| p.label(t.0).to_string(),
             ),
         ),
-        ("ticket.status", status_label(t, &ticket.status)),
+        ("ticket.status", ticket.status.label(t.0).to_string()),
         ("ticket.reporter", names.of(Some(ticket.reporter_id)).await),
-        ("ticket.channel", channel_label(t, &ticket.channel)),
+        ("ticket.channel", ticket.channel.label(t.0).to_string()),
     ];
     if vendor {
         let org = app
@@ -330,7 +330,12 @@ pub(crate) async fn ticket_page(
         .collect();
     let running = if ticket.clocks.paused {
         t.get("ticket.clock_paused")
-    } else if ticket.clocks.targets.iter().any(|r| r.outcome == "running") {
+    } else if ticket
+        .clocks
+        .targets
+        .iter()
+        .any(|r| r.outcome == OutcomeKind::Running)
+    {
         t.get("ticket.clock_running")
     } else {
         t.get("ticket.clock_stopped")
@@ -354,7 +359,7 @@ pub(crate) async fn ticket_page(
                 .unwrap_or_default();
             let (outcome, class) = if passed(r, now_s) {
                 (t.get("ticket.outcome_missed").to_string(), "state-missed")
-            } else if r.outcome == "met" {
+            } else if r.outcome == OutcomeKind::Met {
                 (
                     fill(t.get("ticket.outcome_met"), &[("at", &decided)]),
                     "state-met",
@@ -401,13 +406,13 @@ pub(crate) async fn ticket_page(
         history.push(view);
     }
 
-    let priorities = if vendor && ticket.kind == "incident" {
+    let priorities = if vendor && ticket.kind == TicketKind::Incident {
         Priority::ALL
             .iter()
             .map(|p| Choice {
                 value: p.as_str().to_string(),
                 label: p.label(lang).to_string(),
-                selected: ticket.priority.as_deref() == Some(p.as_str()),
+                selected: ticket.priority == Some(*p),
             })
             .collect()
     } else {
@@ -474,7 +479,7 @@ pub(crate) async fn ticket_page(
         may_comment: role != Role::CustomerViewer && (vendor || status != Status::Closed),
         vendor,
         may_decide,
-        incident: ticket.kind == "incident",
+        incident: ticket.kind == TicketKind::Incident,
         priorities,
         agents,
         statuses,
