@@ -9,7 +9,7 @@ use store::{
 };
 
 use crate::policies::Compiled;
-use crate::time::ms;
+use crate::time::{ms, stored};
 use crate::{Caller, Desk, DeskError};
 
 /// Position in the queue of an open ticket whose deadline is unknown (paused): last.
@@ -175,7 +175,7 @@ impl Desk {
         caller: &Caller,
         input: FileTicket,
     ) -> Result<Ticket, DeskError> {
-        let now = self.clock.now();
+        let now = stored(self.clock.now());
         let subject = input.subject.trim().to_string();
         if subject.is_empty() || subject.chars().count() > 300 {
             return Err(DeskError::invalid(
@@ -353,7 +353,7 @@ impl Desk {
         if file.is_some() && !matches!(action, Action::Comment { .. }) {
             return Err(DeskError::invalid("file", "files go with a comment"));
         }
-        let now = self.clock.now();
+        let now = stored(self.clock.now());
         let ticket = self.store.get_ticket(&caller.scope, id).await?;
         let vendor = caller.role().is_vendor();
         let status = ticket.status;
@@ -536,7 +536,7 @@ impl Desk {
     /// Recomputes the clocks of open tickets whose next deadline has passed since their last
     /// event, so stored outcomes (and the filters on them) follow the time. Returns how many.
     pub async fn refresh_clocks(&self) -> Result<usize, DeskError> {
-        let now = self.clock.now();
+        let now = stored(self.clock.now());
         let mut due = self.store.tickets_past_deadline(now, 500).await?;
         // Decided targets written before the report totals existed: count them once.
         due.extend(self.store.tickets_uncounted(500).await?);

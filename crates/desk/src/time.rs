@@ -16,6 +16,12 @@ pub fn ts(ms: Millis) -> Result<Timestamp, DeskError> {
         .map_err(|e| DeskError::internal(format!("instant {ms} ms out of range: {e}")))
 }
 
+/// An instant cut to the milliseconds the store keeps, so that a row returned by a write
+/// equals the row read back later (the clock may tell nanoseconds).
+pub fn stored(t: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t)
+}
+
 /// What [`rfc3339`] writes: a `Timestamp` (tickets, their events, targets and attachments),
 /// or the stored milliseconds the other store rows still carry.
 pub trait Instant: Copy {
@@ -40,4 +46,18 @@ impl Instant for Millis {
 pub fn rfc3339(at: impl Instant) -> String {
     at.timestamp()
         .map_or_else(|ms| ms.to_string(), |t| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_formatter_for_timestamps_and_milliseconds() {
+        let t: Timestamp = "2026-11-27T17:15:00.123456789Z".parse().unwrap();
+        assert_eq!(rfc3339(stored(t)), "2026-11-27T17:15:00.123Z");
+        assert_eq!(rfc3339(stored(t)), rfc3339(ms(t)));
+        assert_eq!(rfc3339(1_795_799_700_000), "2026-11-27T17:15:00Z");
+        assert_eq!(rfc3339(i64::MAX), i64::MAX.to_string());
+    }
 }

@@ -1,6 +1,9 @@
 //! Tickets: the current-state row (`tickets`), the append-only history (`ticket_events`)
 //! and one clock row per bound (`ticket_targets`). This module has the types and reads one
 //! ticket; [`write`] files tickets and records events, [`listing`] pages through them.
+//! Rows carry the `sla` enums, [`EventType`] and `jiff::Timestamp`s, parsed when a row is
+//! read (an unknown word or an instant out of range is [`StoreError::Corrupt`]) and written
+//! as the same words and milliseconds as ever.
 
 use std::fmt;
 use std::str::FromStr;

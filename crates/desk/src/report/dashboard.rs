@@ -142,7 +142,7 @@ impl Desk {
             None => ALL_CUSTOMERS.to_string(),
         };
         Ok(Dashboard {
-            now: now.to_string(),
+            now: rfc3339(now),
             organization_id: org.map(|o| o.0),
             customer,
             horizon_hours,

@@ -115,6 +115,7 @@ conformance! {
         case_probe_packing,
         case_connect_and_migrate,
         case_bad_urls,
+        case_bad_stored_words,
     ],
 }
 

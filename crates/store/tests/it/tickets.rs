@@ -525,3 +525,72 @@ pub async fn case_failed_ticket_creation_writes_nothing(store: &Store) {
             .expect("create after a failure");
     }
 }
+
+/// Runs one statement on the database at `url`, behind the store's back.
+async fn tamper(url: &str, sql: &str) {
+    use sqlx::Connection;
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect pg");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut c)
+            .await
+            .expect("tamper");
+        c.close().await.expect("close");
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url)
+            .await
+            .expect("connect sqlite");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut c)
+            .await
+            .expect("tamper");
+        c.close().await.expect("close");
+    }
+}
+
+/// A stored word the enums do not know, or an instant out of range, is a corrupt row when
+/// read: an error, never a panic.
+pub async fn case_bad_stored_words(store: &Store, url: &str) {
+    let w = World::new(store).await;
+    let t = open_ticket(store, &w, "Handmatig gewijzigd", T0).await;
+    let id = t.id.0;
+    let corrupt = |r: Result<_, StoreError>| {
+        assert!(matches!(r, Err(StoreError::Corrupt(_))), "{r:?}");
+    };
+    for (set, undo) in [
+        ("status = 'wachtend'", "status = 'new'"),
+        ("kind = 'storing'", "kind = 'incident'"),
+        ("priority = 'P1'", "priority = 'high'"),
+        ("channel = 'fax'", "channel = 'web'"),
+        ("sla_outcome = 'unknown'", "sla_outcome = 'running'"),
+        (
+            "received_at = 9223372036854775807",
+            &format!("received_at = {T0}"),
+        ),
+    ] {
+        tamper(url, &format!("UPDATE tickets SET {set} WHERE id = {id}")).await;
+        corrupt(store.get_ticket(&Scope::System, t.id).await.map(|_| ()));
+        tamper(url, &format!("UPDATE tickets SET {undo} WHERE id = {id}")).await;
+    }
+    assert_eq!(
+        store.get_ticket(&Scope::System, t.id).await.expect("get"),
+        t
+    );
+    tamper(
+        url,
+        &format!("UPDATE ticket_targets SET outcome = 'late' WHERE ticket_id = {id}"),
+    )
+    .await;
+    corrupt(store.get_ticket(&Scope::System, t.id).await.map(|_| ()));
+    tamper(
+        url,
+        &format!("UPDATE ticket_targets SET outcome = 'running' WHERE ticket_id = {id}"),
+    )
+    .await;
+    tamper(
+        url,
+        &format!("UPDATE ticket_events SET kind = 'gebeld' WHERE ticket_id = {id}"),
+    )
+    .await;
+    corrupt(store.ticket_events(&Scope::System, t.id).await.map(|_| ()));
+}
