@@ -23,6 +23,7 @@ use crate::error::{ApiError, Problem};
 pub mod availability;
 mod customers;
 pub mod monitoring;
+pub mod outages;
 mod people;
 pub mod reports;
 mod session;
@@ -309,13 +310,10 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(monitoring::get_monitor, monitoring::update_monitor))
         .routes(routes!(monitoring::set_monitor_active))
         .routes(routes!(monitoring::push))
-        .routes(routes!(
-            monitoring::list_outages,
-            monitoring::register_outage
-        ))
-        .routes(routes!(monitoring::get_outage))
-        .routes(routes!(monitoring::correct_outage))
-        .routes(routes!(monitoring::classify_outage))
+        .routes(routes!(outages::list_outages, outages::register_outage))
+        .routes(routes!(outages::get_outage))
+        .routes(routes!(outages::correct_outage))
+        .routes(routes!(outages::classify_outage))
         .split_for_parts();
     let mut doc = doc;
     crate::wire::finish(&mut doc);
