@@ -9,7 +9,7 @@ use sla::Month;
 use store::{EnvironmentId, MaintenanceWhen, OrgId};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiQuery, Id, Problems};
+use super::{ApiQuery, Id, Problems, parse_instant};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
@@ -34,17 +34,9 @@ pub struct AnnounceBody {
 impl AnnounceBody {
     /// The announcement, with its instants read (a malformed one names its field).
     fn parse(self) -> Result<Announce, ApiError> {
-        let instant = |field: &str, s: &str| -> Result<jiff::Timestamp, ApiError> {
-            let bad = |detail: String| ApiError::BadRequest {
-                detail,
-                field: Some(field.to_string()),
-            };
-            let secs = sla::rfc3339::parse(s).map_err(|e| bad(e.to_string()))?;
-            jiff::Timestamp::from_second(secs).map_err(|e| bad(e.to_string()))
-        };
         Ok(Announce {
-            starts_at: instant("starts_at", &self.starts_at)?,
-            ends_at: instant("ends_at", &self.ends_at)?,
+            starts_at: parse_instant("starts_at", &self.starts_at)?,
+            ends_at: parse_instant("ends_at", &self.ends_at)?,
             environment_ids: self
                 .environment_ids
                 .into_iter()

@@ -74,7 +74,8 @@ impl utoipa::IntoResponses for Problems {
     }
 }
 
-fn parse_instant(field: &str, s: &str) -> Result<Timestamp, ApiError> {
+/// An RFC 3339 instant from a request field; a malformed one is a 400 naming the field.
+pub(crate) fn parse_instant(field: &str, s: &str) -> Result<Timestamp, ApiError> {
     let secs = sla::rfc3339::parse(s).map_err(|e| ApiError::BadRequest {
         detail: e.to_string(),
         field: Some(field.to_string()),

@@ -8,7 +8,7 @@ use sla::availability::ExcludedCause;
 use store::{EnvironmentId, Millis, MonitorId, NewOutage, OutageId, OutageRecord};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiQuery, Id, Problems};
+use super::{ApiQuery, Id, Problems, parse_instant};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
@@ -16,14 +16,7 @@ use desk::time::rfc3339;
 
 /// An RFC 3339 instant from a body field, in milliseconds (whole seconds).
 fn instant(field: &str, s: &str) -> Result<Millis, ApiError> {
-    let secs = sla::rfc3339::parse(s).map_err(|e| ApiError::BadRequest {
-        detail: e.to_string(),
-        field: Some(field.to_string()),
-    })?;
-    secs.checked_mul(1000).ok_or_else(|| ApiError::BadRequest {
-        detail: "out of range".into(),
-        field: Some(field.to_string()),
-    })
+    Ok(parse_instant(field, s)?.as_millisecond())
 }
 
 /// An excluded cause: an outage classified under it does not count (SLA §8.2).
