@@ -136,7 +136,7 @@ async fn report(store: &Store, month: sla::Month, args: &ReportArgs) -> Result<S
                 .printable_context(&Scope::System, &report)
                 .await
                 .map_err(internal)?;
-            web::render::report::printable(&report, t, &trend, &agreement.calendar, true)
+            render::report::printable(&report, t, &trend, &agreement.calendar, true)
         }
         Format::Csv => report.to_csv(),
         Format::Json => {

@@ -127,7 +127,7 @@ pub async fn monthly_report(
     let format = q.format.unwrap_or(ReportFormat::Json);
     let html = if format == ReportFormat::Html {
         let (trend, agreement) = app.printable_context(&caller.scope, &report).await?;
-        crate::render::report::printable(&report, t, &trend, &agreement.calendar, false)
+        render::report::printable(&report, t, &trend, &agreement.calendar, false)
     } else {
         String::new()
     };

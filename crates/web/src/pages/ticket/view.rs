@@ -17,8 +17,8 @@ use crate::pages::words::{
     Agreements, SlaState, bound_label, business_left, fill, passed, rfc3339, secs, size_words,
     sla_state,
 };
-use crate::render::words::{channel_label, kind_label, priority_label, status_label};
 use desk::i18n::Tr;
+use render::words::{channel_label, kind_label, priority_label, status_label};
 
 // ----- the page ----------------------------------------------------------------------------
 
