@@ -32,8 +32,8 @@ pub use export::{CsvDialect, CustomerTotal, LEDGER_COLUMNS, LedgerExport, Ledger
 pub use meeting::{ActionItem, Attendee, IncidentDiscussed, IncidentInput, MeetingInput, Side};
 pub use monthly::MonthlyRun;
 pub use overrun::{FailedTarget, OverrunMonth};
-pub use steps::{ClaimInput, RequestInput};
-pub use view::{EscalationView, OverviewLine, TimelineEntry};
+pub use steps::{ClaimInput, FollowUpOutcome, RequestInput};
+pub use view::{EscalationView, OverviewLine, Proposal, TimelineEntry};
 
 /// How many months one overrun query may span.
 pub const MAX_MONTHS: usize = 36;

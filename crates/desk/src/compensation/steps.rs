@@ -2,6 +2,7 @@
 //! checked by the engine against the replayed escalation, then stored with its mails in one
 //! transaction.
 
+use serde::{Deserialize, Serialize};
 use sla::Month;
 use sla::compensation::{Act, FollowUpRecord, MonthVerdict, Stage, proposal_month};
 use store::{Append, NewDiscount, NewStep, OrgId, PersonId, Role, StepKind};
@@ -27,6 +28,16 @@ pub struct RequestInput {
 pub struct ClaimInput {
     /// The customer administrator it is made for, when the service desk records it.
     pub on_behalf_of: Option<PersonId>,
+}
+
+/// A recorded follow-up: the escalation after it, and the proposal it was decided beside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FollowUpOutcome {
+    /// What the system proposed.
+    pub proposal: super::Proposal,
+    /// The escalation after the follow-up.
+    pub escalation: super::EscalationView,
 }
 
 /// Steps to store with what goes with them.
@@ -244,7 +255,7 @@ impl Desk {
         input: MeetingInput,
         progress: bool,
         why: &str,
-    ) -> Result<super::EscalationView, DeskError> {
+    ) -> Result<FollowUpOutcome, DeskError> {
         self.store.get_org(&caller.scope, org).await?;
         caller.require_vendor()?;
         let why = text("why", why)?;
@@ -327,7 +338,14 @@ impl Desk {
             },
         )
         .await?;
-        self.escalation(caller, org).await
+        Ok(FollowUpOutcome {
+            proposal: super::Proposal {
+                progress: proposed,
+                month: month.to_string(),
+                month_overrun: verdict.overrun,
+            },
+            escalation: self.escalation(caller, org).await?,
+        })
     }
 
     /// Claims the discount once entitled: a customer administrator, or the service desk on

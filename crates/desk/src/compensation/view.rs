@@ -63,6 +63,22 @@ pub struct EscalationView {
     pub timeline: Vec<TimelineEntry>,
     /// The customer's discounts and reversals, in the order they were booked.
     pub ledger: Vec<LedgerLine>,
+    /// Between consultation and claim: the progress the system would propose at a follow-up
+    /// held today, and the month it rests on.
+    pub proposal: Option<Proposal>,
+}
+
+/// The system's proposal for a follow-up's progress decision (SLA-RULES §7): progress when the
+/// latest complete month before the follow-up was not an overrun month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Proposal {
+    /// The proposed decision.
+    pub progress: bool,
+    /// The month it rests on, `YYYY-MM`.
+    pub month: String,
+    /// Whether that month was an overrun month.
+    pub month_overrun: bool,
 }
 
 /// One customer in the service manager's overview.
@@ -160,6 +176,18 @@ impl Desk {
             .flat_map(|d| super::export::lines_of(d, ""))
             .collect();
         let ended = esc.last_ended();
+        let proposal = match esc.stage() {
+            Stage::Consulting(_) => {
+                let month = sla::compensation::proposal_month(today);
+                let judged = self.judge(org, month).await?;
+                Some(Proposal {
+                    progress: !judged.overrun,
+                    month: month.to_string(),
+                    month_overrun: judged.overrun,
+                })
+            }
+            _ => None,
+        };
         Ok(EscalationView {
             organization_id: org.0,
             stage: stage_word(esc.stage()).into(),
@@ -181,6 +209,7 @@ impl Desk {
             settled_through: ended.map(|e| e.settled_through.to_string()),
             timeline,
             ledger,
+            proposal,
         })
     }
 
