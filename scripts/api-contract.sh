@@ -72,7 +72,7 @@ contract_check() {
     # Something of every resource to talk about.
     local auth=(-fsS -H "Authorization: Bearer $token" -H 'content-type: application/json')
     post() { curl "${auth[@]}" -d "$2" "$base/api/v1/$1"; }
-    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE LOKET_ESC_ORG LOKET_DISCOUNT
+    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE LOKET_ESC_ORG LOKET_DISCOUNT LOKET_CLAIM_ORG LOKET_CLAIM_ADMIN LOKET_REQUEST_ORG LOKET_REQUEST_ADMIN LOKET_OVERRUN_MONTH
     LOKET_ORG="$(post organizations '{"name":"Contract BV"}' | json_field id)"
     LOKET_PERSON="$(post people "{\"email\":\"beheer@contract.example\",\"name\":\"Beheerder\",\"role\":\"customer_admin\",\"organization_id\":$LOKET_ORG}" | json_field person.id)"
     LOKET_AGENT="$(post people '{"email":"agent@vendor.example","name":"Agent","role":"agent"}' | json_field person.id)"
@@ -85,11 +85,19 @@ contract_check() {
     LOKET_PUSH_TOKEN="$(post "environments/$LOKET_ENV/monitors" '{"kind":"push","target":"nightly job"}' | json_field push_token)"
     LOKET_OUTAGE="$(post "environments/$LOKET_ENV/outages" '{"started_at":"2026-01-05T10:00:00Z","ended_at":"2026-01-05T11:00:00Z","reason":"gemeld"}' | json_field id)"
     LOKET_MAINTENANCE="$(post maintenance "{\"environment_ids\":[$LOKET_ENV],\"starts_at\":\"2030-01-07T02:00:00Z\",\"ends_at\":\"2030-01-07T03:00:00Z\",\"description\":\"Upgrade\"}" | json_field maintenance.id)"
-    # A customer's escalation taken to a claimed discount, which can be reversed.
+    # Escalations: one claimed (its discount can be reversed), one that may claim, and a
+    # customer that may request.
     local seeded
     seeded="$(python3 scripts/seed-escalation.py "$base" "$token")"
-    LOKET_ESC_ORG="${seeded%%$'\n'*}"
-    LOKET_DISCOUNT="${seeded##*$'\n'}"
+    {
+        read -r LOKET_ESC_ORG
+        read -r LOKET_DISCOUNT
+        read -r LOKET_CLAIM_ORG
+        read -r LOKET_CLAIM_ADMIN
+        read -r LOKET_REQUEST_ORG
+        read -r LOKET_REQUEST_ADMIN
+        read -r LOKET_OVERRUN_MONTH
+    } <<<"$seeded"
     # The configuration with the seeded ids filled in.
     python3 -c 'import os,re,sys; print(re.sub(r"\$\{(LOKET_\w+)\}", lambda m: os.environ[m.group(1)], open(sys.argv[1]).read()))' \
         "$config" >"$work/schemathesis-$label.toml"

@@ -258,24 +258,38 @@ impl Desk {
     ) -> Result<FollowUpOutcome, DeskError> {
         self.store.get_org(&caller.scope, org).await?;
         caller.require_vendor()?;
-        let why = text("why", why)?;
         let r = self.replay(&caller.scope, org).await?;
         let (policy, cal) = (&r.agreement.policy.compensation, &r.agreement.calendar);
         let month = proposal_month(input.held_on);
+        let record = |why: &str| FollowUpRecord {
+            held_on: input.held_on,
+            progress,
+            recorded_by: format!("person {}", caller.person.id),
+            why: why.to_string(),
+        };
+        if !matches!(r.esc.stage(), Stage::Consulting(_)) {
+            // Out of order: the engine refuses before it needs the month's verdict, so the
+            // refusal does not depend on what the rest of the record says.
+            let unjudged = MonthVerdict {
+                month,
+                overrun: false,
+            };
+            return Err(
+                match r.esc.follow_up_held(record(why), unjudged, policy, cal) {
+                    Err(e) => refused("held_on", e),
+                    Ok(_) => DeskError::internal("a follow-up outside the consultation stage"),
+                },
+            );
+        }
+        let why = text("why", why)?;
         let judged = self.judge(org, month).await?;
         let verdict = MonthVerdict {
             month,
             overrun: judged.overrun,
         };
-        let record = FollowUpRecord {
-            held_on: input.held_on,
-            progress,
-            recorded_by: format!("person {}", caller.person.id),
-            why: why.clone(),
-        };
         let next = r
             .esc
-            .follow_up_held(record, verdict, policy, cal)
+            .follow_up_held(record(&why), verdict, policy, cal)
             .map_err(|e| refused("held_on", e))?;
         let months = match r.esc.stage() {
             Stage::Consulting(c) => c.request.months.clone(),

@@ -82,7 +82,6 @@ pub struct AttendeeBody {
     #[schema(min_length = 1, max_length = 4000, pattern = "\\S")]
     pub name: String,
     /// Their side.
-    #[schema(inline)]
     pub side: SideDto,
     /// Their account, if they have one (vendor staff or one of the customer's people).
     #[schema(minimum = 1)]
