@@ -108,8 +108,11 @@ contract_check() {
         mkdir -p "$LOKET_CONTRACT_REPORTS/$label"
         reports=(--report junit,ndjson --report-dir "$LOKET_CONTRACT_REPORTS/$label")
     fi
+    # Each database gets a directory of its own, so that the examples schemathesis stores
+    # from one run (its Hypothesis database) do not steer the next.
+    mkdir -p "$work/run-$label"
     (
-        cd "$work"
+        cd "$work/run-$label"
         "$SCHEMATHESIS" --config-file "$work/schemathesis-$label.toml" run "$base/api/openapi.json" \
             --url "$base" \
             --checks all \
