@@ -28,10 +28,9 @@ print(v)' "$1"; }
 # Starts `loket serve` on a fresh database; sets base (its URL), token (an administrator's API
 # token) and pid.
 start_server() {
-    local database="$1" port password cookie
+    local database="$1" password="${2:-contract-check-$RANDOM$RANDOM}" port cookie
     port="$(free_port)"
     base="http://127.0.0.1:$port"
-    password="contract-check-$RANDOM$RANDOM"
     echo "$password" | "$loket_bin" serve --database "$database" \
         --listen "127.0.0.1:$port" --admin-email admin@contract.example \
         >"$work/serve-$port.log" 2>&1 &
@@ -63,14 +62,18 @@ client_check() {
     stop_server
 }
 
-# schemathesis on a fresh desk with something of every resource in it.
+# schemathesis on a desk with a year of demo history (so that a customer has ended overrun
+# months: its escalation is taken to a claimed discount) and something of every resource.
 contract_check() {
     local database="$1" label="$2" base token pid
-    start_server "$database"
+    # History up to the start of this month: the same desk for every run within a month.
+    "$loket_bin" demo --database "$database" --admin-email admin@contract.example \
+        --until "$(date -u +%Y-%m-01T00:00:00Z)" >"$work/demo-$label.log" 2>&1
+    start_server "$database" demo-wachtwoord-2026
     # Something of every resource to talk about.
     local auth=(-fsS -H "Authorization: Bearer $token" -H 'content-type: application/json')
     post() { curl "${auth[@]}" -d "$2" "$base/api/v1/$1"; }
-    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE
+    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE LOKET_ESC_ORG LOKET_DISCOUNT LOKET_CLAIM_ORG LOKET_CLAIM_ADMIN LOKET_REQUEST_ORG LOKET_REQUEST_ADMIN LOKET_OVERRUN_MONTH
     LOKET_ORG="$(post organizations '{"name":"Contract BV"}' | json_field id)"
     LOKET_PERSON="$(post people "{\"email\":\"beheer@contract.example\",\"name\":\"Beheerder\",\"role\":\"customer_admin\",\"organization_id\":$LOKET_ORG}" | json_field person.id)"
     LOKET_AGENT="$(post people '{"email":"agent@vendor.example","name":"Agent","role":"agent"}' | json_field person.id)"
@@ -83,6 +86,19 @@ contract_check() {
     LOKET_PUSH_TOKEN="$(post "environments/$LOKET_ENV/monitors" '{"kind":"push","target":"nightly job"}' | json_field push_token)"
     LOKET_OUTAGE="$(post "environments/$LOKET_ENV/outages" '{"started_at":"2026-01-05T10:00:00Z","ended_at":"2026-01-05T11:00:00Z","reason":"gemeld"}' | json_field id)"
     LOKET_MAINTENANCE="$(post maintenance "{\"environment_ids\":[$LOKET_ENV],\"starts_at\":\"2030-01-07T02:00:00Z\",\"ends_at\":\"2030-01-07T03:00:00Z\",\"description\":\"Upgrade\"}" | json_field maintenance.id)"
+    # Escalations: one claimed (its discount can be reversed), one that may claim, and a
+    # customer that may request.
+    local seeded
+    seeded="$(python3 scripts/seed-escalation.py "$base" "$token")"
+    {
+        read -r LOKET_ESC_ORG
+        read -r LOKET_DISCOUNT
+        read -r LOKET_CLAIM_ORG
+        read -r LOKET_CLAIM_ADMIN
+        read -r LOKET_REQUEST_ORG
+        read -r LOKET_REQUEST_ADMIN
+        read -r LOKET_OVERRUN_MONTH
+    } <<<"$seeded"
     # The configuration with the seeded ids filled in.
     python3 -c 'import os,re,sys; print(re.sub(r"\$\{(LOKET_\w+)\}", lambda m: os.environ[m.group(1)], open(sys.argv[1]).read()))' \
         "$config" >"$work/schemathesis-$label.toml"
@@ -92,8 +108,11 @@ contract_check() {
         mkdir -p "$LOKET_CONTRACT_REPORTS/$label"
         reports=(--report junit,ndjson --report-dir "$LOKET_CONTRACT_REPORTS/$label")
     fi
+    # Each database gets a directory of its own, so that the examples schemathesis stores
+    # from one run (its Hypothesis database) do not steer the next.
+    mkdir -p "$work/run-$label"
     (
-        cd "$work"
+        cd "$work/run-$label"
         "$SCHEMATHESIS" --config-file "$work/schemathesis-$label.toml" run "$base/api/openapi.json" \
             --url "$base" \
             --checks all \

@@ -1,5 +1,5 @@
 //! The service desk's background jobs: folding passed deadlines into the stored clocks, the
-//! mail outbox, and the availability probes (under a lease, so one instance probes).
+//! monthly steps of claimed discounts (SLA-RULES §7), the mail outbox, and the availability probes (under a lease, so one instance probes).
 
 use crate::Desk;
 use crate::access::{hex, new_secret};
@@ -7,6 +7,10 @@ use crate::mail;
 
 /// How often deadlines that passed are folded into the stored clocks.
 pub const CLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How often claimed discounts are moved on by the months that ended (idempotent: a month is
+/// decided once per escalation, whichever instance gets there first).
+pub const COMPENSATION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How often the mail outbox is emptied.
 pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
@@ -30,6 +34,16 @@ pub fn spawn_all(desk: &Desk) {
                         break;
                     }
                 }
+            }
+        }
+    });
+    let ledger = desk.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(COMPENSATION_INTERVAL);
+        loop {
+            tick.tick().await;
+            if let Err(e) = ledger.month_ended(None).await {
+                tracing::warn!(error = %e, "processing the compensation months failed");
             }
         }
     });

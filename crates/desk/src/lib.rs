@@ -7,6 +7,7 @@
 pub mod access;
 pub mod availability;
 pub mod clock;
+pub mod compensation;
 #[cfg(feature = "demo")]
 pub mod demo;
 mod error;

@@ -7,7 +7,8 @@
 //! One module per table group, each with its own `impl Store` block, its rows and the
 //! inputs it takes: `orgs`, `agreements`, `people`, `sessions` (sessions and API tokens),
 //! `throttle` (failed sign-ins), `tickets` (with `tickets::write` and `tickets::listing`),
-//! `audit`, `views` (saved views), `attachments`, `reports`; and for availability `monitors`
+//! `audit`, `views` (saved views), `attachments`, `reports`, `compensation` (escalations and
+//! the discount ledger); and for availability `monitors`
 //! (environments and monitors), `probes` (probe results, their packed aggregates in `packed`,
 //! push heartbeats), `outages`, `maintenance`, `outbox` (mail) and `leases` (job leases). This
 //! file holds the [`Store`] itself, the connection, the macros that run one body on either
@@ -143,6 +144,7 @@ macro_rules! fetch_built {
 mod agreements;
 mod attachments;
 mod audit;
+mod compensation;
 mod leases;
 mod maintenance;
 mod monitors;
@@ -161,6 +163,10 @@ mod views;
 pub use agreements::{Agreement, NewAgreement};
 pub use attachments::{Attachment, MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use audit::AuditEntry;
+pub use compensation::{
+    Append, DiscountRecord, EscalationRecord, EscalationStep, NewDiscount, NewStep, Reversal,
+    StepKind,
+};
 pub use maintenance::{Maintenance, MaintenanceRecipient, MaintenanceWhen, NewMaintenance};
 pub use monitors::{Environment, MIN_INTERVAL_S, Monitor, MonitorKind, MonitorSettings};
 pub use orgs::Organization;

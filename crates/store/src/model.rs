@@ -68,6 +68,18 @@ id_type!(
     /// A mail in the outbox.
     MailId
 );
+id_type!(
+    /// A customer's escalation (from a request for a consultation to its end).
+    EscalationId
+);
+id_type!(
+    /// A discount entry of the compensation ledger.
+    DiscountId
+);
+id_type!(
+    /// A reversal entry of the compensation ledger.
+    ReversalId
+);
 
 /// What a person may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

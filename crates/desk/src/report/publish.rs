@@ -90,7 +90,7 @@ fn lines(sections: &[ReportSection]) -> BTreeMap<Key, (u32, u32, String)> {
 }
 
 /// Parses a stored report body and checks it against its hash.
-fn frozen(p: &store::PublishedReport) -> Result<MonthlyReport, DeskError> {
+pub(crate) fn frozen(p: &store::PublishedReport) -> Result<MonthlyReport, DeskError> {
     if sha256_hex(&p.body) != p.sha256 {
         return Err(DeskError::Internal(anyhow::anyhow!(
             "the published report of {} no longer matches its hash",

@@ -13,6 +13,7 @@ mod attachments;
 mod audit;
 mod auth;
 mod availability;
+mod compensation;
 mod connect;
 mod fixtures;
 mod listing;
@@ -27,6 +28,7 @@ use attachments::*;
 use audit::*;
 use auth::*;
 use availability::*;
+use compensation::*;
 use connect::*;
 use listing::*;
 use orgs::*;
@@ -116,6 +118,7 @@ conformance! {
         case_connect_and_migrate,
         case_bad_urls,
         case_bad_stored_words,
+        case_escalations_and_ledger,
     ],
 }
 

@@ -21,6 +21,7 @@ use crate::auth::{self};
 use crate::error::{ApiError, Problem};
 
 pub mod availability;
+pub mod compensation;
 mod customers;
 pub mod monitoring;
 pub mod outages;
@@ -315,6 +316,15 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(outages::get_outage))
         .routes(routes!(outages::correct_outage))
         .routes(routes!(outages::classify_outage))
+        .routes(routes!(compensation::get_escalation))
+        .routes(routes!(compensation::overrun_months))
+        .routes(routes!(compensation::request_consultation))
+        .routes(routes!(compensation::record_consultation))
+        .routes(routes!(compensation::record_follow_up))
+        .routes(routes!(compensation::claim))
+        .routes(routes!(compensation::reverse_discount))
+        .routes(routes!(compensation::overview))
+        .routes(routes!(compensation::ledger))
         .split_for_parts();
     let mut doc = doc;
     crate::wire::finish(&mut doc);
@@ -373,6 +383,17 @@ const LINKS: &[(&str, &str, &[&str])] = &[
         &["get_outage", "correct_outage", "classify_outage"],
     ),
     ("announce", "/maintenance/id", &["cancel"]),
+    (
+        "request_consultation",
+        "/organization_id",
+        &[
+            "get_escalation",
+            "overrun_months",
+            "record_consultation",
+            "record_follow_up",
+            "claim",
+        ],
+    ),
 ];
 
 /// Adds an OpenAPI link from each creating operation's success answer to the operations that

@@ -63,11 +63,20 @@ pub enum Ep {
     GetOutage,
     CorrectOutage,
     ClassifyOutage,
+    GetEscalation,
+    OverrunMonths,
+    RequestConsultation,
+    RecordConsultation,
+    RecordFollowUp,
+    Claim,
+    ReverseDiscount,
+    Overview,
+    Ledger,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 49] = [
+pub const ALL: [Ep; 58] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -117,6 +126,15 @@ pub const ALL: [Ep; 49] = [
     GetOutage,
     CorrectOutage,
     ClassifyOutage,
+    GetEscalation,
+    OverrunMonths,
+    RequestConsultation,
+    RecordConsultation,
+    RecordFollowUp,
+    Claim,
+    ReverseDiscount,
+    Overview,
+    Ledger,
 ];
 
 impl Ep {
@@ -171,6 +189,24 @@ impl Ep {
             GetOutage => (Method::GET, "/api/v1/outages/{id}"),
             CorrectOutage => (Method::POST, "/api/v1/outages/{id}/correction"),
             ClassifyOutage => (Method::PUT, "/api/v1/outages/{id}/classification"),
+            GetEscalation => (Method::GET, "/api/v1/organizations/{id}/escalation"),
+            OverrunMonths => (Method::GET, "/api/v1/organizations/{id}/overrun-months"),
+            RequestConsultation => (
+                Method::POST,
+                "/api/v1/organizations/{id}/escalation/request",
+            ),
+            RecordConsultation => (
+                Method::POST,
+                "/api/v1/organizations/{id}/escalation/consultation",
+            ),
+            RecordFollowUp => (
+                Method::POST,
+                "/api/v1/organizations/{id}/escalation/follow-ups",
+            ),
+            Claim => (Method::POST, "/api/v1/organizations/{id}/escalation/claim"),
+            ReverseDiscount => (Method::POST, "/api/v1/discounts/{id}/reversal"),
+            Overview => (Method::GET, "/api/v1/escalations"),
+            Ledger => (Method::GET, "/api/v1/ledger"),
         }
     }
 
@@ -250,6 +286,15 @@ RegisterOutage     201 201 404  201 201 404  403 403 404  403 404 404  403 404 4
 GetOutage          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 CorrectOutage      200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
 ClassifyOutage     200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
+GetEscalation      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+OverrunMonths      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+RequestConsultation 422 422 404 422 422 404  422 422 404  422 404 404  403 404 404  401 401 401
+RecordConsultation 409 409 404  409 409 404  409 409 404  403 404 404  403 404 404  401 401 401
+RecordFollowUp     409 409 404  409 409 404  409 409 404  403 404 404  403 404 404  401 401 401
+Claim              422 422 404  422 422 404  422 422 404  409 404 404  403 404 404  401 401 401
+ReverseDiscount    404 404 404  404 404 404  404 404 404  404 404 404  404 404 404  401 401 401
+Overview           200          200          403          403          403          401
+Ledger             200          200          200          200          200          401
 ";
 
 const ROLES: [&str; 6] = [
@@ -548,6 +593,32 @@ impl Matrix<'_> {
                 }
                 (Some(id), Some(json!({ "status": "reopened" })))
             }
+            // January 2026 was no overrun month for anyone: staff without an administrator
+            // to act for, and administrators about that month, reach the rule (422).
+            GetEscalation | OverrunMonths => (Some(self.pick(target, w.a.id, w.b.id)), None),
+            RequestConsultation => (
+                Some(self.pick(target, w.a.id, w.b.id)),
+                Some(json!({ "months": ["2026-01"] })),
+            ),
+            // No consultation was requested: staff reach the escalation, which refuses (409).
+            RecordConsultation => (
+                Some(self.pick(target, w.a.id, w.b.id)),
+                Some(json!({ "held_on": "2026-01-05",
+                             "attendees": [{ "name": "Ada", "side": "vendor" }] })),
+            ),
+            RecordFollowUp => (
+                Some(self.pick(target, w.a.id, w.b.id)),
+                Some(json!({ "held_on": "2026-01-05",
+                             "attendees": [{ "name": "Ada", "side": "vendor" }],
+                             "progress": false, "why": format!("Reden {n}") })),
+            ),
+            Claim => (Some(self.pick(target, w.a.id, w.b.id)), Some(json!({}))),
+            // No discount exists in this world (the compensation stories reverse real ones).
+            ReverseDiscount => (
+                Some(self.pick(target, MISSING - 1, MISSING - 2)),
+                Some(json!({ "reason": format!("Reden {n}") })),
+            ),
+            Overview | Ledger => (None, None),
             ListEnvironments | CreateEnvironment | RenameEnvironment | ListMonitors
             | CreateMonitor | GetMonitor | UpdateMonitor | SetMonitorActive | Push
             | ListOutages | RegisterOutage | GetOutage | CorrectOutage | ClassifyOutage => {
@@ -574,6 +645,10 @@ impl Matrix<'_> {
                 n % 12 + 1
             ),
             (Push, _) => format!("/api/v1/push/{}", crate::monitoring::MATRIX_PUSH_TOKEN),
+            (OverrunMonths, Some(id)) => {
+                format!("/api/v1/organizations/{id}/overrun-months?from=2026-01&to=2026-02")
+            }
+            (Ledger, _) => "/api/v1/ledger?month=2026-01".to_string(),
             (_, Some(id)) => template.replace("{id}", &id.to_string()),
             (_, None) => template.to_string(),
         };

@@ -143,3 +143,14 @@ cases! {
     monitoring_runner_against_real_targets,
     monitoring_lease_one_runner_probes,
 }
+mod compensation;
+mod compensation_cases;
+use compensation::*;
+use compensation_cases::*;
+cases! {
+    compensation_ladder_to_the_cap_and_its_end,
+    compensation_progress_and_authorization,
+    compensation_other_switches,
+    compensation_published_month_corrected,
+    compensation_api,
+}

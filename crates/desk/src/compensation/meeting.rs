@@ -1,0 +1,298 @@
+//! The records of meetings (the consultation and the follow-ups): who attended, the incidents
+//! discussed (a wrong priority corrected through the ticket's priority change) and the
+//! agreements made, checked against the customer's people and tickets.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use sla::{Month, Priority, TicketKind};
+use store::{OrgId, PersonId, Scope, TicketId};
+
+use super::{MAX_TEXT, MeetingRecord, local_date};
+use crate::tickets::Action;
+use crate::{Caller, Desk, DeskError};
+
+/// Which side of the agreement a person is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The vendor (the service desk's side).
+    Vendor,
+    /// The customer.
+    Customer,
+}
+
+/// Someone at a meeting; an account is not required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attendee {
+    /// Their name.
+    pub name: String,
+    /// Their side.
+    pub side: Side,
+    /// Their account, if they have one.
+    pub person_id: Option<i64>,
+}
+
+/// An agreement made in a meeting: who does what, by when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionItem {
+    /// What is to be done.
+    pub description: String,
+    /// Who owns it.
+    pub owner: String,
+    /// Their account, if they have one.
+    pub owner_person_id: Option<i64>,
+    /// By when, `YYYY-MM-DD`.
+    pub due_on: String,
+    /// Whether it is done (as the meeting found).
+    pub done: bool,
+}
+
+/// An incident as discussed in a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentDiscussed {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// Why it overran.
+    pub reason: Option<String>,
+    /// Whether its priority was right.
+    pub priority_right: bool,
+    /// The priority it was corrected to, when it was not.
+    pub corrected_to: Option<String>,
+}
+
+/// An incident to record in a meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentInput {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Why it overran (default: the reason recorded on the ticket).
+    pub reason: Option<String>,
+    /// Whether its priority was right.
+    pub priority_right: bool,
+    /// The right priority, when it was not.
+    pub correct_priority: Option<Priority>,
+}
+
+/// A meeting to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingInput {
+    /// The date it was held.
+    pub held_on: Date,
+    /// Who attended.
+    pub attendees: Vec<Attendee>,
+    /// The incidents discussed; `None`: every incident that missed a target in the months
+    /// the request names, with their recorded reasons and their priority taken as right.
+    pub incidents: Option<Vec<IncidentInput>>,
+    /// The agreements made.
+    pub agreements: Vec<ActionItem>,
+    /// Minutes.
+    pub minutes: Option<String>,
+}
+
+pub(crate) fn text(field: &str, s: &str) -> Result<String, DeskError> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > MAX_TEXT {
+        return Err(DeskError::invalid(
+            field,
+            format!("give a text of 1 to {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+impl Desk {
+    /// Checks a meeting's people and agreements and records its incidents (correcting wrong
+    /// priorities through the ticket's priority change).
+    pub(crate) async fn meeting(
+        &self,
+        caller: &Caller,
+        org: OrgId,
+        input: &MeetingInput,
+        request_months: &[Month],
+        next_follow_up: Option<Date>,
+    ) -> Result<MeetingRecord, DeskError> {
+        let today = local_date(&self.policies.standard()?.calendar, self.clock.now())?;
+        if input.held_on > today {
+            return Err(DeskError::invalid(
+                "held_on",
+                format!(
+                    "a meeting is recorded once it has been held; {} is after today",
+                    input.held_on
+                ),
+            ));
+        }
+        for (i, a) in input.attendees.iter().enumerate() {
+            text(&format!("attendees[{i}].name"), &a.name)?;
+            if let Some(p) = a.person_id {
+                self.side_person(&format!("attendees[{i}].person_id"), org, p, Some(a.side))
+                    .await?;
+            }
+        }
+        if input.attendees.is_empty() {
+            return Err(DeskError::invalid("attendees", "name who attended"));
+        }
+        let mut agreements = Vec::new();
+        for (i, a) in input.agreements.iter().enumerate() {
+            let description = text(&format!("agreements[{i}].description"), &a.description)?;
+            let owner = text(&format!("agreements[{i}].owner"), &a.owner)?;
+            if let Some(p) = a.owner_person_id {
+                self.side_person(&format!("agreements[{i}].owner_person_id"), org, p, None)
+                    .await?;
+            }
+            let due: Date = a.due_on.parse().map_err(|_| {
+                DeskError::invalid(format!("agreements[{i}].due_on"), "a date YYYY-MM-DD")
+            })?;
+            agreements.push(ActionItem {
+                description,
+                owner,
+                owner_person_id: a.owner_person_id,
+                due_on: due.to_string(),
+                done: a.done,
+            });
+        }
+        let minutes = match &input.minutes {
+            Some(m) if !m.trim().is_empty() => Some(text("minutes", m)?),
+            _ => None,
+        };
+        let inputs = match &input.incidents {
+            Some(list) => list.clone(),
+            None => self.missed_incidents(org, request_months).await?,
+        };
+        let reason = format!("consultation of {}", input.held_on);
+        let mut checked = Vec::new();
+        for (i, inc) in inputs.iter().enumerate() {
+            let field = format!("incidents[{i}]");
+            let ticket = self
+                .store
+                .get_ticket(&Scope::System, inc.ticket_id)
+                .await
+                .ok()
+                .filter(|t| t.org_id == org && t.kind == TicketKind::Incident)
+                .ok_or_else(|| {
+                    DeskError::invalid(
+                        format!("{field}.ticket_id"),
+                        "not an incident of this customer",
+                    )
+                })?;
+            let correct = match (inc.priority_right, inc.correct_priority) {
+                (true, None) => None,
+                (true, Some(_)) => {
+                    return Err(DeskError::invalid(
+                        format!("{field}.correct_priority"),
+                        "a priority that was right is not corrected",
+                    ));
+                }
+                (false, None) => {
+                    return Err(DeskError::invalid(
+                        format!("{field}.correct_priority"),
+                        "name the right priority of an incident whose priority was wrong",
+                    ));
+                }
+                (false, Some(p)) if ticket.priority == Some(p) => {
+                    return Err(DeskError::invalid(
+                        format!("{field}.correct_priority"),
+                        format!("the priority is {p} already"),
+                    ));
+                }
+                (false, Some(p)) => Some(p),
+            };
+            let why = match &inc.reason {
+                Some(r) if !r.trim().is_empty() => Some(text(&format!("{field}.reason"), r)?),
+                _ => None,
+            };
+            checked.push((inc.ticket_id, why, inc.priority_right, correct));
+        }
+        let mut incidents = Vec::new();
+        for (id, why, right, correct) in checked {
+            if let Some(p) = correct {
+                let action = Action::Priority {
+                    to: p,
+                    reason: reason.clone(),
+                };
+                self.act(caller, id, action).await?;
+            }
+            incidents.push(IncidentDiscussed {
+                ticket_id: id.0,
+                reason: why,
+                priority_right: right,
+                corrected_to: correct.map(|p| p.as_str().to_string()),
+            });
+        }
+        Ok(MeetingRecord {
+            held_on: input.held_on.to_string(),
+            attendees: input.attendees.clone(),
+            incidents,
+            agreements,
+            minutes,
+            next_follow_up: next_follow_up.map(|d| d.to_string()),
+        })
+    }
+
+    /// Checks that a person named in a meeting is vendor staff or one of the customer's people
+    /// (and on the side stated, when one is).
+    async fn side_person(
+        &self,
+        field: &str,
+        org: OrgId,
+        id: i64,
+        side: Option<Side>,
+    ) -> Result<(), DeskError> {
+        let p = self
+            .store
+            .get_person(&Scope::System, PersonId(id))
+            .await
+            .map_err(|_| DeskError::invalid(field, format!("there is no person {id}")))?;
+        let actual = if p.role.is_vendor() {
+            Side::Vendor
+        } else if p.org_id == Some(org) {
+            Side::Customer
+        } else {
+            return Err(DeskError::invalid(
+                field,
+                format!("person {id} is neither the vendor's staff nor this customer's"),
+            ));
+        };
+        if side.is_some_and(|s| s != actual) {
+            return Err(DeskError::invalid(
+                field,
+                format!("person {id} is on the other side"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every incident that missed a target in the months, with the reason on the ticket.
+    async fn missed_incidents(
+        &self,
+        org: OrgId,
+        months: &[Month],
+    ) -> Result<Vec<IncidentInput>, DeskError> {
+        let cal = &self.policies.standard()?.calendar;
+        let mut out: Vec<IncidentInput> = Vec::new();
+        for m in months {
+            let (from, to) = m
+                .span(cal)
+                .map_err(|e| DeskError::invalid("months", e.to_string()))?;
+            for t in self
+                .store
+                .missed_targets(&Scope::System, Some(org), from, to)
+                .await?
+            {
+                if t.kind == TicketKind::Incident && !out.iter().any(|i| i.ticket_id == t.ticket_id)
+                {
+                    out.push(IncidentInput {
+                        ticket_id: t.ticket_id,
+                        reason: t.reason,
+                        priority_right: true,
+                        correct_priority: None,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
