@@ -68,6 +68,18 @@ id_type!(
     /// A mail in the outbox.
     MailId
 );
+id_type!(
+    /// A meeting with a customer.
+    MeetingId
+);
+id_type!(
+    /// An attendee of a meeting.
+    AttendeeId
+);
+id_type!(
+    /// An action item agreed in a meeting.
+    ActionItemId
+);
 
 /// What a person may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
