@@ -18,8 +18,8 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, UNIX_EPOCH};
 
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::extension::ClientId;
@@ -281,8 +281,9 @@ impl SmtpSender {
         })
     }
 
-    /// The message for an outbox mail: plain text, dated `now`, with a `Message-ID` that
-    /// stays the same for every attempt of that mail.
+    /// The message for an outbox mail: plain text (with its attachment, if any, as a second
+    /// part), dated `now`, with a `Message-ID` that stays the same for every attempt of that
+    /// mail.
     pub fn message(&self, mail: &OutboxMail, now: Millis) -> Result<Message, SendError> {
         let permanent = |message: String| SendError {
             permanent: true,
@@ -293,7 +294,7 @@ impl SmtpSender {
             .parse()
             .map_err(|e| permanent(format!("recipient `{}`: {e}", mail.to_address)))?;
         let date = UNIX_EPOCH + Duration::from_millis(u64::try_from(now).unwrap_or(0));
-        Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
@@ -301,10 +302,22 @@ impl SmtpSender {
             .message_id(Some(format!(
                 "<outbox.{}.{}@{}>",
                 mail.id, mail.created_at, self.domain
-            )))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body_text.clone())
-            .map_err(|e| permanent(format!("message: {e}")))
+            )));
+        match mail.attachment() {
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body_text.clone()),
+            Some(a) => {
+                let kind = ContentType::parse(&a.content_type)
+                    .map_err(|e| permanent(format!("attachment type `{}`: {e}", a.content_type)))?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(mail.body_text.clone()))
+                        .singlepart(Attachment::new(a.name).body(a.body, kind)),
+                )
+            }
+        }
+        .map_err(|e| permanent(format!("message: {e}")))
     }
 }
 

@@ -111,15 +111,15 @@ pub fn meeting_title(m: &Meeting, t: Tr) -> String {
 
 /// Text of at most `max` characters; blank only when `blank_ok`.
 pub(crate) fn text(field: &str, s: &str, max: usize, blank_ok: bool) -> Result<String, DeskError> {
-    let s = s.trim();
-    if s.is_empty() && !blank_ok {
-        return Err(DeskError::invalid(field, "may not be blank"));
-    }
     if s.chars().count() > max {
         return Err(DeskError::invalid(
             field,
             format!("at most {max} characters"),
         ));
+    }
+    let s = s.trim();
+    if s.is_empty() && !blank_ok {
+        return Err(DeskError::invalid(field, "may not be blank"));
     }
     Ok(s.to_string())
 }
@@ -138,6 +138,19 @@ fn check_url(url: &str) -> Result<String, DeskError> {
         Err(DeskError::invalid(
             "online_url",
             "an http:// or https:// link, or empty",
+        ))
+    }
+}
+
+/// The instants meetings may start at: the years the agreement calendars cover.
+pub(crate) fn check_start(field: &str, at: Timestamp) -> Result<Timestamp, DeskError> {
+    let year = at.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
+    if (1970..2200).contains(&year) {
+        Ok(stored(at))
+    } else {
+        Err(DeskError::invalid(
+            field,
+            "a meeting lies in the years 1970 to 2199",
         ))
     }
 }
@@ -321,7 +334,7 @@ impl Desk {
             org_id: plan.org_id,
             kind: plan.kind,
             title: text("title", &plan.title, MAX_SHORT_TEXT, true)?,
-            starts_at: stored(plan.starts_at),
+            starts_at: check_start("starts_at", plan.starts_at)?,
             duration_minutes: check_duration(plan.duration_minutes)?,
             location: text("location", &plan.location, MAX_SHORT_TEXT, true)?,
             online_url: check_url(&plan.online_url)?,
@@ -417,7 +430,7 @@ impl Desk {
         }
         let change = MeetingChange {
             title: text("title", &change.title, MAX_SHORT_TEXT, true)?,
-            starts_at: stored(change.starts_at),
+            starts_at: check_start("starts_at", change.starts_at)?,
             duration_minutes: check_duration(change.duration_minutes)?,
             location: text("location", &change.location, MAX_SHORT_TEXT, true)?,
             online_url: check_url(&change.online_url)?,

@@ -111,6 +111,12 @@ impl Desk {
                 format!("from 1 to {MAX_EVERY_MONTHS} months"),
             ));
         }
+        if !(1970..2200).contains(&plan.anchor_on.year()) {
+            return Err(DeskError::invalid(
+                "anchor_on",
+                "a schedule starts in the years 1970 to 2199",
+            ));
+        }
         let new = NewSchedule {
             org_id: org,
             kind,

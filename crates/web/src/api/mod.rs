@@ -22,6 +22,7 @@ use crate::error::{ApiError, Problem};
 
 pub mod availability;
 mod customers;
+pub mod meetings;
 pub mod monitoring;
 pub mod outages;
 mod people;
@@ -315,6 +316,19 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(outages::get_outage))
         .routes(routes!(outages::correct_outage))
         .routes(routes!(outages::classify_outage))
+        .routes(routes!(meetings::list_meetings, meetings::plan_meeting))
+        .routes(routes!(meetings::meetings_ics))
+        .routes(routes!(meetings::get_meeting, meetings::change_meeting))
+        .routes(routes!(meetings::cancel_meeting))
+        .routes(routes!(meetings::add_attendee))
+        .routes(routes!(meetings::record_minutes, meetings::meeting_minutes))
+        .routes(routes!(meetings::meeting_invitation))
+        .routes(routes!(meetings::meeting_agenda))
+        .routes(routes!(meetings::add_action_item))
+        .routes(routes!(meetings::complete_action_item))
+        .routes(routes!(meetings::list_action_items))
+        .routes(routes!(meetings::list_schedules))
+        .routes(routes!(meetings::get_schedule, meetings::set_schedule))
         .split_for_parts();
     let mut doc = doc;
     crate::wire::finish(&mut doc);
@@ -334,6 +348,11 @@ const LINKS: &[(&str, &str, &[&str])] = &[
             "add_agreement",
             "list_environments",
             "create_environment",
+            "list_meetings",
+            "plan_meeting",
+            "meetings_ics",
+            "list_action_items",
+            "list_schedules",
         ],
     ),
     ("create_person", "/person/id", &["get_person", "set_role"]),
@@ -373,6 +392,22 @@ const LINKS: &[(&str, &str, &[&str])] = &[
         &["get_outage", "correct_outage", "classify_outage"],
     ),
     ("announce", "/maintenance/id", &["cancel"]),
+    (
+        "plan_meeting",
+        "/meeting/id",
+        &[
+            "get_meeting",
+            "change_meeting",
+            "cancel_meeting",
+            "add_attendee",
+            "record_minutes",
+            "meeting_minutes",
+            "meeting_invitation",
+            "meeting_agenda",
+            "add_action_item",
+        ],
+    ),
+    ("add_action_item", "/id", &["complete_action_item"]),
 ];
 
 /// Adds an OpenAPI link from each creating operation's success answer to the operations that
