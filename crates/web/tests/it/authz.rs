@@ -63,11 +63,28 @@ pub enum Ep {
     GetOutage,
     CorrectOutage,
     ClassifyOutage,
+    ListMeetings,
+    PlanMeeting,
+    MeetingsIcs,
+    GetMeeting,
+    ChangeMeeting,
+    CancelMeeting,
+    AddAttendee,
+    RecordMinutes,
+    MeetingMinutes,
+    MeetingInvitation,
+    MeetingAgenda,
+    AddActionItem,
+    CompleteActionItem,
+    ListActionItems,
+    ListSchedules,
+    GetSchedule,
+    SetSchedule,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 49] = [
+pub const ALL: [Ep; 66] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -117,6 +134,23 @@ pub const ALL: [Ep; 49] = [
     GetOutage,
     CorrectOutage,
     ClassifyOutage,
+    ListMeetings,
+    PlanMeeting,
+    MeetingsIcs,
+    GetMeeting,
+    ChangeMeeting,
+    CancelMeeting,
+    AddAttendee,
+    RecordMinutes,
+    MeetingMinutes,
+    MeetingInvitation,
+    MeetingAgenda,
+    AddActionItem,
+    CompleteActionItem,
+    ListActionItems,
+    ListSchedules,
+    GetSchedule,
+    SetSchedule,
 ];
 
 impl Ep {
@@ -171,6 +205,29 @@ impl Ep {
             GetOutage => (Method::GET, "/api/v1/outages/{id}"),
             CorrectOutage => (Method::POST, "/api/v1/outages/{id}/correction"),
             ClassifyOutage => (Method::PUT, "/api/v1/outages/{id}/classification"),
+            ListMeetings => (Method::GET, "/api/v1/organizations/{id}/meetings"),
+            PlanMeeting => (Method::POST, "/api/v1/organizations/{id}/meetings"),
+            MeetingsIcs => (Method::GET, "/api/v1/organizations/{id}/meetings.ics"),
+            GetMeeting => (Method::GET, "/api/v1/meetings/{id}"),
+            ChangeMeeting => (Method::PUT, "/api/v1/meetings/{id}"),
+            CancelMeeting => (Method::POST, "/api/v1/meetings/{id}/cancellation"),
+            AddAttendee => (Method::POST, "/api/v1/meetings/{id}/attendees"),
+            RecordMinutes => (Method::PUT, "/api/v1/meetings/{id}/minutes"),
+            MeetingMinutes => (Method::GET, "/api/v1/meetings/{id}/minutes"),
+            MeetingInvitation => (Method::GET, "/api/v1/meetings/{id}/invitation.ics"),
+            MeetingAgenda => (Method::GET, "/api/v1/meetings/{id}/agenda"),
+            AddActionItem => (Method::POST, "/api/v1/meetings/{id}/action-items"),
+            CompleteActionItem => (Method::POST, "/api/v1/action-items/{id}/completion"),
+            ListActionItems => (Method::GET, "/api/v1/organizations/{id}/action-items"),
+            ListSchedules => (Method::GET, "/api/v1/organizations/{id}/meeting-schedules"),
+            GetSchedule => (
+                Method::GET,
+                "/api/v1/organizations/{id}/meeting-schedules/{kind}",
+            ),
+            SetSchedule => (
+                Method::PUT,
+                "/api/v1/organizations/{id}/meeting-schedules/{kind}",
+            ),
         }
     }
 
@@ -250,6 +307,23 @@ RegisterOutage     201 201 404  201 201 404  403 403 404  403 404 404  403 404 4
 GetOutage          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 CorrectOutage      200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
 ClassifyOutage     200 200 404  200 200 404  403 403 404  403 404 404  403 404 404  401 401 401
+ListMeetings       200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+PlanMeeting        201 201 404  201 201 404  201 201 404  403 403 403  403 403 403  401 401 401
+MeetingsIcs        200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+GetMeeting         200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+ChangeMeeting      200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+CancelMeeting      200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+AddAttendee        201 201 404  201 201 404  201 201 404  403 403 403  403 403 403  401 401 401
+RecordMinutes      200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+MeetingMinutes     200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+MeetingInvitation  200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+MeetingAgenda      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+AddActionItem      201 201 404  201 201 404  201 201 404  403 403 403  403 403 403  401 401 401
+CompleteActionItem 200 200 404  200 200 404  200 200 404  200 404 404  403 404 404  401 401 401
+ListActionItems    200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+ListSchedules      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+GetSchedule        200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+SetSchedule        200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
 ";
 
 const ROLES: [&str; 6] = [
@@ -555,6 +629,14 @@ impl Matrix<'_> {
                     crate::monitoring::matrix_cell(app, w, format!("{ep:?}"), n).await;
                 (Some(self.pick(target, own, other)), body)
             }
+            ListMeetings | PlanMeeting | MeetingsIcs | GetMeeting | ChangeMeeting
+            | CancelMeeting | AddAttendee | RecordMinutes | MeetingMinutes | MeetingInvitation
+            | MeetingAgenda | AddActionItem | CompleteActionItem | ListActionItems
+            | ListSchedules | GetSchedule | SetSchedule => {
+                let (own, other, body) =
+                    crate::meetings::matrix_cell(app, w, format!("{ep:?}"), n).await;
+                (Some(self.pick(target, own, other)), body)
+            }
         };
         // Signing out this session: use a fresh one, so the actor's own session lives on.
         let auth = match (ep, via, &actor) {
@@ -574,6 +656,9 @@ impl Matrix<'_> {
                 n % 12 + 1
             ),
             (Push, _) => format!("/api/v1/push/{}", crate::monitoring::MATRIX_PUSH_TOKEN),
+            (GetSchedule | SetSchedule, Some(id)) => template
+                .replace("{id}", &id.to_string())
+                .replace("{kind}", "tactical"),
             (_, Some(id)) => template.replace("{id}", &id.to_string()),
             (_, None) => template.to_string(),
         };
