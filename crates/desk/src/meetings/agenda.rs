@@ -77,7 +77,8 @@ pub fn agenda_months(
     let first = previous.map_or(last, |p| Month::containing(cal, p.as_second()));
     let mut months = Vec::new();
     let mut m = last;
-    while m >= first && months.len() < MAX_AGENDA_MONTHS {
+    // Months before 1970 lie outside every calendar: none has a report.
+    while m >= first && m.year >= 1970 && months.len() < MAX_AGENDA_MONTHS {
         months.push(m);
         m = m.prev();
     }

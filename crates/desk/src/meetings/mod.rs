@@ -124,11 +124,25 @@ pub(crate) fn text(field: &str, s: &str, max: usize, blank_ok: bool) -> Result<S
     Ok(s.to_string())
 }
 
+/// Characters a link may not hold: controls, the space, what `str::trim` counts as blank, and
+/// square brackets (a meeting link names a host, not an IPv6 literal).
+pub fn unfit_in_link(c: char) -> bool {
+    c <= ' '
+        || c == '['
+        || c == ']'
+        || ('\u{7f}'..='\u{a0}').contains(&c)
+        || matches!(
+            c,
+            '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        )
+}
+
 fn check_url(url: &str) -> Result<String, DeskError> {
     let url = text("online_url", url, 2000, true)?;
     let ok = url.is_empty()
         || ((url.starts_with("https://") || url.starts_with("http://"))
-            && !url.chars().any(char::is_whitespace)
+            && !url.chars().any(unfit_in_link)
             && url
                 .split_once("://")
                 .is_some_and(|(_, rest)| !rest.is_empty()));
@@ -216,7 +230,13 @@ impl Desk {
         let field = |f: &str| format!("{at}{f}");
         let name = text(&field("name"), &a.name, MAX_SHORT_TEXT, false)?;
         let role = text(&field("role"), &a.role, MAX_SHORT_TEXT, true)?;
-        let email = match a.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        let email = match a.email.as_deref() {
+            Some(e) if e.chars().any(char::is_control) => {
+                return Err(DeskError::invalid(
+                    field("email"),
+                    "an e-mail address holds no control characters",
+                ));
+            }
             Some(e) => Some(crate::people::check_email(e).map_err(|e| match e {
                 DeskError::Invalid { rule, .. } => DeskError::invalid(field("email"), rule),
                 other => other,
@@ -410,7 +430,8 @@ impl Desk {
         Ok((meeting, mails.len()))
     }
 
-    /// Moves a planned meeting or changes its title or place (vendor staff).
+    /// Moves a meeting or changes its title or place (vendor staff): a planned one, or a held
+    /// one whose record is corrected; a cancelled one stays as it was.
     pub async fn change_meeting(
         &self,
         caller: &Caller,
@@ -419,13 +440,10 @@ impl Desk {
     ) -> Result<Meeting, DeskError> {
         caller.require_vendor()?;
         let before = self.store.get_meeting(&caller.scope, id).await?;
-        if before.status != MeetingStatus::Planned {
+        if before.status == MeetingStatus::Cancelled {
             return Err(DeskError::invalid(
                 "id",
-                format!(
-                    "only a planned meeting can be changed; this one is {}",
-                    before.status
-                ),
+                "the meeting was cancelled; plan a new one",
             ));
         }
         let change = MeetingChange {
@@ -495,7 +513,7 @@ impl Desk {
     }
 
     /// Calls off a planned meeting (vendor staff); when its schedule planned it, the next one
-    /// is planned.
+    /// is planned. Cancelling a cancelled meeting changes nothing; a held one cannot be.
     pub async fn cancel_meeting(
         &self,
         caller: &Caller,
@@ -503,14 +521,16 @@ impl Desk {
     ) -> Result<Meeting, DeskError> {
         caller.require_vendor()?;
         let before = self.store.get_meeting(&caller.scope, id).await?;
-        if before.status != MeetingStatus::Planned {
-            return Err(DeskError::invalid(
-                "id",
-                format!(
-                    "only a planned meeting can be cancelled; this one is {}",
-                    before.status
-                ),
-            ));
+        match before.status {
+            MeetingStatus::Planned => {}
+            // Cancelling twice changes nothing.
+            MeetingStatus::Cancelled => return Ok(before),
+            MeetingStatus::Held => {
+                return Err(DeskError::invalid(
+                    "id",
+                    "the meeting was held; its minutes are recorded",
+                ));
+            }
         }
         let next = self.next_of_schedule(&caller.scope, &before).await?;
         let now = stored(self.clock.now());

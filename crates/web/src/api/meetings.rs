@@ -123,9 +123,12 @@ pub struct PlanBody {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub location: String,
-    /// The link to join online (http or https), or empty.
+    /// The link to join online (http or https, a host name: no square brackets), or empty.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^(https?://[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\[\\]]+)?$"
+    )]
     pub online_url: String,
     /// Who is invited; each one with an address is mailed the invitation.
     #[serde(default)]
@@ -150,9 +153,12 @@ pub struct ChangeBody {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub location: String,
-    /// The link to join online (http or https), or empty.
+    /// The link to join online (http or https, a host name: no square brackets), or empty.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^(https?://[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\[\\]]+)?$"
+    )]
     pub online_url: String,
 }
 
@@ -218,9 +224,12 @@ pub struct ScheduleBody {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub location: String,
-    /// The link to join online (http or https), or empty.
+    /// The link to join online (http or https, a host name: no square brackets), or empty.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^(https?://[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\[\\]]+)?$"
+    )]
     pub online_url: String,
 }
 

@@ -255,4 +255,11 @@ mod tests {
         ical_line(&mut short, "BEGIN:VEVENT");
         assert_eq!(short, "BEGIN:VEVENT\r\n");
     }
+
+    #[test]
+    fn parameter_values_are_quoted_without_quotes_inside() {
+        assert_eq!(ical_param("Jan \"JJ\" de Vries"), "\"Jan 'JJ' de Vries\"");
+        assert_eq!(ical_param("a;b:c,d\u{7}"), "\"a;b:c,d\"");
+        assert_eq!(mailto("  a@b.nl\n"), "mailto:a@b.nl");
+    }
 }

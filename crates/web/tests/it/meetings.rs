@@ -583,15 +583,20 @@ pub async fn meetings_minutes_with_both_sides(app: App) {
             .await
             .problem(status, Some(field));
     }
-    // Only a planned meeting is changed or cancelled.
-    put(
+    // A held meeting's record may be corrected, but it cannot be cancelled; a cancelled one
+    // stays cancelled (cancelling again changes nothing) and is not changed.
+    let corrected = put(
         &app,
         &m,
         &format!("/api/v1/meetings/{id}"),
-        json!({ "starts_at": "2026-12-01T09:00:00Z", "duration_minutes": 60 }),
+        json!({ "starts_at": "2026-11-30T09:15:00Z", "duration_minutes": 75, "location": "Utrecht" }),
     )
     .await
-    .problem(422, Some("id"));
+    .expect(200);
+    assert_eq!(
+        (corrected.json["status"].as_str(), start(&corrected.json)),
+        (Some("held"), "2026-11-30T09:15:00Z")
+    );
     app.post(
         &m,
         &format!("/api/v1/meetings/{id}/cancellation"),
@@ -599,6 +604,47 @@ pub async fn meetings_minutes_with_both_sides(app: App) {
     )
     .await
     .problem(422, Some("id"));
+    let other = app
+        .post(&m, &create, plan(json!({})))
+        .await
+        .expect(201)
+        .json["meeting"]["id"]
+        .as_i64()
+        .expect("id");
+    let cancel = format!("/api/v1/meetings/{other}/cancellation");
+    let once = app.post(&m, &cancel, json!({})).await.expect(200);
+    let twice = app.post(&m, &cancel, json!({})).await.expect(200);
+    assert_eq!(once.json, twice.json);
+    assert_eq!(
+        (
+            twice.json["status"].as_str(),
+            twice.json["sequence"].as_i64()
+        ),
+        (Some("cancelled"), Some(1))
+    );
+    put(
+        &app,
+        &m,
+        &format!("/api/v1/meetings/{other}"),
+        json!({ "starts_at": "2026-12-01T09:00:00Z", "duration_minutes": 60 }),
+    )
+    .await
+    .problem(422, Some("id"));
+    app.post(
+        &m,
+        &format!("/api/v1/meetings/{other}/attendees"),
+        json!({ "name": "Te laat", "side": "vendor" }),
+    )
+    .await
+    .problem(422, Some("id"));
+    // An empty address is no address.
+    app.post(
+        &m,
+        &att,
+        json!({ "name": "Leeg", "side": "customer", "email": "" }),
+    )
+    .await
+    .problem(422, Some("email"));
 }
 
 /// Action items are tracked to the end: overdue from the day after their due date in

@@ -140,8 +140,9 @@ pub async fn get_meeting(
     Ok(ApiJson(app.meeting(&caller, MeetingId(id)).await?.into()))
 }
 
-/// Move a planned meeting or change its title or place (the service desk); calendars see the
-/// change through the raised sequence.
+/// Move a meeting or change its title or place (the service desk): a planned one, or a held
+/// one whose record is corrected; not a cancelled one. Calendars see the change through the
+/// raised sequence.
 #[utoipa::path(put, path = "/api/v1/meetings/{id}", request_body = ChangeBody, tag = "meetings",
     params(("id" = i64, Path, description = "Meeting id", minimum = 1)),
     responses((status = 200, description = "Changed.", body = MeetingDto), Problems),
@@ -164,7 +165,8 @@ pub async fn change_meeting(
 }
 
 /// Call off a planned meeting (the service desk). When the customer's schedule planned it,
-/// the schedule's next meeting is planned.
+/// the schedule's next meeting is planned. Cancelling again changes nothing; a held meeting
+/// cannot be cancelled.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/cancellation", tag = "meetings",
     params(("id" = i64, Path, description = "Meeting id", minimum = 1)),
     responses((status = 200, description = "Cancelled.", body = MeetingDto), Problems),
