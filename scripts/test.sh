@@ -15,25 +15,39 @@ fi
 # into a maildir (both installed from Debian's packages when missing), stopped again when this
 # script exits; Chromium and ChromeDriver for the browser journeys (web's `browser::` tests).
 source scripts/services.sh
+# Each section says how long the one before it took, so a slow suite shows where.
+section_start=$SECONDS
+section() {
+    if [[ -n "${section_name:-}" ]]; then
+        echo "-- ${section_name}: $((SECONDS - section_start)) s"
+    fi
+    section_name="$1"
+    section_start=$SECONDS
+    echo "== $1"
+}
+section "services"
 start_postgres
 start_smtp
 install_chromium
 
-echo "== cargo fmt --check"
+section "cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy"
+section "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-echo "== cargo test"
+section "cargo test"
 cargo test --workspace
 
-echo "== API contract: schemathesis against a running server (SQLite and PostgreSQL)"
+section "API contract: schemathesis against a running server (SQLite and PostgreSQL)"
 cargo build -p loket
 bash scripts/api-contract.sh "${CARGO_TARGET_DIR:-target}/debug/loket"
 
-echo "== benchmarks (quick run, profile bench-quick; measured figures: plain cargo bench)"
-quick=(--profile bench-quick)
+section "benchmarks (quick run on the test build; measured figures: plain cargo bench)"
+# The quick run proves that every benchmark builds and runs; it reuses the dependencies the
+# tests were built with instead of compiling the optimised build again, so its figures are not
+# the measured ones (docs/BENCHMARKS.md says how those are taken).
+quick=(--profile dev)
 cargo bench "${quick[@]}" -p sla --bench engine -- --quick --noplot
 cargo bench "${quick[@]}" -p loket --bench deadlines_cli
 cargo bench "${quick[@]}" -p web --bench desk -- --quick
@@ -41,3 +55,5 @@ cargo bench "${quick[@]}" -p web --bench reports -- --quick
 cargo bench "${quick[@]}" -p probe --bench probes -- --quick
 cargo bench "${quick[@]}" -p store --bench probe_storage -- --quick
 cargo bench "${quick[@]}" -p web --bench monitoring -- --quick
+echo "-- ${section_name}: $((SECONDS - section_start)) s"
+echo "-- total: ${SECONDS} s"

@@ -246,6 +246,18 @@ pub fn may_transition(role: Role, from: Status, to: Status) -> bool {
     }
 }
 
+/// Whether a person with `role` may comment on a ticket in status `status`: viewers only
+/// read; the service desk may still note things on a closed ticket, a customer reopens instead.
+pub fn may_comment(role: Role, status: Status) -> bool {
+    role != Role::CustomerViewer && (role.is_vendor() || status != Status::Closed)
+}
+
+/// Whether a person with `role` may accept or reject the resolution of a ticket in `status`
+/// (close it, or reopen it): a customer administrator, once the ticket is resolved.
+pub fn may_decide(role: Role, status: Status) -> bool {
+    !role.is_vendor() && may_transition(role, status, Status::Closed)
+}
+
 /// The statuses `role` may move a ticket in status `from` to, in a fixed order.
 pub fn transitions_from(role: Role, from: Status) -> Vec<Status> {
     [
@@ -258,4 +270,63 @@ pub fn transitions_from(role: Role, from: Status) -> Vec<Status> {
     .into_iter()
     .filter(|to| may_transition(role, from, *to))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn desk_status_choices_follow_the_rules() {
+        let desk_statuses = |from| transitions_from(Role::Agent, from);
+        assert_eq!(desk_statuses(Status::Closed), vec![Status::Reopened]);
+        assert_eq!(
+            desk_statuses(Status::Resolved),
+            vec![
+                Status::Open,
+                Status::WaitingOnCustomer,
+                Status::Closed,
+                Status::Reopened
+            ]
+        );
+        assert!(!desk_statuses(Status::Open).contains(&Status::Open));
+        // A customer administrator only decides on a resolution; a viewer never moves one.
+        assert_eq!(
+            transitions_from(Role::CustomerAdmin, Status::Resolved),
+            vec![Status::Closed, Status::Reopened]
+        );
+        assert!(transitions_from(Role::CustomerAdmin, Status::Open).is_empty());
+        assert!(transitions_from(Role::CustomerViewer, Status::Resolved).is_empty());
+    }
+
+    #[test]
+    fn who_comments_and_who_decides() {
+        let all = [
+            Status::New,
+            Status::Open,
+            Status::WaitingOnCustomer,
+            Status::Resolved,
+            Status::Closed,
+            Status::Reopened,
+        ];
+        for s in all {
+            assert!(may_comment(Role::Agent, s), "agent on {s}");
+            assert!(!may_comment(Role::CustomerViewer, s), "viewer on {s}");
+            assert_eq!(
+                may_comment(Role::CustomerAdmin, s),
+                s != Status::Closed,
+                "{s}"
+            );
+            assert_eq!(
+                may_decide(Role::CustomerAdmin, s),
+                s == Status::Resolved,
+                "{s}"
+            );
+            assert!(!may_decide(Role::Agent, s), "agent decides on {s}");
+            assert!(
+                !may_decide(Role::CustomerViewer, s),
+                "viewer decides on {s}"
+            );
+        }
+    }
 }

@@ -364,6 +364,13 @@ impl Desk {
                         "viewers read; only administrators comment".into(),
                     ));
                 }
+                if !crate::access::may_comment(caller.role(), status) {
+                    return Err(DeskError::Conflict {
+                        field: "status",
+                        message: "the ticket is closed; file a new ticket to raise something else"
+                            .into(),
+                    });
+                }
                 if *internal && !vendor {
                     return Err(DeskError::Forbidden(
                         "internal notes are for the service desk".into(),

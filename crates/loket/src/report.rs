@@ -132,9 +132,11 @@ async fn report(store: &Store, month: sla::Month, args: &ReportArgs) -> Result<S
                 ReportLang::Nl => "nl",
                 ReportLang::En => "en",
             });
-            web::api::reports::printable_report(&state, &Scope::System, &report, t, true)
+            let (trend, agreement) = state
+                .printable_context(&Scope::System, &report)
                 .await
-                .map_err(internal)?
+                .map_err(internal)?;
+            render::report::printable(&report, t, &trend, &agreement.calendar, true)
         }
         Format::Csv => report.to_csv(),
         Format::Json => {

@@ -178,7 +178,7 @@ pub use people::{NewPerson, Person};
 pub use probes::{
     KEEP_MINUTES_MS, KEEP_RAW_MS, ProbeHour, ProbeMinute, ProbeResult, ProbeRow, Pruned, Recorded,
 };
-pub use reports::{MAX_MISS_REASON, MissedTarget, PublishedReport, ReportCount, TotalKey};
+pub use reports::{MissedTarget, PublishedReport, ReportCount, TotalKey};
 pub use sessions::ApiToken;
 pub use tickets::{
     Derived, Event, EventType, NewEvent, NewTicket, TargetRow, Ticket, TicketFilter, TicketOrder,
@@ -359,6 +359,19 @@ impl Cursor {
                     .map_err(|_| bad())?,
             )),
         }
+    }
+}
+
+/// Whether `s` has the shape of a listing cursor (`q<at>_<id>` for the queue, `n<id>` for
+/// newest first; numbers of 1 to 19 digits), whichever listing it belongs to.
+pub fn is_cursor(s: &str) -> bool {
+    let number = |s: &str| (1..=19).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    match s.split_at_checked(1) {
+        Some(("q", rest)) => rest
+            .split_once('_')
+            .is_some_and(|(a, b)| number(a) && number(b)),
+        Some(("n", rest)) => number(rest),
+        _ => false,
     }
 }
 

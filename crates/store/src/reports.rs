@@ -11,9 +11,6 @@ use crate::{
     instant, millis, unique_violation, word,
 };
 
-/// Longest reason recorded on a missed ticket, in characters.
-pub const MAX_MISS_REASON: usize = 2000;
-
 /// One line of the stored report figures: what was decided, in which month, how often.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TotalKey {
@@ -390,8 +387,8 @@ impl Store {
     }
 
     /// Records why a ticket missed its target (replacing an earlier reason), with an audit
-    /// entry, in one transaction. Only the vendor's staff may: a customer scope is refused as
-    /// "not found"; a ticket that missed nothing is rejected.
+    /// entry, in one transaction; `false` (and nothing written) when the ticket has no missed
+    /// target. The reason is stored as given.
     pub async fn set_miss_reason(
         &self,
         scope: &Scope,
@@ -399,54 +396,42 @@ impl Store {
         reason: &str,
         by: PersonId,
         now: Millis,
-    ) -> Result<()> {
-        if scope.org().is_some() {
-            return Err(StoreError::NotFound("ticket"));
-        }
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_MISS_REASON {
-            return Err(StoreError::Rejected {
-                field: "reason",
-                message: format!("give a reason of 1 to {MAX_MISS_REASON} characters"),
-            });
-        }
+    ) -> Result<bool> {
         let found = "SELECT org_id, (SELECT COUNT(*) FROM ticket_targets g \
                      WHERE g.ticket_id = tickets.id AND g.outcome = 'missed') \
-                     FROM tickets WHERE id = $1";
+                     FROM tickets WHERE id = $1 AND ($2 IS NULL OR org_id = $2)";
         let update = "UPDATE tickets SET miss_reason = $1, miss_reason_by = $2, \
                       miss_reason_at = $3 WHERE id = $4";
         let audit = "INSERT INTO audit_log (at, actor_id, org_id, action, detail) \
                      VALUES ($1, $2, $3, 'ticket.miss_reason', $4)";
         let detail = serde_json::json!({ "ticket": ticket.0, "reason": reason }).to_string();
-        in_tx!(self, tx, lock => {
+        let recorded = in_tx!(self, tx, lock => {
             let sql = format!("{found}{lock}");
             let row: Option<(i64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
                 .bind(ticket.0)
+                .bind(scope.org().map(|o| o.0))
                 .fetch_optional(&mut *tx)
                 .await?;
             let (org, missed) = row.ok_or(StoreError::NotFound("ticket"))?;
-            if missed == 0 {
-                return Err(StoreError::Rejected {
-                    field: "reason",
-                    message: "this ticket has not missed a target".into(),
-                });
+            if missed > 0 {
+                sqlx::query(update)
+                    .bind(reason)
+                    .bind(by.0)
+                    .bind(now)
+                    .bind(ticket.0)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(audit)
+                    .bind(now)
+                    .bind(by.0)
+                    .bind(org)
+                    .bind(&detail)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            sqlx::query(update)
-                .bind(reason)
-                .bind(by.0)
-                .bind(now)
-                .bind(ticket.0)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(audit)
-                .bind(now)
-                .bind(by.0)
-                .bind(org)
-                .bind(&detail)
-                .execute(&mut *tx)
-                .await?;
+            missed > 0
         });
-        Ok(())
+        Ok(recorded)
     }
 
     /// The reason recorded on a ticket for missing its target, if any, with who and when.

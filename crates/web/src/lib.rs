@@ -7,7 +7,6 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
-pub mod render;
 pub mod wire;
 
 use std::net::SocketAddr;

@@ -50,7 +50,7 @@ pub struct InvitationParts<'a> {
 }
 
 /// Writes a meeting's iCalendar invitation (METHOD:REQUEST); the HTTP edge passes
-/// `web::render::ical::invitation`.
+/// `render::ical::invitation`.
 pub type WriteInvitation = dyn Fn(&InvitationParts<'_>) -> String + Send + Sync;
 
 /// A meeting to plan, as asked.

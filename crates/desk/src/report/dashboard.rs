@@ -154,6 +154,23 @@ impl Desk {
         })
     }
 
+    /// What the printed form of `report` shows beside its figures: the twelve months of
+    /// compliance ending with its month, and the agreement (with the calendar) it is read in.
+    pub async fn printable_context(
+        &self,
+        scope: &Scope,
+        report: &super::MonthlyReport,
+    ) -> Result<(Vec<TrendSeries>, std::sync::Arc<crate::policies::Compiled>), DeskError> {
+        let org = report.organization_id.map(OrgId);
+        let orgs = match org {
+            Some(o) => vec![self.store.get_org(scope, o).await?],
+            None => self.store.list_orgs(scope).await?,
+        };
+        let month: Month = report.month.parse().map_err(DeskError::internal)?;
+        let (trend, _) = self.trend(scope, org, &orgs, month).await?;
+        Ok((trend, self.policies.standard()?))
+    }
+
     /// Twelve months of compliance ending with `last`, per target pair (incident priorities
     /// and questions), from one pass over their targets; and the lines of `last` itself.
     pub async fn trend(

@@ -440,6 +440,9 @@ impl MonthlyReport {
     }
 }
 
+/// Longest reason recorded on a missed ticket, in characters.
+pub const MAX_MISS_REASON: usize = 2000;
+
 impl Desk {
     /// Records why a ticket missed its target: the vendor's staff only.
     pub async fn record_miss_reason(
@@ -455,7 +458,15 @@ impl Desk {
                 "the service desk records why a target was missed".into(),
             ));
         }
-        self.store
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_MISS_REASON {
+            return Err(DeskError::invalid(
+                "reason",
+                format!("give a reason of 1 to {MAX_MISS_REASON} characters"),
+            ));
+        }
+        let recorded = self
+            .store
             .set_miss_reason(
                 &caller.scope,
                 ticket,
@@ -464,6 +475,12 @@ impl Desk {
                 self.now_ms(),
             )
             .await?;
-        Ok(reason.trim().to_string())
+        if !recorded {
+            return Err(DeskError::invalid(
+                "reason",
+                "this ticket has not missed a target",
+            ));
+        }
+        Ok(reason.to_string())
     }
 }

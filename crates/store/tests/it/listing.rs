@@ -168,6 +168,7 @@ async fn all_pages(store: &Store, scope: &Scope, f: &TicketFilter, limit: u32) -
                     limit as usize,
                     "only full pages have a next"
                 );
+                assert!(store::is_cursor(&next), "`{next}` has no cursor's shape");
                 cursor = Some(next);
             }
         }
@@ -540,4 +541,28 @@ pub async fn case_list_tickets_filters(store: &Store) {
     .await;
     assert!(!listed.is_empty());
     assert!(listed.iter().all(|t| t.org_id == w.org_b.id));
+}
+
+/// The shape check the API runs before a listing: every `next` passes it (see `all_pages`),
+/// and these do not.
+#[test]
+fn cursor_shapes() {
+    for good in ["q1_2", "n7", "q1234567890123456789_1"] {
+        assert!(store::is_cursor(good), "{good}");
+    }
+    for bad in [
+        "",
+        "q",
+        "n",
+        "x1",
+        "q1",
+        "q_1",
+        "q1_",
+        "n-1",
+        "n12345678901234567890",
+        "q1_2_3",
+        "nä",
+    ] {
+        assert!(!store::is_cursor(bad), "{bad}");
+    }
 }

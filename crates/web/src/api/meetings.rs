@@ -15,7 +15,7 @@ use store::{Meeting, MeetingKind, MeetingStatus, NewAttendee, OrgId, PersonId, S
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::render::ical::invitation;
+use render::ical::invitation;
 
 /// The iCalendar writer desk puts into invitation mails.
 static WRITE: &WriteInvitation = &invitation;

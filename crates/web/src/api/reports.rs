@@ -15,7 +15,6 @@ use crate::error::{ApiError, ApiJson};
 use desk::i18n::Tr;
 use desk::report::MonthlyReport;
 use desk::report::dashboard::Dashboard;
-use desk::{Desk, DeskError};
 
 /// Filters of the monthly report.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -127,7 +126,8 @@ pub async fn monthly_report(
         .await?;
     let format = q.format.unwrap_or(ReportFormat::Json);
     let html = if format == ReportFormat::Html {
-        printable_report(&app.desk, &caller.scope, &report, t, false).await?
+        let (trend, agreement) = app.printable_context(&caller.scope, &report).await?;
+        render::report::printable(&report, t, &trend, &agreement.calendar, false)
     } else {
         String::new()
     };
@@ -232,30 +232,4 @@ pub async fn miss_reason(
         ticket_id: id,
         reason,
     }))
-}
-
-/// The printable report (A4) with the twelve months' trend up to its month; `inline_css`
-/// embeds the stylesheet (a file to keep), else it is linked (served pages).
-pub async fn printable_report(
-    app: &Desk,
-    scope: &store::Scope,
-    report: &MonthlyReport,
-    t: Tr,
-    inline_css: bool,
-) -> Result<String, DeskError> {
-    let org = report.organization_id.map(OrgId);
-    let orgs = match org {
-        Some(o) => vec![app.store.get_org(scope, o).await?],
-        None => app.store.list_orgs(scope).await?,
-    };
-    let month: sla::Month = report.month.parse().map_err(DeskError::internal)?;
-    let (trend, _) = app.trend(scope, org, &orgs, month).await?;
-    let standard = app.policies.standard()?;
-    Ok(crate::render::report::printable(
-        report,
-        t,
-        &trend,
-        &standard.calendar,
-        inline_css,
-    ))
 }

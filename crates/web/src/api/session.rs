@@ -5,7 +5,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use store::{ApiToken, Person, TokenId};
+use store::{ApiToken, TokenId};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -204,43 +204,5 @@ pub async fn revoke_token(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("token"))
-    }
-}
-
-impl AppState {
-    /// Checks an e-mail address and password, with throttling per account and per client.
-    pub async fn sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        client: String,
-    ) -> Result<Person, ApiError> {
-        let now = self.now_ms();
-        let since = now - auth::THROTTLE_WINDOW_SECONDS * 1000;
-        let account_key = format!("account:{}", email.trim().to_lowercase());
-        let client_key = format!("client:{client}");
-        let account_failures = self.store.sign_in_failures(&account_key, since).await?;
-        let client_failures = self.store.sign_in_failures(&client_key, since).await?;
-        if account_failures >= auth::MAX_FAILURES_PER_ACCOUNT
-            || client_failures >= auth::MAX_FAILURES_PER_ADDRESS
-        {
-            return Err(ApiError::TooManyRequests {
-                retry_after: auth::THROTTLE_WINDOW_SECONDS as u64,
-            });
-        }
-        let found = self.store.person_for_sign_in(email).await?;
-        let (person, hash) = match found {
-            Some((p, h)) if p.active => (Some(p), h),
-            _ => (None, None),
-        };
-        let verified =
-            password.len() <= 1024 && auth::verify_password(hash, password.to_string()).await;
-        if let (true, Some(p)) = (verified, person) {
-            self.store.clear_sign_in_failures(&account_key).await?;
-            return Ok(p);
-        }
-        self.store.record_sign_in_failure(&account_key, now).await?;
-        self.store.record_sign_in_failure(&client_key, now).await?;
-        Err(ApiError::Unauthorized)
     }
 }

@@ -14,8 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiQuery, Problems};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::render::snippet::snippet_html;
 use desk::i18n::Tr;
+use render::snippet::snippet_html;
 
 /// The sign-in page's announcements: upcoming maintenance in words, in `t`'s language;
 /// empty (and logged) when the store does not answer, so signing in still works.

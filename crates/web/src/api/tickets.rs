@@ -263,19 +263,6 @@ pub struct TicketQuery {
     pub limit: Option<u32>,
 }
 
-/// Whether a cursor has the shape the listing's `next` cursors have (`q<at>_<id>` for the
-/// queue, `n<id>` for newest first), as the document's pattern says.
-fn cursor_shape(c: &str) -> bool {
-    let number = |s: &str| (1..=19).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
-    match c.split_at_checked(1) {
-        Some(("q", rest)) => rest
-            .split_once('_')
-            .is_some_and(|(a, b)| number(a) && number(b)),
-        Some(("n", rest)) => number(rest),
-        _ => false,
-    }
-}
-
 /// The tickets you may see: the agent queue by time to breach, or newest first; with filters.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketQuery),
     responses((status = 200, description = "A page of tickets.", body = TicketPage), Problems),
@@ -286,7 +273,7 @@ pub async fn list_tickets(
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<ApiJson<TicketPage>, ApiError> {
     if let Some(c) = q.cursor.as_deref()
-        && !cursor_shape(c)
+        && !store::is_cursor(c)
     {
         return Err(ApiError::BadRequest {
             detail: format!("`{c}` is not a cursor; pass the `next` value of the previous page"),

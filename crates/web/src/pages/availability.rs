@@ -14,10 +14,10 @@ use super::form::Fields;
 use super::layout::{Shell, Viewer, render};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::render::words::{cause_label, percent_words};
 use desk::DeskError;
 use desk::availability::AvailabilityFigure;
 use desk::i18n::Tr;
+use render::words::{cause_label, percent_words};
 
 /// One environment's figure in words.
 pub struct FigureView {

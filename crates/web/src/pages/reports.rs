@@ -1,6 +1,6 @@
 //! Pages: the monthly report on screen, publishing a month, recording why a ticket missed its
 //! target, and the live dashboard (the report's words, charts and printable form are drawn by
-//! `crate::render::report`).
+//! `render::report`).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -15,11 +15,11 @@ use super::form::Fields;
 use super::layout::{Shell, Viewer, render};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::render::report::{
+use desk::i18n::Tr;
+use render::report::{
     ChartView, PRINT_CSS, ReportView, RowView, customer_name, month_label, row, target_words,
     trend_charts, view,
 };
-use desk::i18n::Tr;
 
 #[derive(askama::Template)]
 #[template(path = "report.html")]

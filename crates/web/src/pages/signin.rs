@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::api::ClientAddr;
 use crate::auth::{self};
 use crate::error::ApiError;
+use desk::DeskError;
 use desk::i18n::Tr;
 
 /// Name of the cookie that carries the pre-sign-in CSRF secret (double submit).
@@ -118,9 +119,9 @@ async fn login_submit(
         Ok(p) => p,
         Err(e) => {
             let key = match e {
-                ApiError::TooManyRequests { .. } => "login.throttled",
-                ApiError::Unauthorized => "login.failed",
-                other => return Err(PageError::Api(t, other).into_response()),
+                DeskError::Throttled { .. } => "login.throttled",
+                DeskError::Unauthenticated => "login.failed",
+                other => return Err(PageError::Api(t, other.into()).into_response()),
             };
             let mut page = login_page(
                 t,

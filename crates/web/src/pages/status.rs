@@ -16,11 +16,11 @@ use crate::AppState;
 use crate::api::status::public_lang;
 use crate::auth::{self, Caller, scope_of};
 use crate::error::ApiError;
-use crate::render::ical::ical_feed;
-use crate::render::snippet::snippet_html;
-use crate::render::words::percent_words;
 use desk::i18n::Tr;
 use desk::status::{Day, PastOutage, StatusEntry};
+use render::ical::ical_feed;
+use render::snippet::snippet_html;
+use render::words::percent_words;
 
 /// One day's square, with its text alternative.
 pub struct DayView {

@@ -1,6 +1,6 @@
 //! The SLA state of a ticket in words, as pages show it (`klok gestart ma 30 nov 09:00 ·
 //! 90%-termijn ma 13:00 · nog 2 u 10 m`), catalog texts with placeholders, and the compiled
-//! agreements of a page's tickets. The labels of stored words are `crate::render::words`.
+//! agreements of a page's tickets. The labels of stored words are `render::words`.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -498,6 +498,18 @@ pub async fn sla_resolve_and_reopen(app: App) {
     app.post(&cust, &status(t1), json!({ "status": "reopened" }))
         .await
         .problem(422, Some("status"));
+    // A closed ticket takes no more words from the customer (they file a new one); the
+    // service desk may still note things on it, and the outcome stays as it was.
+    let comments = format!("/api/v1/tickets/{t1}/comments");
+    app.post(&cust, &comments, json!({ "body": "Nog een vraag" }))
+        .await
+        .problem(409, Some("status"));
+    let r = app
+        .post(&agent, &comments, json!({ "body": "Nagekomen analyse" }))
+        .await
+        .expect(200);
+    assert_eq!(r.json["status"], "closed");
+    assert_eq!(r.json["sla"]["outcome"], "missed");
 
     // Listing by outcome.
     let met = app.all_ticket_ids(&agent, "&sla_outcome=met").await;

@@ -23,8 +23,8 @@ use crate::AppState;
 use crate::api::{ApiQuery, Id, LangDto, Problems, parse_instant};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
-use crate::render::ical::meetings_feed;
-use crate::render::minutes::printable_minutes;
+use render::ical::meetings_feed;
+use render::minutes::printable_minutes;
 
 fn tr(lang: Option<LangDto>) -> Tr {
     Tr::for_code(lang.map_or("nl", LangDto::as_str))

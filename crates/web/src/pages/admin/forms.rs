@@ -139,14 +139,9 @@ pub(super) fn flash_id(v: Option<&String>) -> Option<i64> {
 
 /// Only the vendor's administrators administer; anyone else gets the 403 page.
 pub(super) fn require_admin(v: &Viewer) -> Result<(), PageError> {
-    if v.caller.role() == Role::Admin {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden(
-            v.t,
-            v.t.get("admin.forbidden").to_string(),
-        ))
-    }
+    v.caller
+        .require(&[Role::Admin], "only administrators may do this")
+        .map_err(|_| PageError::Forbidden(v.t, v.t.get("admin.forbidden").to_string()))
 }
 
 /// Reads an `application/x-www-form-urlencoded` body; text with U+0000 is refused (as the API

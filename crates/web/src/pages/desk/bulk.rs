@@ -15,10 +15,10 @@ use super::shared::{MAX_BULK, staff_only, store_err};
 use crate::AppState;
 use crate::pages::error::PageError;
 use crate::pages::layout::{Shell, Viewer, render};
-use crate::render::words::status_label;
 use desk::DeskError;
 use desk::i18n::Tr;
 use desk::tickets::Action;
+use render::words::status_label;
 
 // ----- bulk actions -------------------------------------------------------------------------
 

@@ -46,14 +46,10 @@ pub(super) fn opt(value: impl Into<String>, label: impl Into<String>, current: &
 
 /// Only the vendor's staff work in the desk; customers get the 403 page.
 pub(super) fn staff_only(viewer: &Viewer) -> Result<(), PageError> {
-    if viewer.caller.role().is_vendor() {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden(
-            viewer.t,
-            viewer.t.get("desk.staff_only").to_string(),
-        ))
-    }
+    viewer
+        .caller
+        .require_vendor()
+        .map_err(|_| PageError::Forbidden(viewer.t, viewer.t.get("desk.staff_only").to_string()))
 }
 
 /// A store error as an error page.

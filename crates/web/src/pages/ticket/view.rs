@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use sla::words::{self, ClockStartReason};
-use sla::{Calendar, OutcomeKind, Priority, Status, TicketKind};
-use store::{Event, PersonId, Role, Scope, TicketId};
+use sla::{Calendar, OutcomeKind, Priority, TicketKind};
+use store::{Event, PersonId, Scope, TicketId};
 
 use crate::AppState;
 use crate::pages::error::{PageError, api};
@@ -17,8 +17,8 @@ use crate::pages::words::{
     Agreements, SlaState, bound_label, business_left, fill, passed, rfc3339, secs, size_words,
     sla_state,
 };
-use crate::render::words::{channel_label, kind_label, priority_label, status_label};
 use desk::i18n::Tr;
+use render::words::{channel_label, kind_label, priority_label, status_label};
 
 // ----- the page ----------------------------------------------------------------------------
 
@@ -449,7 +449,7 @@ pub(crate) async fn ticket_page(
         Vec::new()
     };
     let role = viewer.caller.role();
-    let may_decide = role == Role::CustomerAdmin && status == Status::Resolved;
+    let may_decide = desk::access::may_decide(role, status);
     // An error of a form that is no longer shown (the status moved on) links to the top.
     let alert = form.first_error().map(|(id, e)| match id {
         "decide-reason" if !may_decide => ("main", e),
@@ -475,8 +475,7 @@ pub(crate) async fn ticket_page(
         targets,
         events: history,
         attachments,
-        // The desk may still note things on a closed ticket; a customer reopens instead.
-        may_comment: role != Role::CustomerViewer && (vendor || status != Status::Closed),
+        may_comment: desk::access::may_comment(role, status),
         vendor,
         may_decide,
         incident: ticket.kind == TicketKind::Incident,
@@ -522,25 +521,4 @@ pub(crate) fn parse_id(raw: &str, t: Tr) -> Result<TicketId, PageError> {
         .flatten()
         .map(TicketId)
         .ok_or(PageError::NotFound(t))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn desk_status_choices_follow_the_rules() {
-        let desk_statuses = |from| desk::access::transitions_from(Role::Agent, from);
-        assert_eq!(desk_statuses(Status::Closed), vec![Status::Reopened]);
-        assert_eq!(
-            desk_statuses(Status::Resolved),
-            vec![
-                Status::Open,
-                Status::WaitingOnCustomer,
-                Status::Closed,
-                Status::Reopened
-            ]
-        );
-        assert!(!desk_statuses(Status::Open).contains(&Status::Open));
-    }
 }

@@ -10,7 +10,7 @@ use desk::report::dashboard::TrendSeries;
 use desk::report::{ALL_CUSTOMERS, MonthlyReport, TargetLine, bp_percent};
 
 /// The print stylesheet, served at `/static/report.css` and inlined in files.
-pub const PRINT_CSS: &str = include_str!("../../static/report.css");
+pub const PRINT_CSS: &str = include_str!("../static/report.css");
 
 /// One target line, in words.
 pub struct RowView {
