@@ -14,6 +14,7 @@ mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+pub mod meetings;
 pub mod monitoring;
 pub mod people;
 pub mod policies;

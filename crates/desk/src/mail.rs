@@ -18,8 +18,8 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, UNIX_EPOCH};
 
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::extension::ClientId;
@@ -281,8 +281,9 @@ impl SmtpSender {
         })
     }
 
-    /// The message for an outbox mail: plain text, dated `now`, with a `Message-ID` that
-    /// stays the same for every attempt of that mail.
+    /// The message for an outbox mail: plain text (with its attachment, if any, as a second
+    /// part), dated `now`, with a `Message-ID` that stays the same for every attempt of that
+    /// mail.
     pub fn message(&self, mail: &OutboxMail, now: Millis) -> Result<Message, SendError> {
         let permanent = |message: String| SendError {
             permanent: true,
@@ -293,7 +294,7 @@ impl SmtpSender {
             .parse()
             .map_err(|e| permanent(format!("recipient `{}`: {e}", mail.to_address)))?;
         let date = UNIX_EPOCH + Duration::from_millis(u64::try_from(now).unwrap_or(0));
-        Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
@@ -301,10 +302,22 @@ impl SmtpSender {
             .message_id(Some(format!(
                 "<outbox.{}.{}@{}>",
                 mail.id, mail.created_at, self.domain
-            )))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body_text.clone())
-            .map_err(|e| permanent(format!("message: {e}")))
+            )));
+        match mail.attachment() {
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body_text.clone()),
+            Some(a) => {
+                let kind = ContentType::parse(&a.content_type)
+                    .map_err(|e| permanent(format!("attachment type `{}`: {e}", a.content_type)))?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(mail.body_text.clone()))
+                        .singlepart(Attachment::new(a.name).body(a.body, kind)),
+                )
+            }
+        }
+        .map_err(|e| permanent(format!("message: {e}")))
     }
 }
 
@@ -451,6 +464,7 @@ pub async fn run_outbox_with<S: MailSender>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use store::MailId;
 
     #[test]
     fn smtp_urls() {
@@ -493,6 +507,46 @@ mod tests {
         let e = SmtpSettings::parse("ftp://u:secret@h", "d@example.nl").unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(SmtpSettings::parse("smtp://h", "not an address").is_err());
+    }
+
+    #[test]
+    fn an_attachment_travels_as_a_second_part() {
+        let settings = SmtpSettings::parse("smtp://127.0.0.1:2525", "desk@example.nl").unwrap();
+        let sender = SmtpSender::new(&settings).unwrap();
+        let mut mail = OutboxMail {
+            id: MailId(7),
+            to_address: "jan@klant.example".into(),
+            subject: "Uitnodiging".into(),
+            body_text: "Beste Jan".into(),
+            created_at: 1_000,
+            attempts: 1,
+            next_attempt_at: 1_000,
+            last_error: None,
+            sent_at: None,
+            failed_at: None,
+            lease_owner: None,
+            lease_until: None,
+            attachment_name: None,
+            attachment_type: None,
+            attachment_body: None,
+        };
+        let plain = String::from_utf8(sender.message(&mail, 2_000).unwrap().formatted()).unwrap();
+        assert!(plain.contains("Content-Type: text/plain"), "{plain}");
+        assert!(!plain.contains("multipart"), "{plain}");
+        mail.attachment_name = Some("invite.ics".into());
+        mail.attachment_type = Some("text/calendar; charset=utf-8; method=REQUEST".into());
+        mail.attachment_body =
+            Some("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n".into());
+        let mixed = String::from_utf8(sender.message(&mail, 2_000).unwrap().formatted()).unwrap();
+        assert!(mixed.contains("Content-Type: multipart/mixed"), "{mixed}");
+        assert!(mixed.contains("Beste Jan"), "{mixed}");
+        assert!(mixed.contains("filename=\"invite.ics\""), "{mixed}");
+        assert!(mixed.contains("text/calendar"), "{mixed}");
+        assert!(mixed.contains("method=REQUEST"), "{mixed}");
+        assert!(mixed.contains("BEGIN:VCALENDAR"), "{mixed}");
+        // A media type that is no media type is refused for good, not retried.
+        mail.attachment_type = Some("not a type".into());
+        assert!(sender.message(&mail, 2_000).unwrap_err().permanent);
     }
 
     #[test]

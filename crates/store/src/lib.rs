@@ -147,6 +147,7 @@ mod audit;
 mod compensation;
 mod leases;
 mod maintenance;
+mod meetings;
 mod monitors;
 mod orgs;
 mod outages;
@@ -168,10 +169,16 @@ pub use compensation::{
     StepKind,
 };
 pub use maintenance::{Maintenance, MaintenanceRecipient, MaintenanceWhen, NewMaintenance};
+pub use meetings::items::{ActionItem, NewActionItem};
+pub use meetings::schedules::{NewSchedule, Schedule};
+pub use meetings::{
+    Attendee, Invitation, Meeting, MeetingChange, MeetingKind, MeetingStatus, Minutes, NewAttendee,
+    NewMeeting, ScheduledNext, Side,
+};
 pub use monitors::{Environment, MIN_INTERVAL_S, Monitor, MonitorKind, MonitorSettings};
 pub use orgs::Organization;
 pub use outages::{NewOutage, OutageRecord, OutageSource};
-pub use outbox::{NewMail, OutboxMail};
+pub use outbox::{MailAttachment, NewMail, OutboxMail};
 pub use packed::{HOUR_CELL_BYTES, MINUTE_CELL_BYTES, MINUTE_ROW_BYTES};
 pub use people::{NewPerson, Person};
 pub use probes::{

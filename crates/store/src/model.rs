@@ -80,6 +80,18 @@ id_type!(
     /// A reversal entry of the compensation ledger.
     ReversalId
 );
+id_type!(
+    /// A meeting with a customer.
+    MeetingId
+);
+id_type!(
+    /// An attendee of a meeting.
+    AttendeeId
+);
+id_type!(
+    /// An action item agreed in a meeting.
+    ActionItemId
+);
 
 /// What a person may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

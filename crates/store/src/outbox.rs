@@ -1,5 +1,6 @@
 //! The mail outbox (`mail_outbox`): mails queued in the transaction that causes them,
-//! claimed under a lease by one sender at a time, marked sent or failed.
+//! claimed under a lease by one sender at a time, marked sent or failed. A mail may carry one
+//! text attachment (an iCalendar invitation).
 
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
@@ -15,6 +16,17 @@ pub struct NewMail {
     pub subject: String,
     /// The plain-text body.
     pub body_text: String,
+}
+
+/// A text attachment of a mail, such as an iCalendar invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttachment {
+    /// The file name, e.g. `invite.ics`.
+    pub name: String,
+    /// The media type, e.g. `text/calendar; charset=utf-8; method=REQUEST`.
+    pub content_type: String,
+    /// The text.
+    pub body: String,
 }
 
 /// A mail in the outbox and how its delivery went.
@@ -45,6 +57,30 @@ pub struct OutboxMail {
     pub lease_owner: Option<String>,
     /// Until when.
     pub lease_until: Option<Millis>,
+    /// The attachment's file name, if the mail has one.
+    pub attachment_name: Option<String>,
+    /// The attachment's media type.
+    pub attachment_type: Option<String>,
+    /// The attachment's text.
+    pub attachment_body: Option<String>,
+}
+
+impl OutboxMail {
+    /// The attachment, if the mail carries one.
+    pub fn attachment(&self) -> Option<MailAttachment> {
+        match (
+            &self.attachment_name,
+            &self.attachment_type,
+            &self.attachment_body,
+        ) {
+            (Some(name), Some(content_type), Some(body)) => Some(MailAttachment {
+                name: name.clone(),
+                content_type: content_type.clone(),
+                body: body.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl From<i64> for MailId {
@@ -54,11 +90,35 @@ impl From<i64> for MailId {
 }
 
 const MAIL_COLUMNS: &str = "id, to_address, subject, body_text, created_at, attempts, \
-    next_attempt_at, last_error, sent_at, failed_at, lease_owner, lease_until";
+    next_attempt_at, last_error, sent_at, failed_at, lease_owner, lease_until, attachment_name, \
+    attachment_type, attachment_body";
 
 pub(crate) const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
     (to_address, subject, body_text, created_at, attempts, next_attempt_at) \
     VALUES ($1, $2, $3, $4, 0, $4) RETURNING id";
+
+/// Queues a mail with an optional attachment inside a transaction; evaluates to the new id.
+macro_rules! mail_in_tx {
+    ($tx:expr, $mail:expr, $attachment:expr, $now:expr) => {{
+        let attachment: Option<&$crate::MailAttachment> = $attachment;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO mail_outbox (to_address, subject, body_text, created_at, attempts, \
+             next_attempt_at, attachment_name, attachment_type, attachment_body) \
+             VALUES ($1, $2, $3, $4, 0, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&$mail.to_address)
+        .bind(&$mail.subject)
+        .bind(&$mail.body_text)
+        .bind($now)
+        .bind(attachment.map(|a| a.name.clone()))
+        .bind(attachment.map(|a| a.content_type.clone()))
+        .bind(attachment.map(|a| a.body.clone()))
+        .fetch_one(&mut *$tx)
+        .await
+        .map_err($crate::StoreError::from)
+    }};
+}
+pub(crate) use mail_in_tx;
 
 impl Store {
     /// Queues a mail, due at once.

@@ -23,6 +23,7 @@ use crate::error::{ApiError, Problem};
 pub mod availability;
 pub mod compensation;
 mod customers;
+pub mod meetings;
 pub mod monitoring;
 pub mod outages;
 mod people;
@@ -325,6 +326,19 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(compensation::reverse_discount))
         .routes(routes!(compensation::overview))
         .routes(routes!(compensation::ledger))
+        .routes(routes!(meetings::list_meetings, meetings::plan_meeting))
+        .routes(routes!(meetings::meetings_ics))
+        .routes(routes!(meetings::get_meeting, meetings::change_meeting))
+        .routes(routes!(meetings::cancel_meeting))
+        .routes(routes!(meetings::add_attendee))
+        .routes(routes!(meetings::record_minutes, meetings::meeting_minutes))
+        .routes(routes!(meetings::meeting_invitation))
+        .routes(routes!(meetings::meeting_agenda))
+        .routes(routes!(meetings::add_action_item))
+        .routes(routes!(meetings::complete_action_item))
+        .routes(routes!(meetings::list_action_items))
+        .routes(routes!(meetings::list_schedules))
+        .routes(routes!(meetings::get_schedule, meetings::set_schedule))
         .split_for_parts();
     let mut doc = doc;
     crate::wire::finish(&mut doc);
@@ -344,6 +358,11 @@ const LINKS: &[(&str, &str, &[&str])] = &[
             "add_agreement",
             "list_environments",
             "create_environment",
+            "list_meetings",
+            "plan_meeting",
+            "meetings_ics",
+            "list_action_items",
+            "list_schedules",
         ],
     ),
     ("create_person", "/person/id", &["get_person", "set_role"]),
@@ -394,6 +413,20 @@ const LINKS: &[(&str, &str, &[&str])] = &[
             "claim",
         ],
     ),
+    (
+        "plan_meeting",
+        "/meeting/id",
+        &[
+            "get_meeting",
+            "change_meeting",
+            "cancel_meeting",
+            "add_attendee",
+            "meeting_minutes",
+            "meeting_invitation",
+            "add_action_item",
+        ],
+    ),
+    ("add_action_item", "/id", &["complete_action_item"]),
 ];
 
 /// Adds an OpenAPI link from each creating operation's success answer to the operations that

@@ -72,11 +72,28 @@ pub enum Ep {
     ReverseDiscount,
     Overview,
     Ledger,
+    ListMeetings,
+    PlanMeeting,
+    MeetingsIcs,
+    GetMeeting,
+    ChangeMeeting,
+    CancelMeeting,
+    AddAttendee,
+    RecordMinutes,
+    MeetingMinutes,
+    MeetingInvitation,
+    MeetingAgenda,
+    AddActionItem,
+    CompleteActionItem,
+    ListActionItems,
+    ListSchedules,
+    GetSchedule,
+    SetSchedule,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 58] = [
+pub const ALL: [Ep; 75] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -135,6 +152,23 @@ pub const ALL: [Ep; 58] = [
     ReverseDiscount,
     Overview,
     Ledger,
+    ListMeetings,
+    PlanMeeting,
+    MeetingsIcs,
+    GetMeeting,
+    ChangeMeeting,
+    CancelMeeting,
+    AddAttendee,
+    RecordMinutes,
+    MeetingMinutes,
+    MeetingInvitation,
+    MeetingAgenda,
+    AddActionItem,
+    CompleteActionItem,
+    ListActionItems,
+    ListSchedules,
+    GetSchedule,
+    SetSchedule,
 ];
 
 impl Ep {
@@ -207,6 +241,29 @@ impl Ep {
             ReverseDiscount => (Method::POST, "/api/v1/discounts/{id}/reversal"),
             Overview => (Method::GET, "/api/v1/escalations"),
             Ledger => (Method::GET, "/api/v1/ledger"),
+            ListMeetings => (Method::GET, "/api/v1/organizations/{id}/meetings"),
+            PlanMeeting => (Method::POST, "/api/v1/organizations/{id}/meetings"),
+            MeetingsIcs => (Method::GET, "/api/v1/organizations/{id}/meetings.ics"),
+            GetMeeting => (Method::GET, "/api/v1/meetings/{id}"),
+            ChangeMeeting => (Method::PUT, "/api/v1/meetings/{id}"),
+            CancelMeeting => (Method::POST, "/api/v1/meetings/{id}/cancellation"),
+            AddAttendee => (Method::POST, "/api/v1/meetings/{id}/attendees"),
+            RecordMinutes => (Method::PUT, "/api/v1/meetings/{id}/minutes"),
+            MeetingMinutes => (Method::GET, "/api/v1/meetings/{id}/minutes"),
+            MeetingInvitation => (Method::GET, "/api/v1/meetings/{id}/invitation.ics"),
+            MeetingAgenda => (Method::GET, "/api/v1/meetings/{id}/agenda"),
+            AddActionItem => (Method::POST, "/api/v1/meetings/{id}/action-items"),
+            CompleteActionItem => (Method::POST, "/api/v1/action-items/{id}/completion"),
+            ListActionItems => (Method::GET, "/api/v1/organizations/{id}/action-items"),
+            ListSchedules => (Method::GET, "/api/v1/organizations/{id}/meeting-schedules"),
+            GetSchedule => (
+                Method::GET,
+                "/api/v1/organizations/{id}/meeting-schedules/{kind}",
+            ),
+            SetSchedule => (
+                Method::PUT,
+                "/api/v1/organizations/{id}/meeting-schedules/{kind}",
+            ),
         }
     }
 
@@ -295,6 +352,23 @@ Claim              422 422 404  422 422 404  422 422 404  409 404 404  403 404 4
 ReverseDiscount    404 404 404  404 404 404  404 404 404  404 404 404  404 404 404  401 401 401
 Overview           200          200          403          403          403          401
 Ledger             200          200          200          200          200          401
+ListMeetings       200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+PlanMeeting        201 201 404  201 201 404  201 201 404  403 403 403  403 403 403  401 401 401
+MeetingsIcs        200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+GetMeeting         200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+ChangeMeeting      200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+CancelMeeting      200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+AddAttendee        201 201 404  201 201 404  201 201 404  403 403 403  403 403 403  401 401 401
+RecordMinutes      200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+MeetingMinutes     200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+MeetingInvitation  200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+MeetingAgenda      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+AddActionItem      201 201 404  201 201 404  201 201 404  403 403 403  403 403 403  401 401 401
+CompleteActionItem 200 200 404  200 200 404  200 200 404  200 404 404  403 404 404  401 401 401
+ListActionItems    200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+ListSchedules      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+GetSchedule        200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+SetSchedule        200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
 ";
 
 const ROLES: [&str; 6] = [
@@ -626,6 +700,14 @@ impl Matrix<'_> {
                     crate::monitoring::matrix_cell(app, w, format!("{ep:?}"), n).await;
                 (Some(self.pick(target, own, other)), body)
             }
+            ListMeetings | PlanMeeting | MeetingsIcs | GetMeeting | ChangeMeeting
+            | CancelMeeting | AddAttendee | RecordMinutes | MeetingMinutes | MeetingInvitation
+            | MeetingAgenda | AddActionItem | CompleteActionItem | ListActionItems
+            | ListSchedules | GetSchedule | SetSchedule => {
+                let (own, other, body) =
+                    crate::meetings::matrix_cell(app, w, format!("{ep:?}"), n).await;
+                (Some(self.pick(target, own, other)), body)
+            }
         };
         // Signing out this session: use a fresh one, so the actor's own session lives on.
         let auth = match (ep, via, &actor) {
@@ -649,6 +731,9 @@ impl Matrix<'_> {
                 format!("/api/v1/organizations/{id}/overrun-months?from=2026-01&to=2026-02")
             }
             (Ledger, _) => "/api/v1/ledger?month=2026-01".to_string(),
+            (GetSchedule | SetSchedule, Some(id)) => template
+                .replace("{id}", &id.to_string())
+                .replace("{kind}", "tactical"),
             (_, Some(id)) => template.replace("{id}", &id.to_string()),
             (_, None) => template.to_string(),
         };

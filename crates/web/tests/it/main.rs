@@ -11,6 +11,8 @@ mod desk_pages;
 mod harness;
 mod input;
 mod mail;
+mod meetings;
+mod meetings_more;
 mod notes;
 mod openapi;
 mod pagekit;
@@ -25,6 +27,8 @@ use authz::*;
 use desk_pages::*;
 use input::*;
 use mail::*;
+use meetings::*;
+use meetings_more::*;
 use notes::*;
 use openapi::*;
 use people::*;
@@ -111,6 +115,11 @@ cases! {
     attachments_need_the_csrf_token,
     mail_announcement_delivered,
     mail_server_down_then_back,
+    meetings_schedule_on_working_days,
+    meetings_minutes_with_both_sides,
+    meetings_action_items_done_and_overdue,
+    meetings_agenda_from_the_data,
+    meetings_icalendar_text,
 }
 mod admin_pages;
 mod browser;
