@@ -107,7 +107,7 @@ pub(crate) fn text(field: &str, s: &str) -> Result<String, DeskError> {
 impl Desk {
     /// Checks a meeting's people and agreements and records its incidents (correcting wrong
     /// priorities through the ticket's priority change).
-    pub(crate) async fn meeting(
+    pub(crate) async fn consultation_record(
         &self,
         caller: &Caller,
         org: OrgId,

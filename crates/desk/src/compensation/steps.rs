@@ -211,7 +211,7 @@ impl Desk {
             return Err(DeskError::internal("a consultation that did not consult"));
         };
         let record = self
-            .meeting(
+            .consultation_record(
                 caller,
                 org,
                 &input,
@@ -296,7 +296,7 @@ impl Desk {
             _ => Vec::new(),
         };
         let meeting = self
-            .meeting(caller, org, &input, &months, next.next_follow_up())
+            .consultation_record(caller, org, &input, &months, next.next_follow_up())
             .await?;
         let proposed = sla::compensation::proposed_progress(verdict);
         let data = FollowUpRecordData {
