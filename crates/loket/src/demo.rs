@@ -12,13 +12,13 @@ use jiff::Timestamp;
 use store::Store;
 
 use crate::Failure;
-use crate::serve::say;
+use crate::database::say;
 
 /// Options of `loket demo` (the database must hold no customers and no tickets yet).
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     #[command(flatten)]
-    db: crate::serve::DatabaseArg,
+    db: crate::database::DatabaseArg,
     /// Seed of the generator: the same seed and `--until` give the same data.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,

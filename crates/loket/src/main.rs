@@ -1,6 +1,7 @@
 //! The loket command line: SLA deadlines in bulk, readable SLA timelines, and holiday calendars.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod database;
 mod deadlines;
 mod demo;
 mod explain;

@@ -9,14 +9,14 @@ use desk::i18n::Tr;
 use desk::{Desk, DeskError};
 use store::{Scope, Store};
 
-use crate::serve::redact;
+use crate::database::redact;
 use crate::{Failure, write_stdout};
 
 /// Options of `loket report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
-    db: crate::serve::DatabaseArg,
+    db: crate::database::DatabaseArg,
     /// The month, YYYY-MM (in Europe/Amsterdam).
     #[arg(long, value_name = "YYYY-MM")]
     month: String,

@@ -1,21 +1,22 @@
 //! `loket serve`: the service desk on SQLite (default `./loket.db`) or PostgreSQL.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal};
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use desk::clock::SystemClock;
-use store::{NewPerson, Role, Store};
+use store::{NewPerson, Role};
 use web::{AppState, Config};
 
 use crate::Failure;
+use crate::database::say;
 
 /// Options of `loket serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
-    db: crate::serve::DatabaseArg,
+    db: crate::database::DatabaseArg,
     /// Address to listen on.
     #[arg(long, env = "LOKET_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -151,44 +152,4 @@ async fn first_run(state: &AppState, email: &str) -> Result<(), Failure> {
         ));
     }
     Ok(())
-}
-
-pub(crate) fn say(line: &str) {
-    let _ = writeln!(io::stdout().lock(), "{line}");
-}
-
-/// The `--database` option of every command that opens the service desk's database.
-#[derive(Debug, Args)]
-pub struct DatabaseArg {
-    /// The database: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`.
-    #[arg(
-        long,
-        env = "LOKET_DATABASE",
-        default_value = "sqlite:loket.db",
-        hide_env_values = true
-    )]
-    pub database: String,
-}
-
-impl DatabaseArg {
-    /// Opens the database, creating and migrating it when needed.
-    pub async fn open(&self) -> anyhow::Result<Store> {
-        Store::connect(&self.database)
-            .await
-            .with_context(|| format!("cannot open the database {}", redact(&self.database)))
-    }
-}
-
-/// The database URL without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }

@@ -12,7 +12,9 @@
 
 use jiff::Timestamp;
 use sla::{Month, TicketKind};
-use store::{Meeting, MeetingId, MeetingKind, MeetingStatus, Ticket, TicketFilter, TicketOrder};
+use store::{
+    Meeting, MeetingId, MeetingKind, MeetingStatus, OrgId, Ticket, TicketFilter, TicketOrder,
+};
 
 use super::items::TrackedItem;
 use crate::availability::AvailabilityFigure;
@@ -37,11 +39,10 @@ pub struct AgendaMonth {
     pub availability: Vec<AvailabilityFigure>,
 }
 
-/// The escalation running for the customer (SLA §6.2). Escalations are not built yet, so an
-/// agenda never has one; the slot is here so the agenda's shape does not change when they are.
+/// The escalation running for the customer (SLA §6.2): where it stands and since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEscalation {
-    /// Where it stands, in words.
+    /// Where it stands: `requested`, `consulting` or `discounting`.
     pub stage: String,
     /// When it was requested.
     pub since: Timestamp,
@@ -58,7 +59,7 @@ pub struct Agenda {
     pub months: Vec<AgendaMonth>,
     /// The customer's action items not yet done, by due date, overdue ones flagged.
     pub open_action_items: Vec<TrackedItem>,
-    /// The open escalation: always `None` until escalations are built.
+    /// The customer's running escalation, if there is one.
     pub open_escalation: Option<OpenEscalation>,
     /// The customer's RFC tickets not yet resolved or closed (the RFC assessment of SLA §7 is
     /// not built yet, so these are the tickets as they stand).
@@ -146,14 +147,40 @@ impl Desk {
         }
         let open_action_items = self.action_items(caller, org, None, true).await?;
         let open_rfcs = self.open_rfcs(caller, org).await?;
+        let open_escalation = self.open_escalation(caller, org).await?;
         Ok(Agenda {
             meeting,
             previous,
             months,
             open_action_items,
-            open_escalation: None,
+            open_escalation,
             open_rfcs,
         })
+    }
+
+    /// The customer's running escalation, if any: its stage and when it was requested.
+    async fn open_escalation(
+        &self,
+        caller: &Caller,
+        org: OrgId,
+    ) -> Result<Option<OpenEscalation>, DeskError> {
+        let view = self.escalation(caller, org).await?;
+        let Some(id) = view.escalation_id else {
+            return Ok(None);
+        };
+        let requested = view
+            .timeline
+            .iter()
+            .find(|e| e.escalation_id == id && e.step == "request")
+            .ok_or_else(|| DeskError::internal(format!("escalation {id} has no request")))?;
+        let since = requested
+            .at
+            .parse::<Timestamp>()
+            .map_err(|e| DeskError::internal(format!("escalation {id}: {e}")))?;
+        Ok(Some(OpenEscalation {
+            stage: view.stage,
+            since,
+        }))
     }
 
     /// A customer's RFC tickets not resolved or closed, newest first.

@@ -238,6 +238,34 @@ pub async fn compensation_ladder_to_the_cap_and_its_end(app: App) {
         d.request_consultation(&s.a_admin, s.a, request(&["2026-03"]))
             .await,
     );
+    // A tactical meeting's agenda names the running escalation, for both sides.
+    let planned = app
+        .post(
+            &s.w.agent.bearer(),
+            &format!("/api/v1/organizations/{}/meetings", s.a.0),
+            json!({ "kind": "tactical", "starts_at": "2026-04-14T08:00:00Z",
+                    "duration_minutes": 60 }),
+        )
+        .await
+        .expect(201);
+    let tactical = planned.json["meeting"]["id"].as_i64().expect("meeting id");
+    for who in [s.w.a.admin.bearer(), s.w.manager.bearer()] {
+        let agenda = app
+            .get(&who, &format!("/api/v1/meetings/{tactical}/agenda"))
+            .await
+            .expect(200);
+        let open = &agenda.json["open_escalation"];
+        assert_eq!(open["stage"], "requested");
+        let since: jiff::Timestamp = open["since"]
+            .as_str()
+            .expect("since")
+            .parse()
+            .expect("instant");
+        assert_eq!(
+            since,
+            v.timeline[0].at.parse::<jiff::Timestamp>().expect("at")
+        );
+    }
 
     // The consultation: the service desk records it; by default it discusses every incident
     // that missed a target in March; the follow-up is one month later on a working day.

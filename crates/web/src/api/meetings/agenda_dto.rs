@@ -72,7 +72,7 @@ pub struct AgendaDto {
     pub months: Vec<AgendaMonthDto>,
     /// The customer's action items not yet done, overdue ones flagged.
     pub open_action_items: Vec<ActionItemDto>,
-    /// The open escalation: always absent until escalations (SLA §6.2) are built.
+    /// The customer's running escalation (SLA §6.2); absent when none runs.
     pub open_escalation: Option<OpenEscalationDto>,
     /// The customer's RFC tickets not yet resolved or closed.
     pub open_rfcs: Vec<OpenRfcDto>,
