@@ -16,7 +16,8 @@ use crate::DeskError;
 
 /// How long a session lives.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed sign-ins per account within the window before it is throttled.
+/// Failed sign-ins for one account from one address within the window before that address is
+/// refused for that account (the account itself stays open to everyone else).
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// Failed sign-ins per client address within the window before it is throttled.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
@@ -179,7 +180,9 @@ impl Desk {
         })
     }
 
-    /// Checks an e-mail address and password, with throttling per account and per client.
+    /// Checks an e-mail address and password. Guessing is throttled so that a guesser cannot
+    /// lock the real person out: an address is refused after too many failures for one
+    /// account (or in all), while the account itself is only slowed down for everyone.
     pub async fn sign_in(
         &self,
         email: &str,
@@ -188,16 +191,22 @@ impl Desk {
     ) -> Result<Person, DeskError> {
         let now = self.now_ms();
         let since = now - THROTTLE_WINDOW_SECONDS * 1000;
-        let account_key = format!("account:{}", email.trim().to_lowercase());
+        let email_key = email.trim().to_lowercase();
+        let account_key = format!("account:{email_key}");
+        let pair_key = format!("pair:{email_key}|{client}");
         let client_key = format!("client:{client}");
-        let account_failures = self.store.sign_in_failures(&account_key, since).await?;
+        let pair_failures = self.store.sign_in_failures(&pair_key, since).await?;
         let client_failures = self.store.sign_in_failures(&client_key, since).await?;
-        if account_failures >= MAX_FAILURES_PER_ACCOUNT
-            || client_failures >= MAX_FAILURES_PER_ADDRESS
+        if pair_failures >= MAX_FAILURES_PER_ACCOUNT || client_failures >= MAX_FAILURES_PER_ADDRESS
         {
             return Err(DeskError::Throttled {
                 retry_after: THROTTLE_WINDOW_SECONDS as u64,
             });
+        }
+        let account_failures = self.store.sign_in_failures(&account_key, since).await?;
+        let slowdown = account_slowdown(account_failures);
+        if !slowdown.is_zero() {
+            self.clock.pause(slowdown).await;
         }
         let found = self.store.person_for_sign_in(email).await?;
         let (person, hash) = match found {
@@ -207,12 +216,26 @@ impl Desk {
         let verified = password.len() <= 1024 && verify_password(hash, password.to_string()).await;
         if let (true, Some(p)) = (verified, person) {
             self.store.clear_sign_in_failures(&account_key).await?;
+            self.store.clear_sign_in_failures(&pair_key).await?;
             return Ok(p);
         }
-        self.store.record_sign_in_failure(&account_key, now).await?;
-        self.store.record_sign_in_failure(&client_key, now).await?;
+        for key in [&account_key, &pair_key, &client_key] {
+            self.store.record_sign_in_failure(key, now).await?;
+        }
         Err(DeskError::Unauthenticated)
     }
+}
+
+/// How long a sign-in to an account waits after `failures` recent failed ones, from anywhere:
+/// nothing for the first few, then 250 ms doubling up to 5 s — slow for a guesser, a moment
+/// for the real person.
+pub fn account_slowdown(failures: i64) -> std::time::Duration {
+    let over = failures - MAX_FAILURES_PER_ACCOUNT;
+    if over < 0 {
+        return std::time::Duration::ZERO;
+    }
+    let ms = 250u64.saturating_mul(1u64 << over.min(10));
+    std::time::Duration::from_millis(ms.min(5_000))
 }
 
 /// Which customer a question is about: a customer always asks about itself (asking about
@@ -275,6 +298,18 @@ pub fn transitions_from(role: Role, from: Status) -> Vec<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_is_slowed_down_never_shut() {
+        use std::time::Duration;
+        assert_eq!(account_slowdown(0), Duration::ZERO);
+        assert_eq!(account_slowdown(4), Duration::ZERO);
+        assert_eq!(account_slowdown(5), Duration::from_millis(250));
+        assert_eq!(account_slowdown(6), Duration::from_millis(500));
+        assert_eq!(account_slowdown(9), Duration::from_millis(4_000));
+        assert_eq!(account_slowdown(10), Duration::from_secs(5));
+        assert_eq!(account_slowdown(10_000), Duration::from_secs(5));
+    }
 
     #[test]
     fn desk_status_choices_follow_the_rules() {

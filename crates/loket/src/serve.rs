@@ -28,9 +28,18 @@ pub struct ServeArgs {
         default_value = "admin@loket.localhost"
     )]
     admin_email: String,
-    /// Mark cookies Secure (when served behind HTTPS).
+    /// Mark cookies Secure and send HSTS (when served behind HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// Address ranges of reverse proxies whose `X-Forwarded-For` names the client (e.g.
+    /// `10.0.0.0/8`); repeat or separate with commas. Without one, the connection's address
+    /// is the client's.
+    #[arg(
+        long = "trusted-proxy",
+        env = "LOKET_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<web::proxy::Net>,
     /// On an empty database: fill it with a year of demo data first (every demo person,
     /// the administrator `--admin-email` included, gets the password `demo-wachtwoord-2026`).
     #[arg(long)]
@@ -67,6 +76,8 @@ async fn run(args: ServeArgs) -> Result<(), Failure> {
         Arc::new(SystemClock),
         Config {
             secure_cookies: args.secure_cookies,
+            trusted_proxies: args.trusted_proxies.clone(),
+            ..Config::default()
         },
     );
     first_run(&state, &args.admin_email).await?;

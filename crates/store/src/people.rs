@@ -138,8 +138,8 @@ impl Store {
         })
     }
 
-    /// Changes a customer person's role; granting the administrator role checks the limit
-    /// in the same transaction.
+    /// Changes a person's role; granting a customer's administrator role checks its limit and
+    /// demoting the vendor's last administrator is refused, both in the same transaction.
     pub async fn set_role(
         &self,
         scope: &Scope,
@@ -165,6 +165,21 @@ impl Store {
                     .await?;
                 if n >= i64::from(max) {
                     return Err(admin_limit(max));
+                }
+            }
+            if current.role == Role::Admin && role != Role::Admin {
+                // Hold every active administrator, so two demotions cannot pass each other.
+                let admins: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "SELECT id FROM people WHERE role = 'admin' AND active = 1 ORDER BY id{lock}"
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
+                if admins.iter().all(|id| *id == person.0) {
+                    return Err(StoreError::Conflict {
+                        field: "role",
+                        message: "this is the last administrator; make someone else one first"
+                            .to_string(),
+                    });
                 }
             }
             sqlx::query(update).bind(role.as_str()).bind(person.0).execute(&mut *tx).await?;

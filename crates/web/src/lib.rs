@@ -7,9 +7,10 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
+pub mod proxy;
+pub mod server;
 pub mod wire;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -24,8 +25,12 @@ use crate::error::{ApiError, MAX_BODY};
 /// Settings of the HTTP service.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// Mark cookies `Secure` (behind HTTPS).
+    /// Mark cookies `Secure` and send HSTS (served over HTTPS).
     pub secure_cookies: bool,
+    /// How long clients may take to send headers or stay silent.
+    pub limits: server::Limits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<proxy::Net>,
 }
 
 /// What every handler shares: the service desk (store, clock, compiled agreements) and the
@@ -103,6 +108,10 @@ pub fn router(state: AppState) -> Router {
         },
     )
     .layer(DefaultBodyLimit::max(MAX_BODY))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        pages::security_headers,
+    ))
     .layer(tower_http::compression::CompressionLayer::new())
     .with_state(state)
 }
@@ -112,10 +121,9 @@ pub fn router(state: AppState) -> Router {
 /// (see `desk::jobs`).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     desk::jobs::spawn_all(&state.desk);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let limits = state.config.limits;
+    server::run(listener, router(state), limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -86,17 +86,28 @@ pub async fn sign_in(
     Ok(res)
 }
 
-/// The client's IP address, as the connection shows it.
+/// The client's IP address: the connection's peer, or behind a trusted reverse proxy the
+/// client it names in `X-Forwarded-For`.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let addr = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+            .map_or_else(
+                || "unknown".to_string(),
+                |c| {
+                    crate::proxy::client_address(
+                        c.0.ip(),
+                        &parts.headers,
+                        &app.config.trusted_proxies,
+                    )
+                    .to_string()
+                },
+            );
         Ok(ClientAddr(addr))
     }
 }
@@ -117,14 +128,21 @@ pub async fn sign_out(
     Ok(res)
 }
 
+/// The (empty) body of signing out everywhere: a JSON write like every other.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EverywhereBody {}
+
 /// Sign out everywhere: ends all your sessions and revokes all your API tokens.
-#[utoipa::path(post, path = "/api/v1/session/everywhere", tag = "sign-in",
+#[utoipa::path(post, path = "/api/v1/session/everywhere", request_body = EverywhereBody, tag = "sign-in",
     responses((status = 204, description = "Every session ended, every token revoked."), Problems),
     security(("session" = []), ("token" = [])))]
 pub async fn sign_out_everywhere(
     State(app): State<AppState>,
     caller: Caller,
+    ApiJson(body): ApiJson<EverywhereBody>,
 ) -> Result<StatusCode, ApiError> {
+    let EverywhereBody {} = body;
     app.store
         .end_all_sessions(caller.person.id, app.now_ms())
         .await?;

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use sla::availability::ExcludedCause;
 use sla::{Lang, Month, words};
@@ -266,7 +266,7 @@ async fn classify(
     } else {
         "/availability"
     };
-    Ok(axum::response::Redirect::to(back).into_response())
+    Ok(super::layout::local_redirect(back, "/availability"))
 }
 /// The availability pages' routes.
 pub fn routes() -> Router<AppState> {

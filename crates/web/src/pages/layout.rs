@@ -106,6 +106,30 @@ pub(crate) fn shell_person(p: &Person) -> ShellPerson {
     }
 }
 
+/// `candidate` when it is a path on this site, else `fallback`: a same-origin target for a
+/// redirect (after sign-in, a language switch, a form's `back`). Refused: anything that does not
+/// start with one `/`, and anything with a backslash, white space or a control character, which
+/// browsers strip or turn into `/` and so could follow off-site (`/\t/evil.example`).
+pub fn local_path<'a>(candidate: &'a str, fallback: &'a str) -> &'a str {
+    let bytes = candidate.as_bytes();
+    let off_site = bytes.first() != Some(&b'/')
+        || matches!(bytes.get(1), Some(b'/'))
+        || candidate
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    if off_site { fallback } else { candidate }
+}
+
+/// A `303 See Other` to a path on this site (`fallback` when `candidate` is not one); never
+/// panics on a value a header cannot carry.
+pub fn local_redirect(candidate: &str, fallback: &str) -> Response {
+    let to = local_path(candidate, fallback);
+    match HeaderValue::from_str(to) {
+        Ok(v) => (axum::http::StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
+        Err(_) => Redirect::to(fallback).into_response(),
+    }
+}
+
 /// Renders a template, or a plain 500 if rendering fails (a template bug).
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {
@@ -114,8 +138,11 @@ pub fn render<T: Template>(page: &T) -> Response {
     }
 }
 
-/// Security headers of every page: a CSP without inline scripts, no framing, no sniffing.
+/// Security headers of every response, page or API: a CSP without inline scripts, no
+/// framing, no sniffing, `Cache-Control: no-store` unless the response chose its own caching
+/// (everything personal is never stored on the way), and HSTS when served over HTTPS.
 pub async fn security_headers(
+    axum::extract::State(app): axum::extract::State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -131,6 +158,16 @@ pub async fn security_headers(
             "content-security-policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        );
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, "cache-control", "no-store");
+    }
+    if app.config.secure_cookies {
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
         );
     }
     set(h, "x-content-type-options", "nosniff");
@@ -159,4 +196,77 @@ pub async fn script() -> impl IntoResponse {
         ],
         include_str!("../../static/loket.js"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Where a browser on `https://loket.example/x` goes when told `Location: target`,
+    /// by the WHATWG URL rules (which drop tabs and newlines and read `\\` as `/`).
+    fn browser_host(target: &str) -> Option<String> {
+        let base = url::Url::parse("https://loket.example/x").ok()?;
+        base.join(target).ok()?.host_str().map(str::to_string)
+    }
+
+    #[test]
+    fn hostile_targets_fall_back() {
+        let hostile = [
+            "//evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/ /evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "",
+            "evil.example",
+        ];
+        for target in hostile {
+            assert_eq!(local_path(target, "/"), "/", "{target:?}");
+        }
+        for ok in [
+            "/",
+            "/tickets/7?notice=filed",
+            "/reports/2026-10",
+            "/a/b%2F%2Fc",
+        ] {
+            assert_eq!(local_path(ok, "/"), ok);
+            assert_eq!(browser_host(ok).as_deref(), Some("loket.example"), "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_redirect_to_a_value_no_header_may_carry_does_not_panic() {
+        let res = local_redirect("/a\r\nb", "/reports");
+        assert_eq!(res.status(), axum::http::StatusCode::SEE_OTHER);
+        assert_eq!(res.headers()[header::LOCATION], "/reports");
+    }
+
+    proptest! {
+        /// Whatever is asked, a browser following the answer stays on this site.
+        #[test]
+        fn every_accepted_target_stays_on_site(
+            target in proptest::string::string_regex("[/\\\\a-z.:@%\t\n\r \u{0}\u{7f}\u{a0}\u{2028}]{0,12}").unwrap()
+        ) {
+            let chosen = local_path(&target, "/");
+            let host = browser_host(chosen);
+            prop_assert_eq!(host.as_deref(), Some("loket.example"));
+            let res = local_redirect(&target, "/");
+            prop_assert_eq!(res.status(), axum::http::StatusCode::SEE_OTHER);
+        }
+
+        /// Prefixed with hostile openings, nothing is accepted that leaves the site.
+        #[test]
+        fn hostile_prefixes_never_pass(
+            opening in prop::sample::select(vec!["//", "/\t/", "/\\", "\\", "/\n/", "/\r/"]),
+            host in "[a-z]{1,8}\\.example",
+        ) {
+            let target = format!("{opening}{host}/");
+            prop_assert_eq!(local_path(&target, "/"), "/");
+        }
+    }
 }

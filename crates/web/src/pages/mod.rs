@@ -32,7 +32,7 @@ use axum::routing::get;
 use crate::AppState;
 pub use error::{PageError, api, not_routed};
 pub use form::{Fields, encode, is_multipart};
-pub use layout::{Shell, ShellPerson, Viewer, csrf_token, render};
+pub use layout::{Shell, ShellPerson, Viewer, csrf_token, render, security_headers};
 
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
@@ -47,5 +47,4 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(status::routes())
         .merge(availability::routes())
-        .layer(axum::middleware::from_fn(layout::security_headers))
 }

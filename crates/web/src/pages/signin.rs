@@ -10,8 +10,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::error::PageError;
-use super::layout::same;
 use super::layout::{Shell, Viewer, csrf_token, render};
+use super::layout::{local_path, local_redirect, same};
 use crate::AppState;
 use crate::api::ClientAddr;
 use crate::auth::{self};
@@ -42,10 +42,7 @@ struct LoginQuery {
 
 /// Only local paths may follow a sign-in (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
+    local_path(next.unwrap_or("/"), "/").to_string()
 }
 
 fn login_page(
@@ -143,7 +140,7 @@ async fn login_submit(
         .open_session(&person)
         .await
         .map_err(IntoResponse::into_response)?;
-    let mut res = Redirect::to(&next).into_response();
+    let mut res = local_redirect(&next, "/");
     res.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(res)
 }
@@ -184,7 +181,7 @@ async fn set_lang(
     viewer: Viewer,
     headers: axum::http::HeaderMap,
     axum::Form(form): axum::Form<LangForm>,
-) -> Result<Redirect, PageError> {
+) -> Result<Response, PageError> {
     viewer.check_csrf(&form.csrf)?;
     if !matches!(form.lang.as_str(), "nl" | "en") {
         return Err(PageError::Forbidden(
@@ -202,7 +199,7 @@ async fn set_lang(
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| &rest[i..]));
-    Ok(Redirect::to(&safe_next(back)))
+    Ok(local_redirect(back.unwrap_or("/"), "/"))
 }
 
 async fn home(viewer: Viewer) -> Redirect {

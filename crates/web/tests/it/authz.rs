@@ -536,8 +536,9 @@ impl Matrix<'_> {
                 let body = json!({ "email": who.email, "password": who.password });
                 (None, Some(body))
             }
-            SignOut | SignOutEverywhere | Me | ListTokens | ListOrgs | ListPeople | ListTickets
-            | Health | OpenApi | ListMaintenance | PublicMaintenance => (None, None),
+            SignOutEverywhere => (None, Some(json!({}))),
+            SignOut | Me | ListTokens | ListOrgs | ListPeople | ListTickets | Health | OpenApi
+            | ListMaintenance | PublicMaintenance => (None, None),
             Availability => (Some(self.pick(target, w.a.id, w.b.id)), None),
             Announce => {
                 let own = crate::availability::matrix_environment(app, w.a.id).await;

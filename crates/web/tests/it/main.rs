@@ -8,6 +8,7 @@
 
 mod authz;
 mod desk_pages;
+mod hardening;
 mod harness;
 mod input;
 mod mail;
@@ -25,6 +26,7 @@ mod world;
 
 use authz::*;
 use desk_pages::*;
+use hardening::*;
 use input::*;
 use mail::*;
 use meetings::*;
@@ -58,6 +60,13 @@ macro_rules! cases {
 
 cases! {
     authz_matrix,
+    hardening_redirects_stay_on_site,
+    hardening_months_out_of_range,
+    hardening_headers_on_every_answer,
+    hardening_slow_clients_are_closed,
+    hardening_no_lockout_of_others,
+    hardening_client_behind_a_proxy,
+    hardening_small_refusals,
     authz_viewer_filing_reason,
     authz_listings,
     sla_after_hours_filing,

@@ -10,8 +10,9 @@ fn sign_in_body(email: &str, password: &str) -> serde_json::Value {
     json!({ "email": email, "password": password })
 }
 
-/// Wrong passwords are 401; the fifth failure locks the account for the window, even for
-/// the right password (429 with Retry-After); after the window it opens again.
+/// Wrong passwords are 401; after the fifth failure from one address that address is refused
+/// for the account for the window, even with the right password (429 with Retry-After);
+/// after the window it opens again.
 pub async fn signin_throttling(app: App) {
     let admin = app.bootstrap_admin().await;
     let email = admin.email.as_str();
@@ -140,6 +141,7 @@ pub async fn signin_sessions_and_sign_out(app: App) {
     // Behind HTTPS the cookie is Secure too.
     let secure = app.with_config(web::Config {
         secure_cookies: true,
+        ..web::Config::default()
     });
     let r = secure
         .post(
