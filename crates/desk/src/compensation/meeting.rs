@@ -265,6 +265,25 @@ impl Desk {
         Ok(())
     }
 
+    /// The incidents a meeting of the running escalation discusses by default (the service
+    /// desk): every incident that missed a target in the months the request names, with the
+    /// reason recorded on the ticket. Another customer's is "not found".
+    pub async fn incidents_to_discuss(
+        &self,
+        caller: &Caller,
+        org: OrgId,
+    ) -> Result<Vec<IncidentInput>, DeskError> {
+        self.store.get_org(&caller.scope, org).await?;
+        caller.require_vendor()?;
+        let r = self.replay(&caller.scope, org).await?;
+        let months = match r.esc.stage() {
+            sla::compensation::Stage::Requested(q) => q.months.clone(),
+            sla::compensation::Stage::Consulting(c) => c.request.months.clone(),
+            _ => Vec::new(),
+        };
+        self.missed_incidents(org, &months).await
+    }
+
     /// Every incident that missed a target in the months, with the reason on the ticket.
     async fn missed_incidents(
         &self,

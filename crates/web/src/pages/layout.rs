@@ -26,6 +26,8 @@ pub struct ShellPerson {
     pub may_file: bool,
     /// A vendor administrator.
     pub admin: bool,
+    /// Sees every customer's escalation (service managers and administrators).
+    pub escalations: bool,
 }
 
 /// The layout's data: who is signed in and the CSRF token for forms.
@@ -103,6 +105,7 @@ pub(crate) fn shell_person(p: &Person) -> ShellPerson {
         customer: !p.role.is_vendor(),
         may_file: p.role == store::Role::CustomerAdmin,
         admin: p.role == store::Role::Admin,
+        escalations: matches!(p.role, store::Role::ServiceManager | store::Role::Admin),
     }
 }
 

@@ -6,14 +6,15 @@
 //! One room per subject, found from the URL: `signin` (`/login`, `/logout`, `/me/lang`, `/`),
 //! `ticket` (`/tickets/{id}`…), `desk` (`/desk`…), `portal` (`/portal`…), `admin` (`/admin`…),
 //! `reports` (`/reports`…, `/dashboard`), `status` (`/status`…), `availability`
-//! (`/availability`…). Beside them: `layout` (the page shell, the signed-in `Viewer`, rendering,
-//! security headers), `error` (the one mapping to an HTML error page), `form` (the form reader)
+//! (`/availability`…), `escalation` (`/portal/escalation`, `/desk/escalations`…). Beside them:
+//! `layout` (the page shell, the signed-in `Viewer`, rendering, security headers), `error` (the one mapping to an HTML error page), `form` (the form reader)
 //! and `words` (the SLA state of a ticket in words). Pure renderers are `crate::render`.
 
 pub mod admin;
 pub mod availability;
 pub mod desk;
 pub mod error;
+pub mod escalation;
 pub mod form;
 pub mod layout;
 pub mod portal;
@@ -47,4 +48,5 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(status::routes())
         .merge(availability::routes())
+        .merge(escalation::routes())
 }

@@ -11,7 +11,7 @@ use sla::{Lang, words};
 
 use super::error::PageError;
 use super::form::Fields;
-use super::layout::{Shell, ShellPerson, Viewer, csrf_token, render};
+use super::layout::{Shell, Viewer, csrf_token, render};
 use crate::AppState;
 use crate::api::status::public_lang;
 use crate::auth::{self, Caller, scope_of};
@@ -177,12 +177,7 @@ async fn optional_viewer(app: &AppState, headers: &HeaderMap) -> Result<Option<V
     };
     Ok(Some(Viewer {
         shell: Shell {
-            person: Some(ShellPerson {
-                name: person.name.clone(),
-                customer: !person.role.is_vendor(),
-                may_file: person.role == store::Role::CustomerAdmin,
-                admin: person.role == store::Role::Admin,
-            }),
+            person: Some(super::layout::shell_person(&person)),
             csrf: csrf_token(&secret),
         },
         t: Tr::for_code(&person.lang),

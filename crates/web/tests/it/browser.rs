@@ -1344,3 +1344,6 @@ fn journey_f_english() {
     ]);
     b.shot("viewer-refused");
 }
+
+#[path = "browser_escalation.rs"]
+mod escalation;

@@ -172,3 +172,10 @@ cases! {
     compensation_published_month_corrected,
     compensation_api,
 }
+mod escalation_pages;
+use escalation_pages::*;
+cases! {
+    escalation_pages_customer_request_and_claim,
+    escalation_pages_desk_steps_and_reversal,
+    escalation_pages_authz,
+}
