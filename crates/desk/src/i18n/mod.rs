@@ -17,6 +17,7 @@ const NL: &[&str] = &[
     include_str!("availability.nl.txt"),
     include_str!("mail.nl.txt"),
     include_str!("meetings.nl.txt"),
+    include_str!("meetpages.nl.txt"),
     include_str!("cli.nl.txt"),
 ];
 /// The English catalog, file for file.
@@ -30,6 +31,7 @@ const EN: &[&str] = &[
     include_str!("availability.en.txt"),
     include_str!("mail.en.txt"),
     include_str!("meetings.en.txt"),
+    include_str!("meetpages.en.txt"),
     include_str!("cli.en.txt"),
 ];
 

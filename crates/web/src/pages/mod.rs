@@ -6,9 +6,10 @@
 //! One room per subject, found from the URL: `signin` (`/login`, `/logout`, `/me/lang`, `/`),
 //! `ticket` (`/tickets/{id}`…), `desk` (`/desk`…), `portal` (`/portal`…), `admin` (`/admin`…),
 //! `reports` (`/reports`…, `/dashboard`), `status` (`/status`…), `availability`
-//! (`/availability`…). Beside them: `layout` (the page shell, the signed-in `Viewer`, rendering,
-//! security headers), `error` (the one mapping to an HTML error page), `form` (the form reader)
-//! and `words` (the SLA state of a ticket in words). Pure renderers are `crate::render`.
+//! (`/availability`…), `meetings` (`/meetings`…). Beside them: `layout` (the page shell, the
+//! signed-in `Viewer`, rendering, security headers), `error` (the one mapping to an HTML error
+//! page), `form` (the form reader) and `words` (the SLA state of a ticket in words). Pure
+//! renderers are `crate::render`.
 
 pub mod admin;
 pub mod availability;
@@ -16,6 +17,7 @@ pub mod desk;
 pub mod error;
 pub mod form;
 pub mod layout;
+pub mod meetings;
 pub mod portal;
 pub mod reports;
 pub mod signin;
@@ -47,5 +49,6 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(status::routes())
         .merge(availability::routes())
+        .merge(meetings::routes())
         .layer(axum::middleware::from_fn(layout::security_headers))
 }

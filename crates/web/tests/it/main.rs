@@ -163,3 +163,13 @@ cases! {
     compensation_published_month_corrected,
     compensation_api,
 }
+mod meeting_mails;
+mod meeting_pages;
+use meeting_mails::*;
+use meeting_pages::*;
+cases! {
+    meeting_pages_plan_and_forms,
+    meeting_pages_other_customer_is_not_found,
+    meeting_mails_move_and_cancel,
+    meeting_mails_none_for_a_held_meeting,
+}
