@@ -1,10 +1,15 @@
 //! iCalendar (RFC 5545): escaping, line folding, the feed of planned maintenance, and for
-//! meetings the invitation (METHOD:REQUEST, RFC 5546) and the per-customer feed.
+//! meetings the invitation, its update and its cancellation (METHOD:REQUEST or CANCEL, RFC
+//! 5546; see [`IcsMethod`]) and the per-customer feed.
 
 use store::{Maintenance, Meeting, MeetingStatus, Millis};
 
 use desk::i18n::Tr;
 use desk::meetings::{InvitationParts, kind_label, meeting_title};
+
+/// What a meeting message asks of the calendar: REQUEST (take it, or its update: same UID, a
+/// higher SEQUENCE) or CANCEL (drop it).
+pub use desk::meetings::IcsMethod;
 
 /// Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line breaks;
 /// other control characters are dropped.
@@ -199,15 +204,16 @@ fn meeting_event(
     ical_line(out, "END:VEVENT");
 }
 
-/// A meeting's invitation (METHOD:REQUEST): one VEVENT with its organizer and attendees,
-/// times in UTC, lines folded at 75 octets.
+/// A meeting's invitation, update (METHOD:REQUEST) or cancellation (METHOD:CANCEL, with
+/// `STATUS:CANCELLED`), as `p.method` says: one VEVENT with its UID, sequence, organizer and
+/// attendees, times in UTC, lines folded at 75 octets.
 pub fn invitation(p: &InvitationParts<'_>) -> String {
     let mut out = String::new();
     ical_line(&mut out, "BEGIN:VCALENDAR");
     ical_line(&mut out, "VERSION:2.0");
     ical_line(&mut out, "PRODID:-//loket//meetings//NL");
     ical_line(&mut out, "CALSCALE:GREGORIAN");
-    ical_line(&mut out, "METHOD:REQUEST");
+    ical_line(&mut out, &format!("METHOD:{}", p.method.as_str()));
     meeting_event(
         &mut out,
         p.meeting,

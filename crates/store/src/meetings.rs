@@ -292,14 +292,20 @@ impl Store {
     }
 
     /// Moves a planned meeting or changes its place (vendor staff); raises its sequence so
-    /// calendars take the change; audited.
-    pub async fn change_meeting(
+    /// calendars take the change; with `notify` (a planned meeting), the updated invitation of
+    /// every attendee with an address is queued in the same transaction; audited. Returns the
+    /// meeting and the mails queued.
+    pub async fn change_meeting<F>(
         &self,
         scope: &Scope,
         id: MeetingId,
         change: &MeetingChange,
         now: Timestamp,
-    ) -> Result<Meeting> {
+        notify: Option<F>,
+    ) -> Result<(Meeting, Vec<MailId>)>
+    where
+        F: Fn(&Meeting, &Attendee) -> Invitation,
+    {
         let actor = vendor_person(scope, "change meetings")?;
         if change.duration_minutes <= 0 {
             return Err(rejected(
@@ -331,7 +337,12 @@ impl Store {
                 "duration_minutes": [before.duration_minutes, change.duration_minutes],
             });
             audit_in_tx!(tx, now, Some(actor.0), Some(before.org_id.0), "meeting.changed", detail)?;
-            Ok(meeting_in_tx!(tx, lock, id.0, None::<i64>))
+            let meeting = meeting_in_tx!(tx, lock, id.0, None::<i64>);
+            let mails = match &notify {
+                Some(compose) => invite_in_tx!(tx, &meeting, None, compose, now),
+                None => Vec::new(),
+            };
+            Ok((meeting, mails))
         })
     }
 
@@ -390,15 +401,21 @@ impl Store {
         })
     }
 
-    /// Calls off a meeting (vendor staff); with `next`, the schedule moves on as with
-    /// [`Store::record_minutes`]. Audited.
-    pub async fn cancel_meeting(
+    /// Calls off a meeting (vendor staff) and queues the cancellation of every attendee with
+    /// an address (composed by `compose`) in the same transaction; with `next`, the schedule
+    /// moves on as with [`Store::record_minutes`]. Audited. Returns the meeting and the mails
+    /// queued.
+    pub async fn cancel_meeting<F>(
         &self,
         scope: &Scope,
         id: MeetingId,
         now: Timestamp,
         next: Option<&ScheduledNext>,
-    ) -> Result<Meeting> {
+        compose: F,
+    ) -> Result<(Meeting, Vec<MailId>)>
+    where
+        F: Fn(&Meeting, &Attendee) -> Invitation,
+    {
         let actor = vendor_person(scope, "cancel meetings")?;
         let now = millis(now);
         in_tx!(self, tx, lock => {
@@ -412,12 +429,14 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-            let detail = serde_json::json!({ "meeting_id": id.0 });
+            let meeting = meeting_in_tx!(tx, lock, id.0, None::<i64>);
+            let mails = invite_in_tx!(tx, &meeting, None, compose, now);
+            let detail = serde_json::json!({ "meeting_id": id.0, "cancellations": mails.len() });
             audit_in_tx!(tx, now, Some(actor.0), Some(before.org_id.0), "meeting.cancelled", detail)?;
             if let Some(next) = next {
                 schedule_next_in_tx!(tx, next, id.0, now, actor.0);
             }
-            Ok(meeting_in_tx!(tx, lock, id.0, None::<i64>))
+            Ok((meeting, mails))
         })
     }
 

@@ -18,6 +18,7 @@ const NL: &[&str] = &[
     include_str!("mail.nl.txt"),
     include_str!("meetings.nl.txt"),
     include_str!("escalation.nl.txt"),
+    include_str!("meetpages.nl.txt"),
     include_str!("cli.nl.txt"),
 ];
 /// The English catalog, file for file.
@@ -32,6 +33,7 @@ const EN: &[&str] = &[
     include_str!("mail.en.txt"),
     include_str!("meetings.en.txt"),
     include_str!("escalation.en.txt"),
+    include_str!("meetpages.en.txt"),
     include_str!("cli.en.txt"),
 ];
 

@@ -12,15 +12,18 @@
 
 pub mod agenda;
 pub mod items;
+mod notices;
 pub mod schedule;
+
+pub use notices::{IcsMethod, Notice};
 
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use sla::{Lang, words};
 use store::{
-    Attendee, Invitation, MailAttachment, Meeting, MeetingChange, MeetingId, MeetingKind,
-    MeetingStatus, Minutes, NewAttendee, NewMail, NewMeeting, OrgId, PersonId, Role, Scope, Side,
+    Attendee, Invitation, MailAttachment, Meeting, MeetingId, MeetingKind, MeetingStatus, Minutes,
+    NewAttendee, NewMail, NewMeeting, OrgId, PersonId, Role, Scope, Side,
 };
 
 use crate::i18n::Tr;
@@ -47,10 +50,12 @@ pub struct InvitationParts<'a> {
     pub organizer_email: &'a str,
     /// The language of the texts in it.
     pub t: Tr,
+    /// What it asks of the calendar: take the meeting (REQUEST) or drop it (CANCEL).
+    pub method: IcsMethod,
 }
 
-/// Writes a meeting's iCalendar invitation (METHOD:REQUEST); the HTTP edge passes
-/// `render::ical::invitation`.
+/// Writes a meeting's iCalendar message (METHOD:REQUEST or CANCEL, as `method` says); the
+/// HTTP edge passes `render::ical::invitation`.
 pub type WriteInvitation = dyn Fn(&InvitationParts<'_>) -> String + Send + Sync;
 
 /// A meeting to plan, as asked.
@@ -138,7 +143,7 @@ pub fn unfit_in_link(c: char) -> bool {
         )
 }
 
-fn check_url(url: &str) -> Result<String, DeskError> {
+pub(crate) fn check_url(url: &str) -> Result<String, DeskError> {
     let url = text("online_url", url, 2000, true)?;
     let ok = url.is_empty()
         || ((url.starts_with("https://") || url.starts_with("http://"))
@@ -169,7 +174,7 @@ pub(crate) fn check_start(field: &str, at: Timestamp) -> Result<Timestamp, DeskE
     }
 }
 
-fn check_duration(minutes: i64) -> Result<i64, DeskError> {
+pub(crate) fn check_duration(minutes: i64) -> Result<i64, DeskError> {
     if (1..=MAX_DURATION_MINUTES).contains(&minutes) {
         Ok(minutes)
     } else {
@@ -263,8 +268,9 @@ impl Desk {
         })
     }
 
-    /// The invitation mail to one attendee: the text in their language (their account's, else
-    /// Dutch) with the time in the agreement's zone, and the iCalendar REQUEST attached.
+    /// The mail to one attendee about a meeting (an invitation, an update or a
+    /// cancellation): the text in their language (their account's, else Dutch) with the time
+    /// in the agreement's zone, and the iCalendar message attached.
     pub(crate) fn invitation_mail(
         &self,
         cal: &sla::Calendar,
@@ -272,6 +278,7 @@ impl Desk {
         attendee: &Attendee,
         lang: Lang,
         write: &WriteInvitation,
+        notice: Notice,
     ) -> Invitation {
         let t = Tr(lang);
         let m = parts.meeting;
@@ -284,42 +291,37 @@ impl Desk {
             .copied()
             .collect::<Vec<_>>()
             .join("\n");
-        let subject = t.fill(
-            "mail.meeting.subject",
-            &[
-                ("title", &title),
-                ("customer", parts.customer),
-                ("start", &start),
-            ],
-        );
-        let body = t.fill(
-            "mail.meeting.body",
-            &[
-                ("name", &attendee.name),
-                ("title", &title),
-                ("customer", parts.customer),
-                ("start", &start),
-                ("end", &end),
-                ("place", &place),
-            ],
-        );
-        let ics = write(&InvitationParts { t, ..*parts });
+        let (subject_key, body_key) = notice.keys();
+        let values = [
+            ("name", attendee.name.as_str()),
+            ("title", title.as_str()),
+            ("customer", parts.customer),
+            ("start", start.as_str()),
+            ("end", end.as_str()),
+            ("place", place.as_str()),
+        ];
+        let method = notice.method();
+        let ics = write(&InvitationParts {
+            t,
+            method,
+            ..*parts
+        });
         (
             NewMail {
                 to_address: attendee.email.clone().unwrap_or_default(),
-                subject,
-                body_text: body,
+                subject: t.fill(subject_key, &values),
+                body_text: t.fill(body_key, &values),
             },
             Some(MailAttachment {
                 name: "invite.ics".into(),
-                content_type: "text/calendar; charset=utf-8; method=REQUEST".into(),
+                content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
                 body: ics,
             }),
         )
     }
 
     /// The languages of the accounts among `attendees`.
-    async fn attendee_langs(
+    pub(crate) async fn attendee_langs(
         &self,
         attendees: &[NewAttendee],
     ) -> Result<Vec<(PersonId, Lang)>, DeskError> {
@@ -367,14 +369,23 @@ impl Desk {
         let (meeting, mails) = self
             .store
             .plan_meeting(&caller.scope, &new, now, |m, a| {
-                self.compose_invitation(&compiled.calendar, m, a, &org.name, caller, &langs, write)
+                self.compose_invitation(
+                    &compiled.calendar,
+                    m,
+                    a,
+                    &org.name,
+                    caller,
+                    &langs,
+                    write,
+                    Notice::Invitation,
+                )
             })
             .await?;
         Ok((meeting, mails.len()))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn compose_invitation(
+    pub(crate) fn compose_invitation(
         &self,
         cal: &sla::Calendar,
         m: &Meeting,
@@ -383,6 +394,7 @@ impl Desk {
         caller: &Caller,
         langs: &[(PersonId, Lang)],
         write: &WriteInvitation,
+        notice: Notice,
     ) -> Invitation {
         let lang = a
             .person_id
@@ -394,8 +406,9 @@ impl Desk {
             organizer_name: &caller.person.name,
             organizer_email: &caller.person.email,
             t: Tr(lang),
+            method: notice.method(),
         };
-        self.invitation_mail(cal, &parts, a, lang, write)
+        self.invitation_mail(cal, &parts, a, lang, write, notice)
     }
 
     /// Adds an attendee (vendor staff); on a planned meeting their invitation is queued in the
@@ -420,7 +433,16 @@ impl Desk {
         let langs = self.attendee_langs(std::slice::from_ref(&new)).await?;
         let now = stored(self.clock.now());
         let compose = |m: &Meeting, a: &Attendee| {
-            self.compose_invitation(&compiled.calendar, m, a, &org.name, caller, &langs, write)
+            self.compose_invitation(
+                &compiled.calendar,
+                m,
+                a,
+                &org.name,
+                caller,
+                &langs,
+                write,
+                Notice::Invitation,
+            )
         };
         let planned = before.status == MeetingStatus::Planned;
         let (meeting, _, mails) = self
@@ -428,36 +450,6 @@ impl Desk {
             .add_attendee(&caller.scope, id, &new, now, planned.then_some(compose))
             .await?;
         Ok((meeting, mails.len()))
-    }
-
-    /// Moves a meeting or changes its title or place (vendor staff): a planned one, or a held
-    /// one whose record is corrected; a cancelled one stays as it was.
-    pub async fn change_meeting(
-        &self,
-        caller: &Caller,
-        id: MeetingId,
-        change: &MeetingChange,
-    ) -> Result<Meeting, DeskError> {
-        caller.require_vendor()?;
-        let before = self.store.get_meeting(&caller.scope, id).await?;
-        if before.status == MeetingStatus::Cancelled {
-            return Err(DeskError::invalid(
-                "id",
-                "the meeting was cancelled; plan a new one",
-            ));
-        }
-        let change = MeetingChange {
-            title: text("title", &change.title, MAX_SHORT_TEXT, true)?,
-            starts_at: check_start("starts_at", change.starts_at)?,
-            duration_minutes: check_duration(change.duration_minutes)?,
-            location: text("location", &change.location, MAX_SHORT_TEXT, true)?,
-            online_url: check_url(&change.online_url)?,
-        };
-        let now = stored(self.clock.now());
-        Ok(self
-            .store
-            .change_meeting(&caller.scope, id, &change, now)
-            .await?)
     }
 
     /// Records the minutes of a meeting that has started (vendor staff): the text, the
@@ -512,34 +504,6 @@ impl Desk {
             .await?)
     }
 
-    /// Calls off a planned meeting (vendor staff); when its schedule planned it, the next one
-    /// is planned. Cancelling a cancelled meeting changes nothing; a held one cannot be.
-    pub async fn cancel_meeting(
-        &self,
-        caller: &Caller,
-        id: MeetingId,
-    ) -> Result<Meeting, DeskError> {
-        caller.require_vendor()?;
-        let before = self.store.get_meeting(&caller.scope, id).await?;
-        match before.status {
-            MeetingStatus::Planned => {}
-            // Cancelling twice changes nothing.
-            MeetingStatus::Cancelled => return Ok(before),
-            MeetingStatus::Held => {
-                return Err(DeskError::invalid(
-                    "id",
-                    "the meeting was held; its minutes are recorded",
-                ));
-            }
-        }
-        let next = self.next_of_schedule(&caller.scope, &before).await?;
-        let now = stored(self.clock.now());
-        Ok(self
-            .store
-            .cancel_meeting(&caller.scope, id, now, next.as_ref())
-            .await?)
-    }
-
     /// One meeting the caller may see.
     pub async fn meeting(&self, caller: &Caller, id: MeetingId) -> Result<Meeting, DeskError> {
         Ok(self.store.get_meeting(&caller.scope, id).await?)
@@ -560,15 +524,16 @@ impl Desk {
             .await?)
     }
 
-    /// The invitation of a meeting the caller may see, as its iCalendar text, organized by
-    /// whoever planned it (the service desk for a meeting the schedule planned).
+    /// The invitation of a meeting the caller may see, as its iCalendar text with its method
+    /// (CANCEL once it is cancelled), organized by whoever planned it (the service desk for a
+    /// meeting the schedule planned).
     pub async fn meeting_invitation(
         &self,
         caller: &Caller,
         id: MeetingId,
         t: Tr,
         write: &WriteInvitation,
-    ) -> Result<String, DeskError> {
+    ) -> Result<(String, IcsMethod), DeskError> {
         let m = self.store.get_meeting(&caller.scope, id).await?;
         let org = self.store.get_org(&caller.scope, m.org_id).await?;
         let planner = match m.created_by {
@@ -579,13 +544,16 @@ impl Desk {
             || (t.get("meeting.organizer").to_string(), String::new()),
             |p| (p.name, p.email),
         );
-        Ok(write(&InvitationParts {
+        let method = IcsMethod::of(&m);
+        let ics = write(&InvitationParts {
             meeting: &m,
             customer: &org.name,
             organizer_name: &name,
             organizer_email: &email,
             t,
-        }))
+            method,
+        });
+        Ok((ics, method))
     }
 }
 

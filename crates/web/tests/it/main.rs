@@ -179,3 +179,13 @@ cases! {
     escalation_pages_desk_steps_and_reversal,
     escalation_pages_authz,
 }
+mod meeting_mails;
+mod meeting_pages;
+use meeting_mails::*;
+use meeting_pages::*;
+cases! {
+    meeting_pages_plan_and_forms,
+    meeting_pages_other_customer_is_not_found,
+    meeting_mails_move_and_cancel,
+    meeting_mails_none_for_a_held_meeting,
+}

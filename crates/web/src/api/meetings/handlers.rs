@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use desk::i18n::Tr;
-use desk::meetings::MeetingPlan;
 use desk::meetings::schedule::SchedulePlan;
+use desk::meetings::{IcsMethod, MeetingPlan};
 use jiff::civil::Time;
 use serde::{Deserialize, Serialize};
 use store::{
@@ -140,9 +140,9 @@ pub async fn get_meeting(
     Ok(ApiJson(app.meeting(&caller, MeetingId(id)).await?.into()))
 }
 
-/// Move a meeting or change its title or place (the service desk): a planned one, or a held
-/// one whose record is corrected; not a cancelled one. Calendars see the change through the
-/// raised sequence.
+/// Move a meeting or change its title or place (the service desk): a planned one, whose
+/// attendees are mailed the updated invitation (METHOD:REQUEST, same UID, sequence one
+/// higher), or a held one whose record is corrected; not a cancelled one.
 #[utoipa::path(put, path = "/api/v1/meetings/{id}", request_body = ChangeBody, tag = "meetings",
     params(("id" = i64, Path, description = "Meeting id", minimum = 1)),
     responses((status = 200, description = "Changed.", body = MeetingDto), Problems),
@@ -160,13 +160,15 @@ pub async fn change_meeting(
         location: body.location,
         online_url: body.online_url,
     };
-    let m = app.change_meeting(&caller, MeetingId(id), &change).await?;
+    let (m, _) = app
+        .change_meeting(&caller, MeetingId(id), &change, WRITE)
+        .await?;
     Ok(ApiJson(m.into()))
 }
 
-/// Call off a planned meeting (the service desk). When the customer's schedule planned it,
-/// the schedule's next meeting is planned. Cancelling again changes nothing; a held meeting
-/// cannot be cancelled.
+/// Call off a planned meeting (the service desk); its attendees are mailed the cancellation
+/// (METHOD:CANCEL). When the customer's schedule planned it, the schedule's next meeting is
+/// planned. Cancelling again changes nothing; a held meeting cannot be cancelled.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/cancellation", tag = "meetings",
     params(("id" = i64, Path, description = "Meeting id", minimum = 1)),
     responses((status = 200, description = "Cancelled.", body = MeetingDto), Problems),
@@ -176,9 +178,8 @@ pub async fn cancel_meeting(
     caller: Caller,
     Id(id): Id,
 ) -> Result<ApiJson<MeetingDto>, ApiError> {
-    Ok(ApiJson(
-        app.cancel_meeting(&caller, MeetingId(id)).await?.into(),
-    ))
+    let (m, _) = app.cancel_meeting(&caller, MeetingId(id), WRITE).await?;
+    Ok(ApiJson(m.into()))
 }
 
 /// Invite someone (the service desk), from either side, with or without an account; on a
@@ -309,11 +310,14 @@ pub async fn meeting_invitation(
     Id(id): Id,
     ApiQuery(q): ApiQuery<LangQuery>,
 ) -> Result<Response, ApiError> {
-    let ics = app
+    let (ics, method) = app
         .meeting_invitation(&caller, MeetingId(id), tr(q.lang), WRITE)
         .await?;
     Ok(document(
-        "text/calendar; charset=utf-8; method=REQUEST",
+        match method {
+            IcsMethod::Request => "text/calendar; charset=utf-8; method=REQUEST",
+            IcsMethod::Cancel => "text/calendar; charset=utf-8; method=CANCEL",
+        },
         Some("invite.ics".into()),
         ics,
     ))
