@@ -142,6 +142,23 @@ struct Back<'a> {
     notice: Option<String>,
 }
 
+/// The vendor's page again, with `error` at the form `which` and the values typed kept.
+async fn refused(
+    app: &AppState,
+    viewer: Viewer,
+    org: i64,
+    f: &Fields,
+    which: &str,
+    error: String,
+) -> Result<Response, PageError> {
+    let back = Back {
+        form: Some(f),
+        error: Some((which.to_string(), error)),
+        notice: None,
+    };
+    show(app, viewer, OrgId(org), back).await
+}
+
 fn staff_only(viewer: &Viewer) -> Result<(), PageError> {
     viewer
         .caller
@@ -325,12 +342,7 @@ pub async fn request(
             }
         }
     };
-    let back = Back {
-        form: Some(&f),
-        error: Some(("request".into(), error)),
-        notice: None,
-    };
-    show(&app, viewer, OrgId(org), back).await
+    refused(&app, viewer, org, &f, "request", error).await
 }
 
 /// The consultation held.
@@ -352,12 +364,7 @@ pub async fn consultation(
             Err(e) => form_error(t, e)?,
         },
     };
-    let back = Back {
-        form: Some(&f),
-        error: Some(("consultation".into(), error)),
-        notice: None,
-    };
-    show(&app, viewer, OrgId(org), back).await
+    refused(&app, viewer, org, &f, "consultation", error).await
 }
 
 /// A follow-up held, with its progress decision.
@@ -387,12 +394,7 @@ pub async fn follow_up(
             Err(e) => form_error(t, e)?,
         },
     };
-    let back = Back {
-        form: Some(&f),
-        error: Some(("follow_up".into(), error)),
-        notice: None,
-    };
-    show(&app, viewer, OrgId(org), back).await
+    refused(&app, viewer, org, &f, "follow_up", error).await
 }
 
 /// The claim, on a customer administrator's behalf.
@@ -414,12 +416,7 @@ pub async fn claim(
             Err(e) => form_error(t, e)?,
         },
     };
-    let back = Back {
-        form: Some(&f),
-        error: Some(("claim".into(), error)),
-        notice: None,
-    };
-    show(&app, viewer, OrgId(org), back).await
+    refused(&app, viewer, org, &f, "claim", error).await
 }
 
 /// A discount of this customer reversed, with the reason.
@@ -447,10 +444,5 @@ pub async fn reversal(
         Ok(_) => return Ok(done(org, "reversal")),
         Err(e) => form_error(t, e)?,
     };
-    let back = Back {
-        form: Some(&f),
-        error: Some((format!("reversal-{id}"), error)),
-        notice: None,
-    };
-    show(&app, viewer, OrgId(org), back).await
+    refused(&app, viewer, org, &f, &format!("reversal-{id}"), error).await
 }
