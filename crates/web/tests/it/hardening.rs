@@ -3,56 +3,19 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tower::ServiceExt;
 
 use crate::harness::{App, Req, session_from};
-use crate::pagekit::Browser;
+use crate::pagekit::{Browser, sign_in_form};
 use crate::world::ADMIN_PASSWORD;
 
-/// Gets the sign-in form (with `next`), posts the right password; returns the answer.
+/// Signs in through the sign-in form with `next`; returns the status and `Location`.
 async fn sign_in_page(app: &App, email: &str, password: &str, next: &str) -> (StatusCode, String) {
     let router = web::router(app.state.clone());
-    let res = router
-        .clone()
-        .oneshot(Request::get("/login").body(Body::empty()).expect("request"))
-        .await
-        .expect("infallible");
-    let cookie = res
-        .headers()
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .expect("csrf cookie")
-        .to_string();
-    let html = String::from_utf8_lossy(
-        &axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .expect("body"),
-    )
-    .into_owned();
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("csrf input") + marker.len();
-    let csrf = html[start..].split('"').next().expect("token").to_string();
-    let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("csrf", &csrf)
-        .append_pair("email", email)
-        .append_pair("password", password)
-        .append_pair("next", next)
-        .finish();
-    let res = router
-        .oneshot(
-            Request::post("/login")
-                .header(header::COOKIE, cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .expect("request"),
-        )
-        .await
-        .expect("infallible");
+    let fields = [("email", email), ("password", password), ("next", next)];
+    let res = sign_in_form(&router, "", &fields).await;
     let location = res
         .headers()
         .get(header::LOCATION)

@@ -208,6 +208,55 @@ impl Page {
     }
 }
 
+/// Opens the sign-in form (`query`: e.g. `?lang=en`) as a browser does and posts `fields`
+/// with its double-submit CSRF cookie and token; returns the answer.
+pub async fn sign_in_form(
+    router: &Router,
+    query: &str,
+    fields: &[(&str, &str)],
+) -> axum::response::Response {
+    let res = router
+        .clone()
+        .oneshot(
+            Request::get(format!("/login{query}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    let cookie = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("csrf cookie")
+        .to_string();
+    let html = String::from_utf8_lossy(
+        &axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body"),
+    )
+    .into_owned();
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("csrf input") + marker.len();
+    let csrf = html[start..].split('"').next().expect("token").to_string();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf", &csrf)
+        .extend_pairs(fields)
+        .finish();
+    router
+        .clone()
+        .oneshot(
+            Request::post("/login")
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+        .expect("infallible")
+}
+
 /// Undoes askama's HTML escaping of an attribute value.
 pub fn unescape(s: &str) -> String {
     s.replace("&#38;", "&")

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::harness::{App, Auth};
-use crate::pagekit::{Browser, Page};
+use crate::pagekit::{Browser, Page, sign_in_form};
 use crate::world::{Actor, World};
 
 /// A second customer administrator of customer A who reads Dutch.
@@ -770,47 +770,12 @@ pub async fn pages_sign_in_refusal_in_the_forms_language(app: App) {
         ("nl", "Het e-mailadres of wachtwoord klopt niet."),
     ] {
         let router = web::router(app.state.clone());
-        let res = router
-            .clone()
-            .oneshot(
-                Request::get(format!("/login?lang={lang}"))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await
-            .expect("infallible");
-        let cookie = res
-            .headers()
-            .get(header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("csrf cookie")
-            .to_string();
-        let html = String::from_utf8_lossy(
-            &axum::body::to_bytes(res.into_body(), usize::MAX)
-                .await
-                .expect("body"),
-        )
-        .into_owned();
-        let marker = "name=\"csrf\" value=\"";
-        let start = html.find(marker).expect("csrf input") + marker.len();
-        let csrf = html[start..].split('"').next().expect("token").to_string();
-        let body = form_urlencoded::Serializer::new(String::new())
-            .append_pair("csrf", &csrf)
-            .append_pair("email", "niemand@example.nl")
-            .append_pair("password", "verkeerd-wachtwoord")
-            .append_pair("lang", lang)
-            .finish();
-        let res = router
-            .oneshot(
-                Request::post("/login")
-                    .header(header::COOKIE, cookie)
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from(body))
-                    .expect("request"),
-            )
-            .await
-            .expect("infallible");
+        let fields = [
+            ("email", "niemand@example.nl"),
+            ("password", "verkeerd-wachtwoord"),
+            ("lang", lang),
+        ];
+        let res = sign_in_form(&router, &format!("?lang={lang}"), &fields).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         let html = String::from_utf8_lossy(
             &axum::body::to_bytes(res.into_body(), usize::MAX)
