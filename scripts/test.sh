@@ -40,20 +40,25 @@ section "cargo test"
 cargo test --workspace
 
 section "API contract: schemathesis against a running server (SQLite and PostgreSQL)"
-cargo build -p loket
+# `cargo test --workspace` built the binary (the loket crate's tests run it) with the features
+# the whole workspace unifies to; `cargo build -p loket` alone would resolve them afresh and
+# compile half the dependencies again.
 bash scripts/api-contract.sh "${CARGO_TARGET_DIR:-target}/debug/loket"
 
 section "benchmarks (quick run on the test build; measured figures: plain cargo bench)"
 # The quick run proves that every benchmark builds and runs; it reuses the dependencies the
 # tests were built with instead of compiling the optimised build again, so its figures are not
 # the measured ones (docs/BENCHMARKS.md says how those are taken).
-quick=(--profile dev)
-cargo bench "${quick[@]}" -p sla --bench engine -- --quick --noplot
-cargo bench "${quick[@]}" -p loket --bench deadlines_cli
-cargo bench "${quick[@]}" -p web --bench desk -- --quick
-cargo bench "${quick[@]}" -p web --bench reports -- --quick
-cargo bench "${quick[@]}" -p probe --bench probes -- --quick
-cargo bench "${quick[@]}" -p store --bench probe_storage -- --quick
-cargo bench "${quick[@]}" -p web --bench monitoring -- --quick
+# `--workspace` (not `-p`) keeps the dependencies' features as the tests unified them, so no
+# dependency is compiled a second time; each bench is picked by its name.
+quick=(--profile dev --workspace)
+cargo bench "${quick[@]}" --bench engine -- --quick --noplot
+cargo bench "${quick[@]}" --bench deadlines_cli -- --quick
+cargo bench "${quick[@]}" --bench desk -- --quick
+cargo bench "${quick[@]}" --bench reports -- --quick
+cargo bench "${quick[@]}" --bench compensation -- --quick
+cargo bench "${quick[@]}" --bench probes -- --quick
+cargo bench "${quick[@]}" --bench probe_storage -- --quick
+cargo bench "${quick[@]}" --bench monitoring -- --quick
 echo "-- ${section_name}: $((SECONDS - section_start)) s"
 echo "-- total: ${SECONDS} s"

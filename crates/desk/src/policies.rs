@@ -17,10 +17,12 @@ pub struct Compiled {
     pub calendar: Calendar,
 }
 
-/// Compiled agreements by id (an agreement version never changes once stored).
+/// Compiled agreements by id (an agreement version never changes once stored), and by policy
+/// text, so that the many customers on the same terms share one compiled calendar.
 #[derive(Debug, Default)]
 pub struct Policies {
     cache: Mutex<HashMap<AgreementId, Arc<Compiled>>>,
+    by_text: Mutex<HashMap<String, Arc<Compiled>>>,
     standard: Mutex<Option<Arc<Compiled>>>,
 }
 
@@ -43,12 +45,26 @@ impl Policies {
         if let Some(c) = self.cache.lock().ok().and_then(|m| m.get(&a.id).cloned()) {
             return Ok(c);
         }
+        if let Some(c) = self
+            .by_text
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&a.policy).cloned())
+        {
+            if let Ok(mut m) = self.cache.lock() {
+                m.insert(a.id, c.clone());
+            }
+            return Ok(c);
+        }
         let policy = parse_policy(&a.policy, "agreement")
             .map_err(|e| DeskError::Internal(anyhow::anyhow!("stored agreement {}: {e}", a.id)))?;
         let calendar = policy
             .compile_calendar()
             .map_err(|e| DeskError::Internal(anyhow::anyhow!("stored agreement {}: {e}", a.id)))?;
         let c = Arc::new(Compiled { policy, calendar });
+        if let Ok(mut m) = self.by_text.lock() {
+            m.insert(a.policy.clone(), c.clone());
+        }
         if let Ok(mut m) = self.cache.lock() {
             m.insert(a.id, c.clone());
         }

@@ -113,6 +113,17 @@ impl Store {
         Ok(rows.into_iter().map(Agreement::from).collect())
     }
 
+    /// Every version of every agreement the scope may see, by customer, oldest first.
+    pub async fn all_agreements(&self, scope: &Scope) -> Result<Vec<Agreement>> {
+        let org = scope.org().map(|o| o.0);
+        let sql = "SELECT id, org_id, name, policy, effective_from, document_ref, created_at, \
+                   created_by FROM agreements WHERE ($1 IS NULL OR org_id = $1) \
+                   ORDER BY org_id, effective_from, id";
+        let rows: Vec<AgreementRecord> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(org).fetch_all(p).await?);
+        Ok(rows.into_iter().map(Agreement::from).collect())
+    }
+
     /// The agreement version in force for a customer at an instant (the latest that started
     /// at or before it).
     pub async fn agreement_in_force(

@@ -309,6 +309,24 @@ impl Store {
         assemble(h, s)
     }
 
+    /// The running escalation of every customer the scope may see that has one, with its
+    /// steps, by customer.
+    pub async fn running_escalations(&self, scope: &Scope) -> Result<Vec<EscalationRecord>> {
+        let org = scope.org().map(|o| o.0);
+        let heads = "SELECT id, org_id, opened_at, ended_at FROM escalations \
+                     WHERE ended_at IS NULL AND ($1 IS NULL OR org_id = $1) ORDER BY org_id";
+        let steps = "SELECT s.escalation_id, s.seq, s.kind, s.at, s.actor_id, s.month_key, \
+                     s.detail FROM escalations e \
+                     JOIN escalation_steps s ON s.escalation_id = e.id \
+                     WHERE e.ended_at IS NULL AND ($1 IS NULL OR e.org_id = $1) \
+                     ORDER BY s.escalation_id, s.seq";
+        let (h, s): (Vec<EscalationRow>, Vec<StepRow>) = on_pool!(self, p => (
+            sqlx::query_as(heads).bind(org).fetch_all(p).await?,
+            sqlx::query_as(steps).bind(org).fetch_all(p).await?,
+        ));
+        assemble(h, s)
+    }
+
     /// Appends steps to a customer's escalation (opening one for a request), with the
     /// discount entries and mails that go with them and one audit row per step, in one
     /// transaction. A second running escalation, or steps appended by someone else since

@@ -1,7 +1,7 @@
 //! Benchmark: the CPU cost of monitoring 1,000 HTTP monitors at 30 s intervals through the
 //! whole pipeline: scheduler → probe → outage detector → `record_probe` into SQLite.
 //!
-//! Run with `cargo bench -p web --bench monitoring` (120 s measured) or `... -- --quick` (40 s);
+//! Run with `cargo bench -p web --bench monitoring` (120 s measured) or `... -- --quick` (15 s);
 //! `--seconds N` sets any other period.
 //!
 //! Method:
@@ -39,7 +39,7 @@ fn main() {
     }
     let seconds = match args.iter().position(|a| a == "--seconds") {
         Some(i) => args[i + 1].parse().expect("--seconds takes a number"),
-        None if args.iter().any(|a| a == "--quick") => 40,
+        None if args.iter().any(|a| a == "--quick") => 15,
         None => 120,
     };
     measure(Duration::from_secs(seconds));

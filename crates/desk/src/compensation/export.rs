@@ -1,7 +1,7 @@
 //! The ledger export for invoicing: one month's discount entries and their reversals, checked
 //! and added up by the engine, as JSON-able values and as CSV in two dialects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
@@ -156,13 +156,14 @@ impl Desk {
     ) -> Result<LedgerExport, DeskError> {
         let key = month.to_string();
         let entries = self.store.ledger(&caller.scope, None, Some(&key)).await?;
-        let orgs = self.store.list_orgs(&caller.scope).await?;
-        let name = |id: i64| {
-            orgs.iter()
-                .find(|o| o.id.0 == id)
-                .map(|o| o.name.clone())
-                .unwrap_or_default()
-        };
+        let names: HashMap<i64, String> = self
+            .store
+            .list_orgs(&caller.scope)
+            .await?
+            .into_iter()
+            .map(|o| (o.id.0, o.name))
+            .collect();
+        let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
         let mut per_org: BTreeMap<i64, Vec<&DiscountRecord>> = BTreeMap::new();
         for e in &entries {
             per_org.entry(e.org_id.0).or_default().push(e);

@@ -320,6 +320,25 @@ impl Desk {
         })
     }
 
+    /// A running escalation replayed on its own. Its stage, follow-ups, entitlement and
+    /// percentage do not depend on the escalations before it (those only bound the months a
+    /// new request may name), so the overview replays nothing else.
+    pub(crate) fn replay_running(
+        record: EscalationRecord,
+        agreement: Arc<Compiled>,
+    ) -> Result<Replayed, DeskError> {
+        let mut esc = Escalation::new();
+        for step in &record.steps {
+            esc = apply(&esc, step, &agreement)?;
+        }
+        Ok(Replayed {
+            esc,
+            records: vec![record.clone()],
+            running: Some(record),
+            agreement,
+        })
+    }
+
     /// The person behind `id` if they are an active customer administrator of `org`.
     pub(crate) async fn customer_admin_of(
         &self,

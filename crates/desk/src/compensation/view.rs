@@ -1,6 +1,8 @@
 //! What both sides see of an escalation (where it stands, its timeline, its discounts) and the
 //! service manager's overview of every customer.
 
+use std::collections::HashMap;
+
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sla::compensation::{EndReason, Stage};
@@ -224,14 +226,25 @@ impl Desk {
         let horizon = today
             .checked_add(jiff::Span::new().days(OVERVIEW_DAYS))
             .map_err(|e| DeskError::internal(e.to_string()))?;
+        // Four queries in all, however many customers: the customers, the latest escalation
+        // of each that runs, with its steps, and (when one runs) every agreement version.
         let orgs = self.store.list_orgs(&caller.scope).await?;
-        let latest = self.store.latest_escalations(&caller.scope).await?;
+        let mut running: HashMap<i64, store::EscalationRecord> = self
+            .store
+            .running_escalations(&caller.scope)
+            .await?
+            .into_iter()
+            .map(|e| (e.org_id.0, e))
+            .collect();
+        let mut versions: HashMap<i64, Vec<store::Agreement>> = HashMap::new();
+        if !running.is_empty() {
+            for a in self.store.all_agreements(&caller.scope).await? {
+                versions.entry(a.org_id.0).or_default().push(a);
+            }
+        }
         let mut out = Vec::with_capacity(orgs.len());
         for o in orgs {
-            let running = latest
-                .iter()
-                .any(|e| e.org_id == o.id && e.ended_at.is_none());
-            if !running {
+            let Some(record) = running.remove(&o.id.0) else {
                 out.push(OverviewLine {
                     organization_id: o.id.0,
                     customer: o.name,
@@ -243,8 +256,17 @@ impl Desk {
                     percent: None,
                 });
                 continue;
-            }
-            let r = self.replay(&caller.scope, o.id).await?;
+            };
+            // The version in force when the escalation opened, as `agreement_for` picks it.
+            let agreement = match versions.get(&o.id.0).and_then(|v| {
+                v.iter()
+                    .rev()
+                    .find(|a| a.effective_from <= record.opened_at)
+            }) {
+                Some(a) => self.policies.get(a)?,
+                None => self.policies.standard()?,
+            };
+            let r = Desk::replay_running(record, agreement)?;
             let next = r.esc.next_follow_up();
             let entitled = r
                 .esc
