@@ -46,6 +46,8 @@ pub struct Parts {
     pub clock: Arc<dyn Clock>,
     /// Compiled agreements.
     pub policies: Policies,
+    /// Running escalations replayed, for the overview.
+    pub replays: compensation::Replays,
 }
 
 impl std::ops::Deref for Desk {
@@ -63,6 +65,7 @@ impl Desk {
             store,
             clock,
             policies: Policies::default(),
+            replays: compensation::Replays::default(),
         }))
     }
 

@@ -98,6 +98,19 @@ pub struct EscalationRecord {
     pub steps: Vec<EscalationStep>,
 }
 
+/// A running escalation without its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunningHead {
+    /// Its id.
+    pub id: EscalationId,
+    /// The customer.
+    pub org_id: OrgId,
+    /// When its request was recorded.
+    pub opened_at: Millis,
+    /// How many steps it has.
+    pub steps: i64,
+}
+
 /// A step to append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewStep {
@@ -325,6 +338,45 @@ impl Store {
             sqlx::query_as(steps).bind(org).fetch_all(p).await?,
         ));
         assemble(h, s)
+    }
+
+    /// The running escalations the scope may see, without their steps: id, customer, when
+    /// opened, and how many steps each has so far.
+    pub async fn running_escalation_heads(&self, scope: &Scope) -> Result<Vec<RunningHead>> {
+        let org = scope.org().map(|o| o.0);
+        let sql = "SELECT e.id, e.org_id, e.opened_at, \
+                   (SELECT COUNT(*) FROM escalation_steps s WHERE s.escalation_id = e.id) \
+                   FROM escalations e WHERE e.ended_at IS NULL AND ($1 IS NULL OR e.org_id = $1) \
+                   ORDER BY e.org_id";
+        let rows: Vec<(i64, i64, i64, i64)> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(org).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, org, opened, steps)| RunningHead {
+                id: EscalationId(id),
+                org_id: OrgId(org),
+                opened_at: opened,
+                steps,
+            })
+            .collect())
+    }
+
+    /// The steps of one escalation in order, if the scope may see its customer.
+    pub async fn escalation_steps(
+        &self,
+        scope: &Scope,
+        id: EscalationId,
+    ) -> Result<Vec<EscalationStep>> {
+        let org = scope.org().map(|o| o.0);
+        let sql = "SELECT escalation_id, seq, kind, at, actor_id, month_key, detail \
+                   FROM escalation_steps WHERE escalation_id = $1 AND ($2 IS NULL OR org_id = $2) \
+                   ORDER BY seq";
+        let rows: Vec<StepRow> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(id.0).bind(org).fetch_all(p).await?);
+        Ok(assemble(vec![(id.0, 0, 0, None)], rows)?
+            .pop()
+            .map(|r| r.steps)
+            .unwrap_or_default())
     }
 
     /// Appends steps to a customer's escalation (opening one for a request), with the

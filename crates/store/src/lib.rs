@@ -166,7 +166,7 @@ pub use attachments::{Attachment, MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use audit::AuditEntry;
 pub use compensation::{
     Append, DiscountRecord, EscalationRecord, EscalationStep, NewDiscount, NewStep, Reversal,
-    StepKind,
+    RunningHead, StepKind,
 };
 pub use maintenance::{Maintenance, MaintenanceRecipient, MaintenanceWhen, NewMaintenance};
 pub use meetings::items::{ActionItem, NewActionItem};

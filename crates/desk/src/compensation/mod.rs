@@ -17,14 +17,18 @@ mod overrun;
 mod steps;
 mod view;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sla::compensation::{Act, CompensationError, Escalation, FollowUpRecord, MonthVerdict};
 use sla::{Calendar, Month};
-use store::{EscalationRecord, EscalationStep, OrgId, PersonId, Role, Scope, StepKind};
+use store::{
+    AgreementId, EscalationId, EscalationRecord, EscalationStep, OrgId, PersonId, Role,
+    RunningHead, Scope, StepKind,
+};
 
 use crate::{Compiled, Desk, DeskError};
 
@@ -136,6 +140,66 @@ pub struct EndedRecord {
     pub on: String,
 }
 
+/// Running escalations replayed on their own, by escalation id, for the overview. Their stage,
+/// follow-ups, entitlement and percentage do not depend on the escalations before them (those
+/// only bound the months a new request may name). Steps are only ever appended, so an entry
+/// holds while the escalation's step count and agreement version are the ones it was made
+/// from; any other count or version replays it again.
+#[derive(Debug, Default)]
+pub struct Replays(Mutex<HashMap<EscalationId, Arc<Replay>>>);
+
+/// One running escalation replayed.
+#[derive(Debug)]
+pub(crate) struct Replay {
+    /// The number of steps replayed.
+    pub steps: i64,
+    /// The agreement version it runs under (`None`: the standard agreement).
+    pub agreement: Option<AgreementId>,
+    /// The engine's value after them.
+    pub esc: Escalation,
+    /// When its claim was recorded (RFC 3339).
+    pub claimed_at: Option<String>,
+}
+
+impl Replays {
+    /// The replay of `head` under `agreement`, if one is kept for exactly these steps.
+    pub(crate) fn get(
+        &self,
+        head: &RunningHead,
+        agreement: Option<AgreementId>,
+    ) -> Option<Arc<Replay>> {
+        let kept = self.0.lock().ok()?.get(&head.id).cloned()?;
+        (kept.steps == head.steps && kept.agreement == agreement).then_some(kept)
+    }
+
+    /// Replays a running escalation's steps, keeps the result and returns it.
+    pub(crate) fn replay(
+        &self,
+        id: EscalationId,
+        steps: &[EscalationStep],
+        agreement: Option<AgreementId>,
+        compiled: &Compiled,
+    ) -> Result<Arc<Replay>, DeskError> {
+        let mut esc = Escalation::new();
+        for step in steps {
+            esc = apply(&esc, step, compiled)?;
+        }
+        let replay = Arc::new(Replay {
+            steps: steps.len() as i64,
+            agreement,
+            esc,
+            claimed_at: steps
+                .iter()
+                .find(|s| s.kind == StepKind::Claim)
+                .map(|s| crate::time::rfc3339(s.at)),
+        });
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(id, replay.clone());
+        }
+        Ok(replay)
+    }
+}
+
 /// The escalation of a customer as the engine sees it, with what it was replayed from.
 pub(crate) struct Replayed {
     /// The engine's value after every stored step.
@@ -176,7 +240,7 @@ fn corrupt(what: impl std::fmt::Display) -> DeskError {
 }
 
 fn detail<T: serde::de::DeserializeOwned>(s: &EscalationStep) -> Result<T, DeskError> {
-    serde_json::from_value(s.detail.clone()).map_err(|e| corrupt(format!("step {}: {e}", s.seq)))
+    T::deserialize(&s.detail).map_err(|e| corrupt(format!("step {}: {e}", s.seq)))
 }
 
 pub(crate) fn parse_month(s: &str) -> Result<Month, DeskError> {
@@ -316,25 +380,6 @@ impl Desk {
             esc,
             records,
             running,
-            agreement,
-        })
-    }
-
-    /// A running escalation replayed on its own. Its stage, follow-ups, entitlement and
-    /// percentage do not depend on the escalations before it (those only bound the months a
-    /// new request may name), so the overview replays nothing else.
-    pub(crate) fn replay_running(
-        record: EscalationRecord,
-        agreement: Arc<Compiled>,
-    ) -> Result<Replayed, DeskError> {
-        let mut esc = Escalation::new();
-        for step in &record.steps {
-            esc = apply(&esc, step, &agreement)?;
-        }
-        Ok(Replayed {
-            esc,
-            records: vec![record.clone()],
-            running: Some(record),
             agreement,
         })
     }

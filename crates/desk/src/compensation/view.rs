@@ -2,14 +2,15 @@
 //! service manager's overview of every customer.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sla::compensation::{EndReason, Stage};
-use store::{OrgId, Role, Scope};
+use store::{EscalationId, OrgId, Role, RunningHead, Scope};
 
 use super::export::LedgerLine;
-use super::{OVERVIEW_DAYS, Replayed, local_date};
+use super::{OVERVIEW_DAYS, Replay, local_date};
 use crate::time::rfc3339;
 use crate::{Caller, Desk, DeskError};
 
@@ -114,15 +115,8 @@ pub(crate) fn stage_word(s: &Stage) -> &'static str {
     }
 }
 
-/// When the running escalation's claim was recorded.
-fn claimed_at(r: &Replayed) -> Option<String> {
-    r.running
-        .as_ref()?
-        .steps
-        .iter()
-        .find(|s| s.kind == store::StepKind::Claim)
-        .map(|s| rfc3339(s.at))
-}
+/// Above this many escalations to replay, the overview reads all running ones' steps at once.
+const STALE_ONE_BY_ONE: usize = 16;
 
 impl Desk {
     /// The date today in Amsterdam.
@@ -226,25 +220,67 @@ impl Desk {
         let horizon = today
             .checked_add(jiff::Span::new().days(OVERVIEW_DAYS))
             .map_err(|e| DeskError::internal(e.to_string()))?;
-        // Four queries in all, however many customers: the customers, the latest escalation
-        // of each that runs, with its steps, and (when one runs) every agreement version.
+        // Three queries however many customers (the customers, the running escalations'
+        // heads, the agreement versions); the steps only of escalations that changed since
+        // they were last replayed: one query each, or one for all when many did.
         let orgs = self.store.list_orgs(&caller.scope).await?;
-        let mut running: HashMap<i64, store::EscalationRecord> = self
+        let heads: HashMap<i64, RunningHead> = self
             .store
-            .running_escalations(&caller.scope)
+            .running_escalation_heads(&caller.scope)
             .await?
             .into_iter()
-            .map(|e| (e.org_id.0, e))
+            .map(|h| (h.org_id.0, h))
             .collect();
         let mut versions: HashMap<i64, Vec<store::Agreement>> = HashMap::new();
-        if !running.is_empty() {
+        if !heads.is_empty() {
             for a in self.store.all_agreements(&caller.scope).await? {
                 versions.entry(a.org_id.0).or_default().push(a);
             }
         }
+        // The version in force when each escalation opened, as `agreement_for` picks it.
+        let agreement_of = |h: &RunningHead| {
+            versions
+                .get(&h.org_id.0)
+                .and_then(|v| v.iter().rev().find(|a| a.effective_from <= h.opened_at))
+        };
+        let mut ready: HashMap<EscalationId, Arc<Replay>> = HashMap::new();
+        let mut stale: Vec<&RunningHead> = Vec::new();
+        for h in heads.values() {
+            match self.replays.get(h, agreement_of(h).map(|a| a.id)) {
+                Some(r) => {
+                    ready.insert(h.id, r);
+                }
+                None => stale.push(h),
+            }
+        }
+        let mut steps: HashMap<EscalationId, Vec<store::EscalationStep>> = HashMap::new();
+        if stale.len() > STALE_ONE_BY_ONE {
+            for r in self.store.running_escalations(&caller.scope).await? {
+                steps.insert(r.id, r.steps);
+            }
+        } else {
+            for h in &stale {
+                steps.insert(
+                    h.id,
+                    self.store.escalation_steps(&caller.scope, h.id).await?,
+                );
+            }
+        }
+        for h in stale {
+            let a = agreement_of(h);
+            let compiled = match a {
+                Some(a) => self.policies.get(a)?,
+                None => self.policies.standard()?,
+            };
+            let list = steps.remove(&h.id).unwrap_or_default();
+            let r = self
+                .replays
+                .replay(h.id, &list, a.map(|a| a.id), &compiled)?;
+            ready.insert(h.id, r);
+        }
         let mut out = Vec::with_capacity(orgs.len());
         for o in orgs {
-            let Some(record) = running.remove(&o.id.0) else {
+            let Some(h) = heads.get(&o.id.0) else {
                 out.push(OverviewLine {
                     organization_id: o.id.0,
                     customer: o.name,
@@ -257,20 +293,18 @@ impl Desk {
                 });
                 continue;
             };
-            // The version in force when the escalation opened, as `agreement_for` picks it.
-            let agreement = match versions.get(&o.id.0).and_then(|v| {
-                v.iter()
-                    .rev()
-                    .find(|a| a.effective_from <= record.opened_at)
-            }) {
+            let a = agreement_of(h);
+            let r = ready
+                .get(&h.id)
+                .ok_or_else(|| DeskError::internal("a running escalation was not replayed"))?;
+            let compiled = match a {
                 Some(a) => self.policies.get(a)?,
                 None => self.policies.standard()?,
             };
-            let r = Desk::replay_running(record, agreement)?;
             let next = r.esc.next_follow_up();
             let entitled = r
                 .esc
-                .entitled_from(&r.agreement.policy.compensation)
+                .entitled_from(&compiled.policy.compensation)
                 .map_err(|e| DeskError::internal(e.to_string()))?;
             out.push(OverviewLine {
                 organization_id: o.id.0,
@@ -279,7 +313,7 @@ impl Desk {
                 next_follow_up: next.map(|d| d.to_string()),
                 follow_up_due: next.is_some_and(|d| d <= horizon),
                 claim_open: entitled.is_some_and(|d| d <= today),
-                claimed_at: claimed_at(&r),
+                claimed_at: r.claimed_at.clone(),
                 percent: r.esc.percent(),
             });
         }
