@@ -157,7 +157,10 @@ fn journey_g_escalation() {
     // June's shows the second follow-up without progress in its meetings.
     b.visit("/reports/2026-06");
     b.browser.wait_for("table.rp-meetings");
-    b.sees(&[tr("nl", "rc.meetings"), "Vervolgafspraak 2 zonder voortgang"]);
+    b.sees(&[
+        tr("nl", "rc.meetings"),
+        "Vervolgafspraak 2 zonder voortgang",
+    ]);
     fits_a_phone(&b, "report-meetings");
 
     // The service manager's export of August shows the line.
