@@ -46,7 +46,7 @@ enum ReportLang {
 /// An export format.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
-    /// One line per target.
+    /// One line per target; for one customer then its compensation rows.
     Csv,
     /// The whole report.
     Json,

@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod charts;
+pub mod compensation;
 pub mod ical;
 pub mod minutes;
 pub mod report;

@@ -104,6 +104,8 @@ pub struct ReportView {
     pub trend: Vec<ChartView>,
     /// Availability per environment.
     pub availability: Vec<AvailabilityRow>,
+    /// A customer's compensation in the month (live, beside the figures).
+    pub compensation: Option<super::compensation::CompensationView>,
 }
 
 /// One environment's availability in the report.
@@ -332,6 +334,10 @@ pub fn view(
                 holds: f.holds,
             })
             .collect(),
+        compensation: report
+            .compensation
+            .as_ref()
+            .map(|c| super::compensation::view(c, t)),
     }
 }
 

@@ -49,3 +49,11 @@ pub fn percent_words(ppm: u32, t: Tr) -> String {
         Lang::En => format!("{s}%"),
     }
 }
+
+/// Euro cents as `€ 61,72` (Dutch) or `€ 61.72`; a reversal as `€ -61,72`.
+pub fn money(t: Tr, cents: i64) -> String {
+    format!(
+        "€ {}",
+        desk::compensation::euros(cents, if t.0 == Lang::Nl { ',' } else { '.' })
+    )
+}

@@ -147,6 +147,28 @@ fn engine_entries(entries: &[&DiscountRecord]) -> Result<Vec<LedgerEntry>, DeskE
     Ok(out)
 }
 
+/// What one customer's entries (of one invoice month) add up to, checked by the engine: the
+/// discounts less the reversed ones, euro cents.
+pub(crate) fn standing_cents(org: i64, entries: &[&DiscountRecord]) -> Result<i64, DeskError> {
+    let sum = sum_ledger(&engine_entries(entries)?)
+        .map_err(|e| DeskError::internal(format!("ledger of customer {org}: {e}")))?;
+    i64::try_from(sum.total_cents).map_err(|_| DeskError::internal("ledger total out of range"))
+}
+
+/// The lines of entries in booking order (a reversal when it was booked), as the export lists
+/// them.
+pub(crate) fn booked_lines(
+    entries: &[DiscountRecord],
+    name: impl Fn(i64) -> String,
+) -> Vec<LedgerLine> {
+    let mut lines: Vec<LedgerLine> = entries
+        .iter()
+        .flat_map(|d| lines_of(d, &name(d.org_id.0)))
+        .collect();
+    lines.sort_by(|a, b| (&a.booked_at, a.entry_id).cmp(&(&b.booked_at, b.entry_id)));
+    lines
+}
+
 impl Desk {
     /// One invoice month of the ledger: the vendor sees every customer, a customer its own.
     pub async fn ledger_export(
@@ -171,10 +193,7 @@ impl Desk {
         let mut totals = Vec::new();
         let mut total_cents = 0i64;
         for (org, list) in &per_org {
-            let sum = sum_ledger(&engine_entries(list)?)
-                .map_err(|e| DeskError::internal(format!("ledger of customer {org}: {e}")))?;
-            let cents = i64::try_from(sum.total_cents)
-                .map_err(|_| DeskError::internal("ledger total out of range"))?;
+            let cents = standing_cents(*org, list)?;
             total_cents += cents;
             totals.push(CustomerTotal {
                 organization_id: *org,
@@ -182,11 +201,7 @@ impl Desk {
                 amount_cents: cents,
             });
         }
-        let mut lines: Vec<LedgerLine> = entries
-            .iter()
-            .flat_map(|d| lines_of(d, &name(d.org_id.0)))
-            .collect();
-        lines.sort_by(|a, b| (&a.booked_at, a.entry_id).cmp(&(&b.booked_at, b.entry_id)));
+        let lines = booked_lines(&entries, name);
         Ok(LedgerExport {
             invoice_month: key,
             lines,

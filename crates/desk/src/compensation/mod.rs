@@ -14,6 +14,7 @@ mod mail;
 mod meeting;
 mod monthly;
 mod overrun;
+mod section;
 mod steps;
 mod view;
 
@@ -36,6 +37,9 @@ pub use export::{CsvDialect, CustomerTotal, LEDGER_COLUMNS, LedgerExport, Ledger
 pub use meeting::{ActionItem, Attendee, IncidentDiscussed, IncidentInput, MeetingInput, Side};
 pub use monthly::MonthlyRun;
 pub use overrun::{FailedTarget, OverrunMonth};
+pub use section::{
+    CompensationSection, CompensationState, EscalationMeeting, EscalationState, MeetingHeld,
+};
 pub use steps::{ClaimInput, FollowUpOutcome, RequestInput};
 pub use view::{EscalationView, OverviewLine, Proposal, TimelineEntry};
 

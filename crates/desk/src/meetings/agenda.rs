@@ -122,7 +122,7 @@ impl Desk {
             cutoff,
         ) {
             let report = self
-                .report_as(&caller.scope, Some(org), month, false)
+                .report_figures(&caller.scope, Some(org), month, false)
                 .await?;
             months.push(AgendaMonth {
                 month: report.month.clone(),

@@ -10,7 +10,6 @@ pub mod dashboard;
 pub mod publish;
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -50,6 +49,12 @@ pub struct MonthlyReport {
     /// When and by whom the report was frozen, with its hash; absent for a live report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publication: Option<publish::Publication>,
+    /// A customer's report: its compensation in the month (escalation state, meetings held,
+    /// the discount on the month's invoice). Live data read when the report is served, also
+    /// beside a published report: it follows `publication`, is never part of the frozen body
+    /// and is not covered by its hash. Absent in the report for all customers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compensation: Option<crate::compensation::CompensationSection>,
 }
 
 /// How long the incidents of one priority whose 90% target was decided in the month took,
@@ -291,6 +296,7 @@ impl Desk {
             corrections,
             availability,
             publication: None,
+            compensation: None,
         })
     }
 }
@@ -389,9 +395,14 @@ fn distribution(
     Ok(out)
 }
 
-/// The header of the CSV export.
-pub const CSV_HEADER: &str =
-    "customer,kind,priority,percent,within,counted,met,missed,share_percent,holds,budget";
+/// The header of the CSV export: one table, its first column naming what a row is (see
+/// [`MonthlyReport::to_csv`]).
+pub const CSV_HEADER: &str = "section,customer,kind,priority,percent,within,counted,met,missed,\
+share_percent,holds,budget,date,state,follow_ups,progress,proposed,fee_eur,amount_eur,\
+overrun_month,report_sha256,reason";
+
+/// How many columns [`CSV_HEADER`] names.
+pub const CSV_COLUMNS: usize = 22;
 
 /// One CSV field: quoted when needed; text a spreadsheet would run as a formula is defused.
 fn csv_field(s: &str) -> String {
@@ -412,29 +423,137 @@ pub fn bp_percent(bp: u32) -> String {
     format!("{}.{:02}", bp / 100, bp % 100)
 }
 
+/// A whole percentage as the CSV writes percentages (`5` → `5.00`).
+fn whole_percent(p: i64) -> String {
+    format!("{p}.00")
+}
+
+/// One CSV row from its cells by column name; the others stay empty.
+fn csv_row(out: &mut String, cells: &[(&str, String)]) {
+    let row: Vec<String> = CSV_HEADER
+        .split(',')
+        .map(|column| {
+            cells
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    out.push_str(&row.join(","));
+    out.push('\n');
+}
+
 impl MonthlyReport {
-    /// The report as CSV: a header, then one line per target per section.
+    /// The report as CSV: a header, then one row per target per section (`target`); in a
+    /// customer's report then its compensation: the escalation state at the end of the month
+    /// (`escalation`), each meeting held in the month (`meeting`), each discount on the
+    /// month's invoice and each reversal (`discount`, negative amounts) and the standing
+    /// discount (`discount_total`).
     pub fn to_csv(&self) -> String {
         let mut out = String::from(CSV_HEADER);
         out.push('\n');
         for s in &self.sections {
             for t in &s.targets {
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{},{},{}",
-                    csv_field(&s.customer),
-                    t.kind,
-                    t.priority.as_deref().unwrap_or(""),
-                    bp_percent(t.percent_bp),
-                    csv_field(&t.within),
-                    t.counted,
-                    t.met,
-                    t.missed,
-                    t.share_bp.map(bp_percent).unwrap_or_default(),
-                    t.holds,
-                    t.budget,
+                csv_row(
+                    &mut out,
+                    &[
+                        ("section", "target".into()),
+                        ("customer", csv_field(&s.customer)),
+                        ("kind", t.kind.clone()),
+                        ("priority", t.priority.clone().unwrap_or_default()),
+                        ("percent", bp_percent(t.percent_bp)),
+                        ("within", csv_field(&t.within)),
+                        ("counted", t.counted.to_string()),
+                        ("met", t.met.to_string()),
+                        ("missed", t.missed.to_string()),
+                        (
+                            "share_percent",
+                            t.share_bp.map(bp_percent).unwrap_or_default(),
+                        ),
+                        ("holds", t.holds.to_string()),
+                        ("budget", t.budget.to_string()),
+                    ],
                 );
             }
+        }
+        if let Some(c) = &self.compensation {
+            let customer = self
+                .sections
+                .iter()
+                .find(|s| s.organization_id == Some(c.organization_id))
+                .map(|s| csv_field(&s.customer))
+                .unwrap_or_default();
+            let st = &c.state;
+            csv_row(
+                &mut out,
+                &[
+                    ("section", "escalation".into()),
+                    ("customer", customer.clone()),
+                    ("kind", "escalation".into()),
+                    (
+                        "percent",
+                        st.percent
+                            .map(|p| whole_percent(p.into()))
+                            .unwrap_or_default(),
+                    ),
+                    ("date", c.state_on.clone()),
+                    ("state", st.state.as_str().into()),
+                    ("follow_ups", st.follow_ups_without_progress.to_string()),
+                    ("overrun_month", st.months.join(" ")),
+                ],
+            );
+            for m in &c.meetings {
+                let flag = |b: Option<bool>| b.map(|b| b.to_string()).unwrap_or_default();
+                csv_row(
+                    &mut out,
+                    &[
+                        ("section", "meeting".into()),
+                        ("customer", customer.clone()),
+                        ("kind", m.kind.clone()),
+                        ("date", m.held_on.clone()),
+                        (
+                            "state",
+                            m.escalation_meeting
+                                .map(|e| e.as_str().to_string())
+                                .unwrap_or_default(),
+                        ),
+                        ("progress", flag(m.progress)),
+                        ("proposed", flag(m.proposed)),
+                    ],
+                );
+            }
+            for l in &c.discounts {
+                csv_row(
+                    &mut out,
+                    &[
+                        ("section", "discount".into()),
+                        ("customer", customer.clone()),
+                        ("kind", l.kind.clone()),
+                        ("percent", whole_percent(l.percent)),
+                        ("fee_eur", crate::compensation::euros(l.fee_cents, '.')),
+                        (
+                            "amount_eur",
+                            crate::compensation::euros(l.amount_cents, '.'),
+                        ),
+                        ("overrun_month", l.overrun_month.clone()),
+                        ("report_sha256", l.report_sha256.clone().unwrap_or_default()),
+                        ("reason", csv_field(l.reason.as_deref().unwrap_or(""))),
+                    ],
+                );
+            }
+            csv_row(
+                &mut out,
+                &[
+                    ("section", "discount_total".into()),
+                    ("customer", customer),
+                    ("kind", "total".into()),
+                    (
+                        "amount_eur",
+                        crate::compensation::euros(c.discount_cents, '.'),
+                    ),
+                ],
+            );
         }
         out
     }
@@ -482,5 +601,19 @@ impl Desk {
             ));
         }
         Ok(reason.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_csv_row_has_every_column() {
+        assert_eq!(CSV_HEADER.split(',').count(), CSV_COLUMNS);
+        let mut out = String::new();
+        csv_row(&mut out, &[("section", "x".into()), ("reason", "y".into())]);
+        assert_eq!(out, format!("x{}y\n", ",".repeat(CSV_COLUMNS - 1)));
+        assert_eq!(whole_percent(5), "5.00");
     }
 }

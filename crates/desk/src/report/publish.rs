@@ -27,7 +27,8 @@ pub struct Publication {
     pub published_at: String,
     /// Who published it (a person id).
     pub published_by: i64,
-    /// SHA-256 (hexadecimal) of the report as frozen: its JSON without this publication.
+    /// SHA-256 (hexadecimal) of the report as frozen: its JSON without this publication and
+    /// the live `compensation` section after it.
     pub sha256: String,
 }
 
@@ -104,6 +105,8 @@ pub(crate) fn frozen(p: &store::PublishedReport) -> Result<MonthlyReport, DeskEr
         published_by: p.published_by.0,
         sha256: p.sha256.clone(),
     });
+    // Never frozen: the live section is added by whoever serves the report.
+    report.compensation = None;
     Ok(report)
 }
 
@@ -120,8 +123,35 @@ impl Desk {
         self.report_as(&caller.scope, org, month, live).await
     }
 
-    /// [`Desk::monthly_report`] for a scope (the command line reports as the system).
+    /// [`Desk::monthly_report`] for a scope (the command line reports as the system): the
+    /// figures, and for a customer's report its live compensation section.
     pub async fn report_as(
+        &self,
+        scope: &Scope,
+        org: Option<OrgId>,
+        month: Month,
+        live: bool,
+    ) -> Result<MonthlyReport, DeskError> {
+        let report = self.report_figures(scope, org, month, live).await?;
+        self.with_compensation(scope, report, month).await
+    }
+
+    /// A customer's report with its compensation section attached (SLA-RULES §7).
+    async fn with_compensation(
+        &self,
+        scope: &Scope,
+        mut report: MonthlyReport,
+        month: Month,
+    ) -> Result<MonthlyReport, DeskError> {
+        if let Some(o) = report.organization_id {
+            report.compensation = Some(self.compensation_section(scope, OrgId(o), month).await?);
+        }
+        Ok(report)
+    }
+
+    /// The report's figures without the compensation section: as published when it is
+    /// (unless `live`), else computed now.
+    pub(crate) async fn report_figures(
         &self,
         scope: &Scope,
         org: Option<OrgId>,
@@ -188,7 +218,7 @@ impl Desk {
             published_by: p.published_by.0,
             sha256: p.sha256,
         });
-        Ok(report)
+        self.with_compensation(&caller.scope, report, month).await
     }
 
     /// What changed in earlier published months (up to [`CORRECTION_MONTHS`] back) since

@@ -208,7 +208,7 @@ fn line<'a>(
     priority: &str,
     percent: &str,
 ) -> Vec<&'a str> {
-    let prefix = format!("{customer},{kind},{priority},{percent},");
+    let prefix = format!("target,{customer},{kind},{priority},{percent},");
     let found: Vec<&str> = csv.lines().filter(|l| l.starts_with(&prefix)).collect();
     assert_eq!(found.len(), 1, "{prefix} in:\n{csv}");
     found[0].split(',').collect()
@@ -234,25 +234,44 @@ fn report_csv_and_json_of_a_month() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         r.lines()[0],
-        "customer,kind,priority,percent,within,counted,met,missed,share_percent,holds,budget"
+        "section,customer,kind,priority,percent,within,counted,met,missed,share_percent,holds,\
+         budget,date,state,follow_ups,progress,proposed,fee_eur,amount_eur,overrun_month,\
+         report_sha256,reason"
     );
-    assert_eq!(r.lines().len(), 1 + 11, "{}", r.stdout);
+    // Eleven targets, then the customer's compensation: no escalation, no discount.
+    assert_eq!(r.lines().len(), 1 + 11 + 2, "{}", r.stdout);
     assert!(
-        r.lines()[1..]
+        r.lines()[1..12]
             .iter()
-            .all(|l| l.starts_with("Gemeente Aadorp,"))
+            .all(|l| l.starts_with("target,Gemeente Aadorp,"))
+    );
+    // (The state is taken on October's last day, or today if that is earlier.)
+    let state: Vec<&str> = r.lines()[12].split(',').collect();
+    assert_eq!(
+        (state[..4].to_vec(), state[13], state[14]),
+        (
+            vec!["escalation", "Gemeente Aadorp", "escalation", ""],
+            "none",
+            "0"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.lines()[13],
+        "discount_total,Gemeente Aadorp,total,,,,,,,,,,,,,,,,0.00,,,"
     );
     // 1 of 2 within 4 hours: 50% < 90%, no budget; both within 6 hours.
     assert_eq!(
-        line(&r.stdout, "Gemeente Aadorp", "incident", "urgent", "90.00")[5..],
+        line(&r.stdout, "Gemeente Aadorp", "incident", "urgent", "90.00")[6..12],
         ["2", "1", "1", "50.00", "false", "0"]
     );
     assert_eq!(
-        line(&r.stdout, "Gemeente Aadorp", "incident", "urgent", "100.00")[5..],
+        line(&r.stdout, "Gemeente Aadorp", "incident", "urgent", "100.00")[6..12],
         ["2", "2", "0", "100.00", "true", "0"]
     );
     assert_eq!(
-        line(&r.stdout, "Gemeente Aadorp", "question", "", "90.00")[5..],
+        line(&r.stdout, "Gemeente Aadorp", "question", "", "90.00")[6..12],
         ["0", "0", "0", "", "true", "0"]
     );
 

@@ -40,8 +40,11 @@ pub struct ReportQuery {
 pub enum ReportFormat {
     /// The whole report as JSON.
     Json,
-    /// One line per target: customer, kind, priority, percent, within, counted, met, missed,
-    /// share_percent, holds, budget.
+    /// One table, its first column `section`: a `target` row per target (customer, kind,
+    /// priority, percent, within, counted, met, missed, share_percent, holds, budget); in a
+    /// customer's report then its compensation: `escalation` (the state at the end of the
+    /// month), `meeting` rows, `discount` rows (reversals with negative amounts) and
+    /// `discount_total`.
     Csv,
     /// The printable report (HTML with a print stylesheet for A4).
     Html,
@@ -104,8 +107,11 @@ pub fn export(report: &MonthlyReport, format: ReportFormat, html: String) -> Res
 
 /// The monthly service-level report: per target, counted, met, missed, share, whether it
 /// holds and the budget left; the targets missed with their reasons; the distribution of
-/// resolution times; corrections to earlier published months. A published month is served
-/// as frozen (with its SHA-256, also in the `Loket-Report-Sha256` header) unless `live`.
+/// resolution times; corrections to earlier published months; for a customer, its
+/// compensation (the escalation state at the end of the month, the meetings held in it, the
+/// discount on the month's invoice). A published month is served as frozen (with its SHA-256,
+/// also in the `Loket-Report-Sha256` header) unless `live`; the compensation section follows
+/// the publication, is always read live and is not covered by the hash.
 /// Tickets count in the month their outcome was decided (SLA-RULES §4), months in
 /// Europe/Amsterdam.
 #[utoipa::path(get, path = "/api/v1/reports/{month}", tag = "reports",

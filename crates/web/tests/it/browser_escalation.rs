@@ -1,8 +1,8 @@
 //! The escalation journey in a real browser (SLA-RULES §7): the customer's administrator
 //! requests an interim incident consultation, the service manager records the consultation
 //! and two follow-ups without progress on the vendor's page, the customer claims the discount
-//! once entitled, and the ledger export shows the line. At a phone's 390 px the pages have no
-//! horizontal overflow.
+//! once entitled, the monthly reports show the escalation in their compensation section, and
+//! the ledger export shows the line. At a phone's 390 px the pages have no horizontal overflow.
 
 use desk::tickets::FileTicket;
 use sla::{Priority, TicketKind};
@@ -148,6 +148,20 @@ fn journey_g_escalation() {
         "2026-08",
     ]);
     fits_a_phone(&b, "customer-claimed");
+
+    // The customer's report of July: its compensation section shows the claim, on a phone too.
+    b.visit("/reports/2026-07");
+    b.browser.wait_for("#compensation");
+    b.sees(&[tr("nl", "rc.title"), "5% op de factuur van augustus 2026"]);
+    fits_a_phone(&b, "report-compensation");
+    // June's shows the second follow-up without progress in its meetings.
+    b.visit("/reports/2026-06");
+    b.browser.wait_for("table.rp-meetings");
+    b.sees(&[
+        tr("nl", "rc.meetings"),
+        "Vervolgafspraak 2 zonder voortgang",
+    ]);
+    fits_a_phone(&b, "report-meetings");
 
     // The service manager's export of August shows the line.
     b.sign_in(&manager, "manager-export");

@@ -189,3 +189,9 @@ cases! {
     meeting_mails_move_and_cancel,
     meeting_mails_none_for_a_held_meeting,
 }
+mod report_compensation;
+use report_compensation::*;
+cases! {
+    report_compensation_through_the_ladder,
+    report_compensation_without_escalation,
+}

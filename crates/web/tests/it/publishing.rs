@@ -206,7 +206,8 @@ pub async fn reports_publish_freeze_and_correct(app: App) {
         .await
         .expect(200);
 
-    // The frozen report stands, byte for byte; the live one shows the change.
+    // The frozen report stands, byte for byte (the live compensation section after its
+    // publication has nothing new either); the live one shows the change.
     let again = app.get(&manager, &oct_a).await.expect(200);
     assert_eq!(again.body, frozen.body);
     assert_eq!(met_missed(line(&again.json, 0, "urgent", 0)), (1, 1));

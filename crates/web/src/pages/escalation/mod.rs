@@ -15,8 +15,9 @@ mod vendor;
 use axum::Router;
 use axum::routing::{get, post};
 use desk::DeskError;
-use desk::compensation::{EscalationView, TimelineEntry, euros};
+use desk::compensation::{EscalationView, TimelineEntry};
 use desk::i18n::Tr;
+use render::words::money;
 use serde_json::Value;
 use sla::{Lang, Month, words};
 use store::OrgId;
@@ -256,14 +257,6 @@ fn step_row(app: &AppState, t: Tr, e: &TimelineEntry) -> StepRow {
             .unwrap_or_else(|| t.get("esc.system").to_string()),
         what,
     }
-}
-
-/// Cents as `€ 61,72` (Dutch) or `€ 61.72`.
-fn money(t: Tr, cents: i64) -> String {
-    format!(
-        "€ {}",
-        euros(cents, if t.0 == Lang::Nl { ',' } else { '.' })
-    )
 }
 
 /// An escalation in words.
