@@ -189,3 +189,13 @@ cases! {
     meeting_mails_move_and_cancel,
     meeting_mails_none_for_a_held_meeting,
 }
+mod escalation_meetings;
+mod reminders;
+use escalation_meetings::*;
+use reminders::*;
+cases! {
+    escalation_meetings_linked_both_ways,
+    escalation_meetings_on_the_pages,
+    reminders_before_follow_ups,
+    reminders_before_action_items,
+}
