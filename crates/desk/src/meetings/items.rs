@@ -91,12 +91,6 @@ impl Desk {
         due_on: Date,
     ) -> Result<TrackedItem, DeskError> {
         caller.require_vendor()?;
-        if !(1970..2200).contains(&due_on.year()) {
-            return Err(DeskError::invalid(
-                "due_on",
-                "a due date in the years 1970 to 2199",
-            ));
-        }
         let now = stored(self.clock.now());
         let item = self
             .store
