@@ -75,7 +75,7 @@ contract_check() {
     # Something of every resource to talk about.
     local auth=(-fsS -H "Authorization: Bearer $token" -H 'content-type: application/json')
     post() { curl "${auth[@]}" -d "$2" "$base/api/v1/$1"; }
-    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE LOKET_ESC_ORG LOKET_DISCOUNT LOKET_CLAIM_ORG LOKET_CLAIM_ADMIN LOKET_REQUEST_ORG LOKET_REQUEST_ADMIN LOKET_OVERRUN_MONTH LOKET_MEETING LOKET_ATTENDEE LOKET_CANCELLABLE LOKET_ACTION_ITEM
+    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE LOKET_ESC_ORG LOKET_DISCOUNT LOKET_CLAIM_ORG LOKET_CLAIM_ADMIN LOKET_REQUEST_ORG LOKET_REQUEST_ADMIN LOKET_OVERRUN_MONTH LOKET_MEETING LOKET_ATTENDEE LOKET_CANCELLABLE LOKET_ACTION_ITEM LOKET_MOVABLE_ITEM
     LOKET_ORG="$(post organizations '{"name":"Contract BV"}' | json_field id)"
     LOKET_PERSON="$(post people "{\"email\":\"beheer@contract.example\",\"name\":\"Beheerder\",\"role\":\"customer_admin\",\"organization_id\":$LOKET_ORG}" | json_field person.id)"
     LOKET_AGENT="$(post people '{"email":"agent@vendor.example","name":"Agent","role":"agent"}' | json_field person.id)"
@@ -101,8 +101,9 @@ contract_check() {
         read -r LOKET_REQUEST_ADMIN
         read -r LOKET_OVERRUN_MONTH
     } <<<"$seeded"
-    # A tactical meeting held in January with the customer's administrator, an action item of
-    # it, a meeting ahead to cancel, and a quarterly tactical schedule.
+    # A tactical meeting held in January with the customer's administrator, two action items of
+    # it (one to mark done, one to move), a meeting ahead to cancel, and a quarterly tactical
+    # schedule.
     local meeting
     meeting="$(post "organizations/$LOKET_ORG/meetings" "{\"kind\":\"tactical\",\"starts_at\":\"2026-01-05T09:00:00Z\",\"duration_minutes\":90,\"attendees\":[{\"name\":\"Beheerder\",\"email\":\"beheer@contract.example\",\"side\":\"customer\",\"person_id\":$LOKET_PERSON}]}")"
     LOKET_MEETING="$(json_field meeting.id <<<"$meeting")"
@@ -113,6 +114,8 @@ contract_check() {
     # A meeting ahead, to be cancelled (cancelling again changes nothing).
     LOKET_CANCELLABLE="$(post "organizations/$LOKET_ORG/meetings" '{"kind":"interim","starts_at":"2030-01-07T09:00:00Z","duration_minutes":60}' | json_field meeting.id)"
     LOKET_ACTION_ITEM="$(post "meetings/$LOKET_MEETING/action-items" '{"what":"Rapportage nalopen","owner_name":"Beheerder","due_on":"2026-02-01"}' | json_field id)"
+    # An action item whose due date is moved (nobody marks it done).
+    LOKET_MOVABLE_ITEM="$(post "meetings/$LOKET_MEETING/action-items" '{"what":"Draaiboek bijwerken","owner_name":"Beheerder","due_on":"2026-03-01"}' | json_field id)"
     curl "${auth[@]}" -X PUT -d '{"every_months":3,"anchor_on":"2027-01-27","local_time":"10:00","duration_minutes":90}' \
         "$base/api/v1/organizations/$LOKET_ORG/meeting-schedules/tactical" >/dev/null
     # The configuration with the seeded ids filled in.

@@ -2,7 +2,8 @@
 customer with an ended overrun month, gives it an agreement version with a monthly fee and no
 follow-ups or months before entitlement, and takes the escalation to its claim through the API
 (the service desk acting for the customer's administrator). Also takes a second customer to its
-consultation (so it may claim) and finds a third that may request. Prints, one per line: the
+consultation (so it may claim) and finds a third that may request. Each consultation is recorded
+with a new interim meeting (the API makes it when no meeting is named). Prints, one per line: the
 claimed customer, its discount entry, the claimable customer and its administrator, the free
 customer, its administrator and its overrun month.
 Usage: python3 scripts/seed-escalation.py BASE-URL TOKEN"""

@@ -1,5 +1,7 @@
 //! The service desk's background jobs: folding passed deadlines into the stored clocks, the
-//! monthly steps of claimed discounts (SLA-RULES §7), the mail outbox, and the availability probes (under a lease, so one instance probes).
+//! monthly steps of claimed discounts (SLA-RULES §7), the reminders before follow-ups and due
+//! action items (under a lease, so one instance sends them), the mail outbox, and the
+//! availability probes (under a lease, so one instance probes).
 
 use crate::Desk;
 use crate::access::{hex, new_secret};
@@ -12,12 +14,16 @@ pub const CLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(15
 /// decided once per escalation, whichever instance gets there first).
 pub const COMPENSATION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// How often the reminders before follow-ups and due action items are looked at; the lease
+/// lasts two intervals, so the instance that holds it keeps it while it runs.
+pub const REMINDER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(900);
+
 /// How often the mail outbox is emptied.
 pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Starts every background job on the current tokio runtime: the clock refresh every
 /// [`CLOCK_REFRESH`] (idempotent, so several instances on one database may all run it), the
-/// mail outbox (when SMTP is configured) and the probe runner while this instance holds the
+/// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the mail outbox (when SMTP is configured) and the probe runner while this instance holds the
 /// probe lease (see [`crate::monitoring::runner`]).
 pub fn spawn_all(desk: &Desk) {
     let refresher = desk.clone();
@@ -44,6 +50,24 @@ pub fn spawn_all(desk: &Desk) {
             tick.tick().await;
             if let Err(e) = ledger.month_ended(None).await {
                 tracing::warn!(error = %e, "processing the compensation months failed");
+            }
+        }
+    });
+    let reminders = desk.clone();
+    let owner = instance_name();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REMINDER_INTERVAL);
+        loop {
+            tick.tick().await;
+            match reminders
+                .reminders_under_lease(&owner, 2 * REMINDER_INTERVAL)
+                .await
+            {
+                Ok(Some(run)) if run.mails > 0 => {
+                    tracing::info!(?run, "reminders sent");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sending the reminders failed"),
             }
         }
     });

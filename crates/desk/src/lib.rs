@@ -18,6 +18,7 @@ pub mod meetings;
 pub mod monitoring;
 pub mod people;
 pub mod policies;
+pub mod reminders;
 pub mod report;
 pub mod status;
 pub mod tickets;

@@ -12,7 +12,7 @@ mod overrun;
 pub use escalation::{
     Act, Claim, CompensationError, Consulting, Discount, Discounting, EndReason, Ended, Escalation,
     FollowUp, FollowUpRecord, Request, Stage, next_working_day, plan_follow_up, proposal_month,
-    proposed_progress,
+    proposed_progress, working_days_before,
 };
 pub use ledger::{
     DiscountEntry, LedgerEntry, LedgerError, LedgerSum, ReversalEntry, discount_cents, sum_ledger,

@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
 
 use crate::audit::audit_in_tx;
+use crate::meetings::{insert_meeting_in_tx, meeting_in_tx};
 use crate::outbox::INSERT_MAIL;
 use crate::{
-    DiscountId, EscalationId, Millis, NewMail, OrgId, PersonId, Result, ReversalId, Scope, Store,
-    StoreError, rejected, unique_violation,
+    DiscountId, EscalationId, MeetingId, MeetingKind, MeetingStatus, Millis, NewActionItem,
+    NewMail, NewMeeting, OrgId, PersonId, Result, ReversalId, Scope, Store, StoreError, rejected,
+    unique_violation,
 };
 
 /// What a step of an escalation records.
@@ -79,6 +81,8 @@ pub struct EscalationStep {
     pub actor_id: Option<PersonId>,
     /// The month a `month` step decided, `YYYYMM`.
     pub month_key: Option<i64>,
+    /// The interim meeting a consultation or follow-up was recorded against.
+    pub meeting_id: Option<MeetingId>,
     /// What the step recorded, as `desk` wrote it.
     pub detail: serde_json::Value,
 }
@@ -120,6 +124,40 @@ pub struct NewStep {
     pub month_key: Option<i64>,
     /// What it records, as JSON.
     pub detail: serde_json::Value,
+    /// The interim meeting it is recorded against (a consultation or follow-up).
+    pub meeting: Option<StepMeeting>,
+}
+
+/// Which interim meeting a step is recorded against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetingLink {
+    /// An interim meeting of the customer, planned or held, not yet the record of a step.
+    Existing(MeetingId),
+    /// A new interim meeting, held, made with the step: its attendees were there.
+    New {
+        /// The meeting.
+        meeting: NewMeeting,
+        /// Its minutes.
+        minutes: String,
+    },
+}
+
+/// An agreement a meeting made, kept as the meeting's action item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreedItem {
+    /// The action item.
+    pub item: NewActionItem,
+    /// Whether the meeting found it done already (it is then marked done by the recorder).
+    pub done: bool,
+}
+
+/// The meeting of a consultation or follow-up and the agreements it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepMeeting {
+    /// The meeting.
+    pub link: MeetingLink,
+    /// Its agreements, added as its action items.
+    pub items: Vec<AgreedItem>,
 }
 
 /// A discount entry to book.
@@ -203,7 +241,16 @@ pub struct DiscountRecord {
     pub reversal: Option<Reversal>,
 }
 
-type StepRow = (i64, i64, String, i64, Option<i64>, Option<i64>, String);
+type StepRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
 type EscalationRow = (i64, i64, i64, Option<i64>);
 type DiscountRow = (
     i64,
@@ -263,13 +310,14 @@ fn discount(row: DiscountRow) -> Result<DiscountRecord> {
 
 fn assemble(escalations: Vec<EscalationRow>, steps: Vec<StepRow>) -> Result<Vec<EscalationRecord>> {
     let mut by_id: BTreeMap<i64, Vec<EscalationStep>> = BTreeMap::new();
-    for (esc, seq, kind, at, actor, month_key, detail) in steps {
+    for (esc, seq, kind, at, actor, month_key, meeting, detail) in steps {
         by_id.entry(esc).or_default().push(EscalationStep {
             seq,
             kind: crate::word(&kind)?,
             at,
             actor_id: actor.map(PersonId),
             month_key,
+            meeting_id: meeting.map(MeetingId),
             detail: serde_json::from_str(&detail)
                 .map_err(|e| StoreError::Corrupt(format!("escalation step detail: {e}")))?,
         });
@@ -286,6 +334,94 @@ fn assemble(escalations: Vec<EscalationRow>, steps: Vec<StepRow>) -> Result<Vec<
         .collect())
 }
 
+/// Makes or checks the interim meeting of a step in a transaction, adds the agreements as its
+/// action items (audited), and evaluates to the meeting's id. An existing meeting must be an
+/// interim meeting of the customer, not cancelled and not yet the record of another step.
+macro_rules! step_meeting_in_tx {
+    ($tx:expr, $lock:expr, $m:expr, $org:expr, $now:expr, $actor:expr) => {{
+        let m: &StepMeeting = $m;
+        let org: i64 = $org;
+        let id: i64 = match &m.link {
+            MeetingLink::Existing(existing) => {
+                let found = meeting_in_tx!($tx, $lock, existing.0, Some(org));
+                if found.kind != MeetingKind::Interim {
+                    return Err(rejected(
+                        "meeting_id",
+                        format!("meeting {existing} is a {} meeting, not an interim one", found.kind),
+                    ));
+                }
+                if found.status == MeetingStatus::Cancelled {
+                    return Err(rejected("meeting_id", format!("meeting {existing} was cancelled")));
+                }
+                let linked: Option<i64> =
+                    sqlx::query_scalar("SELECT seq FROM escalation_steps WHERE meeting_id = $1")
+                        .bind(existing.0)
+                        .fetch_optional(&mut *$tx)
+                        .await?;
+                if linked.is_some() {
+                    return Err(StoreError::Conflict {
+                        field: "meeting_id",
+                        message: format!("meeting {existing} is the record of another step already"),
+                    });
+                }
+                existing.0
+            }
+            MeetingLink::New { meeting, minutes } => {
+                if meeting.duration_minutes <= 0 || meeting.org_id.0 != org {
+                    return Err(rejected("meeting", "a meeting of this customer, at least a minute long"));
+                }
+                let id = insert_meeting_in_tx!($tx, meeting, $now, $actor);
+                sqlx::query("UPDATE meetings SET status = 'held', minutes = $1 WHERE id = $2")
+                    .bind(minutes.trim())
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                sqlx::query("UPDATE meeting_attendees SET present = 1 WHERE meeting_id = $1")
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                let detail = serde_json::json!({
+                    "meeting_id": id,
+                    "kind": meeting.kind.as_str(),
+                    "starts_at": crate::millis(meeting.starts_at),
+                    "attendees": meeting.attendees.len(),
+                });
+                audit_in_tx!($tx, $now, $actor, Some(org), "meeting.recorded", detail)?;
+                id
+            }
+        };
+        for a in &m.items {
+            let (done_at, done_by) = if a.done { (Some($now), $actor) } else { (None, None) };
+            let item: i64 = sqlx::query_scalar(
+                "INSERT INTO action_items (meeting_id, org_id, what, owner_name, \
+                 owner_person_id, due_on, created_at, created_by, done_at, done_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(a.item.what.trim())
+            .bind(a.item.owner_name.trim())
+            .bind(a.item.owner_person_id.map(|p| p.0))
+            .bind(a.item.due_on.to_string())
+            .bind($now)
+            .bind($actor)
+            .bind(done_at)
+            .bind(done_by)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let detail = serde_json::json!({
+                "meeting_id": id,
+                "action_item_id": item,
+                "owner": a.item.owner_name.trim(),
+                "due_on": a.item.due_on.to_string(),
+                "done": a.done,
+            });
+            audit_in_tx!($tx, $now, $actor, Some(org), "action_item.added", detail)?;
+        }
+        id
+    }};
+}
+
 impl Store {
     /// Every escalation of a customer, oldest first, with its steps; another customer's is
     /// "not found".
@@ -293,8 +429,8 @@ impl Store {
         self.get_org(scope, org).await?;
         let heads = "SELECT id, org_id, opened_at, ended_at FROM escalations \
                      WHERE org_id = $1 ORDER BY id";
-        let steps = "SELECT escalation_id, seq, kind, at, actor_id, month_key, detail \
-                     FROM escalation_steps WHERE org_id = $1 ORDER BY escalation_id, seq";
+        let steps = "SELECT escalation_id, seq, kind, at, actor_id, month_key, meeting_id, \
+                     detail FROM escalation_steps WHERE org_id = $1 ORDER BY escalation_id, seq";
         let (h, s): (Vec<EscalationRow>, Vec<StepRow>) = on_pool!(self, p => (
             sqlx::query_as(heads).bind(org.0).fetch_all(p).await?,
             sqlx::query_as(steps).bind(org.0).fetch_all(p).await?,
@@ -311,7 +447,7 @@ impl Store {
                      AND id = (SELECT MAX(id) FROM escalations l WHERE l.org_id = e.org_id) \
                      ORDER BY org_id";
         let steps = "SELECT s.escalation_id, s.seq, s.kind, s.at, s.actor_id, s.month_key, \
-                     s.detail FROM escalation_steps s \
+                     s.meeting_id, s.detail FROM escalation_steps s \
                      WHERE ($1 IS NULL OR s.org_id = $1) AND s.escalation_id = \
                      (SELECT MAX(id) FROM escalations l WHERE l.org_id = s.org_id) \
                      ORDER BY s.escalation_id, s.seq";
@@ -402,8 +538,8 @@ impl Store {
         let open = "INSERT INTO escalations (org_id, opened_at) VALUES ($1, $2) RETURNING id";
         let head = "SELECT org_id, ended_at FROM escalations WHERE id = $1";
         let step = "INSERT INTO escalation_steps \
-                    (escalation_id, org_id, seq, kind, at, actor_id, month_key, detail) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+                    (escalation_id, org_id, seq, kind, at, actor_id, month_key, detail, \
+                    meeting_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         let end = "UPDATE escalations SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL";
         let book = "INSERT INTO discount_entries (org_id, escalation_id, invoice_month, percent, \
                     fee_cents, amount_cents, overrun_month, report_sha256, created_at, \
@@ -440,6 +576,10 @@ impl Store {
             };
             for (i, s) in append.steps.iter().enumerate() {
                 let seq = append.after_seq + 1 + i as i64;
+                let meeting: Option<i64> = match &s.meeting {
+                    None => None,
+                    Some(m) => Some(step_meeting_in_tx!(tx, lock, m, org.0, now, actor)),
+                };
                 let r = sqlx::query(step)
                     .bind(id)
                     .bind(org.0)
@@ -449,6 +589,7 @@ impl Store {
                     .bind(actor)
                     .bind(s.month_key)
                     .bind(s.detail.to_string())
+                    .bind(meeting)
                     .execute(&mut *tx)
                     .await;
                 match r {
@@ -461,6 +602,7 @@ impl Store {
                 };
                 let detail = serde_json::json!({
                     "escalation_id": id, "seq": seq, "step": s.kind.as_str(),
+                    "meeting_id": meeting,
                 });
                 let action = format!("escalation.{}", s.kind.as_str());
                 audit_in_tx!(tx, now, actor, Some(org.0), action, detail)?;

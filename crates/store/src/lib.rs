@@ -155,6 +155,7 @@ mod outbox;
 mod packed;
 mod people;
 mod probes;
+mod reminders;
 mod reports;
 mod sessions;
 mod throttle;
@@ -165,15 +166,15 @@ pub use agreements::{Agreement, NewAgreement};
 pub use attachments::{Attachment, MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use audit::AuditEntry;
 pub use compensation::{
-    Append, DiscountRecord, EscalationRecord, EscalationStep, NewDiscount, NewStep, Reversal,
-    RunningHead, StepKind,
+    AgreedItem, Append, DiscountRecord, EscalationRecord, EscalationStep, MeetingLink, NewDiscount,
+    NewStep, Reversal, RunningHead, StepKind, StepMeeting,
 };
 pub use maintenance::{Maintenance, MaintenanceRecipient, MaintenanceWhen, NewMaintenance};
 pub use meetings::items::{ActionItem, NewActionItem};
 pub use meetings::schedules::{NewSchedule, Schedule};
 pub use meetings::{
-    Attendee, Invitation, Meeting, MeetingChange, MeetingKind, MeetingStatus, Minutes, NewAttendee,
-    NewMeeting, ScheduledNext, Side,
+    Attendee, Invitation, Meeting, MeetingChange, MeetingKind, MeetingStatus, MeetingStep, Minutes,
+    NewAttendee, NewMeeting, ScheduledNext, Side,
 };
 pub use monitors::{Environment, MIN_INTERVAL_S, Monitor, MonitorKind, MonitorSettings};
 pub use orgs::Organization;
@@ -184,6 +185,7 @@ pub use people::{NewPerson, Person};
 pub use probes::{
     KEEP_MINUTES_MS, KEEP_RAW_MS, ProbeHour, ProbeMinute, ProbeResult, ProbeRow, Pruned, Recorded,
 };
+pub use reminders::{NewReminder, ReminderKind, SentReminder};
 pub use reports::{MissedTarget, PublishedReport, ReportCount, TotalKey};
 pub use sessions::ApiToken;
 pub use tickets::{

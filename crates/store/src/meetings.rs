@@ -9,8 +9,8 @@ use sqlx::AssertSqlSafe;
 use crate::audit::audit_in_tx;
 use crate::outbox::mail_in_tx;
 use crate::{
-    AttendeeId, MailAttachment, MailId, MeetingId, NewMail, OrgId, PersonId, Result, Scope, Store,
-    StoreError, instant, millis, rejected, vendor_person, word,
+    AttendeeId, EscalationId, MailAttachment, MailId, MeetingId, NewMail, OrgId, PersonId, Result,
+    Scope, Store, StoreError, instant, millis, rejected, vendor_person, word,
 };
 
 pub(crate) mod items;
@@ -24,9 +24,15 @@ use schedules::schedule_next_in_tx;
 /// A mail for one attendee, with its attachment.
 pub type Invitation = (NewMail, Option<MailAttachment>);
 
+/// The columns of a meeting, with the escalation step it is the record of (a consultation or
+/// follow-up), read from `FROM meetings`.
 pub(crate) const MEETING_COLUMNS: &str = "id, org_id, kind, title, starts_at, duration_minutes, \
     location, online_url, status, minutes, decisions, sequence, from_schedule, created_at, \
-    created_by, updated_at, updated_by";
+    created_by, updated_at, updated_by, \
+    (SELECT s.escalation_id FROM escalation_steps s WHERE s.meeting_id = meetings.id) \
+    AS step_escalation_id, \
+    (SELECT s.seq FROM escalation_steps s WHERE s.meeting_id = meetings.id) AS step_seq, \
+    (SELECT s.kind FROM escalation_steps s WHERE s.meeting_id = meetings.id) AS step_kind";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MeetingRow {
@@ -47,6 +53,9 @@ pub(crate) struct MeetingRow {
     created_by: Option<i64>,
     updated_at: i64,
     updated_by: Option<i64>,
+    step_escalation_id: Option<i64>,
+    step_seq: Option<i64>,
+    step_kind: Option<String>,
 }
 
 /// id, name, email, side, role, person_id, present
@@ -81,6 +90,14 @@ impl MeetingRow {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let escalation_step = match (self.step_escalation_id, self.step_seq, self.step_kind) {
+            (Some(escalation), Some(seq), Some(kind)) => Some(MeetingStep {
+                escalation_id: EscalationId(escalation),
+                seq,
+                kind: word(&kind)?,
+            }),
+            _ => None,
+        };
         Ok(Meeting {
             id: MeetingId(self.id),
             org_id: OrgId(self.org_id),
@@ -100,6 +117,7 @@ impl MeetingRow {
             updated_at: instant(self.updated_at)?,
             updated_by: self.updated_by.map(PersonId),
             attendees,
+            escalation_step,
         })
     }
 }
@@ -189,6 +207,7 @@ macro_rules! meeting_in_tx {
         row.into_meeting(attendees)?
     }};
 }
+pub(crate) use meeting_in_tx;
 
 /// Queues the invitation of every attendee with an address, composed by `compose`.
 macro_rules! invite_in_tx {

@@ -147,6 +147,7 @@ fn meeting(t: &Template, manager_id: i64, held_on: Date) -> MeetingInput {
         incidents: None,
         agreements: Vec::new(),
         minutes: Some("Oorzaken besproken.".into()),
+        meeting_id: None,
     }
 }
 

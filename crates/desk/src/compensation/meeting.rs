@@ -5,7 +5,10 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sla::{Month, Priority, TicketKind};
-use store::{OrgId, PersonId, Scope, TicketId};
+use store::{
+    AgreedItem, MeetingId, MeetingKind, MeetingLink, MeetingStatus, NewActionItem, NewAttendee,
+    NewMeeting, OrgId, PersonId, Scope, StepMeeting, TicketId,
+};
 
 use super::{MAX_TEXT, MeetingRecord, local_date};
 use crate::tickets::Action;
@@ -82,6 +85,10 @@ pub struct IncidentInput {
 pub struct MeetingInput {
     /// The date it was held.
     pub held_on: Date,
+    /// The interim meeting of the customer it is recorded against (held on that date, not
+    /// cancelled, not the record of another step); `None`: a new interim meeting is made,
+    /// held on that date with the attendees present.
+    pub meeting_id: Option<MeetingId>,
     /// Who attended.
     pub attendees: Vec<Attendee>,
     /// The incidents discussed; `None`: every incident that missed a target in the months
@@ -104,7 +111,141 @@ pub(crate) fn text(field: &str, s: &str) -> Result<String, DeskError> {
     Ok(t.to_string())
 }
 
+/// How long the interim meeting made for a consultation or follow-up is, in minutes.
+pub const STEP_MEETING_MINUTES: i64 = 60;
+
+/// The local time the interim meeting made for a consultation or follow-up starts at (or the
+/// moment of recording, when that is earlier).
+pub const STEP_MEETING_START: jiff::civil::Time = jiff::civil::time(9, 0, 0, 0);
+
 impl Desk {
+    /// Checks the existing interim meeting a consultation or follow-up names, before anything
+    /// is recorded: another customer's is "not found"; it must be an interim meeting held on
+    /// the step's date, not cancelled and not yet the record of another step.
+    pub(crate) async fn check_step_meeting(
+        &self,
+        caller: &Caller,
+        org: OrgId,
+        input: &MeetingInput,
+    ) -> Result<(), DeskError> {
+        let Some(id) = input.meeting_id else {
+            return Ok(());
+        };
+        let m = self.store.get_meeting(&caller.scope, id).await?;
+        if m.org_id != org {
+            return Err(DeskError::NotFound("meeting"));
+        }
+        if m.kind != MeetingKind::Interim {
+            return Err(DeskError::invalid(
+                "meeting_id",
+                format!(
+                    "meeting {id} is a {} meeting; a consultation or follow-up is an interim one",
+                    m.kind
+                ),
+            ));
+        }
+        if m.status == MeetingStatus::Cancelled {
+            return Err(DeskError::invalid(
+                "meeting_id",
+                format!("meeting {id} was cancelled"),
+            ));
+        }
+        let cal = &self.customer_calendar(org, m.starts_at).await?.calendar;
+        let on = crate::meetings::schedule::local_today(cal, m.starts_at);
+        if on != input.held_on {
+            return Err(DeskError::invalid(
+                "meeting_id",
+                format!("meeting {id} is on {on}, not on {}", input.held_on),
+            ));
+        }
+        if let Some(step) = m.escalation_step {
+            return Err(DeskError::Conflict {
+                field: "meeting_id",
+                message: format!(
+                    "meeting {id} is the record of step {} of escalation {} already",
+                    step.seq, step.escalation_id
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The interim meeting a consultation or follow-up is recorded against, with its
+    /// agreements as the meeting's action items: the existing one named, or a new one held on
+    /// the step's date (at 09:00 Amsterdam time, or now when that is earlier, for an hour)
+    /// with its attendees present and its minutes.
+    pub(crate) async fn step_meeting(
+        &self,
+        org: OrgId,
+        input: &MeetingInput,
+        record: &MeetingRecord,
+    ) -> Result<StepMeeting, DeskError> {
+        let mut items = Vec::new();
+        for a in &record.agreements {
+            items.push(AgreedItem {
+                item: NewActionItem {
+                    what: a.description.clone(),
+                    owner_name: a.owner.clone(),
+                    owner_person_id: a.owner_person_id.map(PersonId),
+                    due_on: super::parse_date(&a.due_on)?,
+                },
+                done: a.done,
+            });
+        }
+        let link = match input.meeting_id {
+            Some(id) => MeetingLink::Existing(id),
+            None => {
+                let now = self.clock.now();
+                let cal = &self.customer_calendar(org, now).await?.calendar;
+                let nine = crate::meetings::schedule::local_instant(
+                    cal,
+                    input.held_on,
+                    STEP_MEETING_START,
+                )?;
+                let minute =
+                    jiff::Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(60))
+                        .map_err(DeskError::internal)?;
+                let mut attendees = Vec::new();
+                for a in &input.attendees {
+                    let email = match a.person_id {
+                        Some(p) => Some(
+                            self.store
+                                .get_person(&Scope::System, PersonId(p))
+                                .await?
+                                .email,
+                        ),
+                        None => None,
+                    };
+                    attendees.push(NewAttendee {
+                        name: a.name.trim().to_string(),
+                        email,
+                        side: match a.side {
+                            Side::Vendor => store::Side::Vendor,
+                            Side::Customer => store::Side::Customer,
+                        },
+                        role: String::new(),
+                        person_id: a.person_id.map(PersonId),
+                    });
+                }
+                MeetingLink::New {
+                    meeting: NewMeeting {
+                        org_id: org,
+                        kind: MeetingKind::Interim,
+                        title: String::new(),
+                        starts_at: nine.min(minute),
+                        duration_minutes: STEP_MEETING_MINUTES,
+                        location: String::new(),
+                        online_url: String::new(),
+                        attendees,
+                        from_schedule: false,
+                    },
+                    minutes: record.minutes.clone().unwrap_or_default(),
+                }
+            }
+        };
+        Ok(StepMeeting { link, items })
+    }
+
     /// Checks a meeting's people and agreements and records its incidents (correcting wrong
     /// priorities through the ticket's priority change).
     pub(crate) async fn consultation_record(

@@ -119,6 +119,7 @@ impl Desk {
                 kind: StepKind::Month,
                 month_key: Some(month.key()),
                 detail: serde_json::to_value(&record).map_err(DeskError::internal)?,
+                meeting: None,
             });
             months.push(month.to_string());
             if let Some(d) = discount {

@@ -172,6 +172,7 @@ impl Desk {
             kind: StepKind::Request,
             month_key: None,
             detail: serde_json::to_value(&record).map_err(DeskError::internal)?,
+            meeting: None,
         };
         let note = Note::new("request", vec![("months", months.join(", "))]);
         // A new request opens a new escalation.
@@ -210,6 +211,7 @@ impl Desk {
         let Stage::Consulting(c) = next.stage() else {
             return Err(DeskError::internal("a consultation that did not consult"));
         };
+        self.check_step_meeting(caller, org, &input).await?;
         let record = self
             .consultation_record(
                 caller,
@@ -226,10 +228,12 @@ impl Desk {
                 ("next", c.next_follow_up.to_string()),
             ],
         );
+        let meeting = self.step_meeting(org, &input, &record).await?;
         let step = NewStep {
             kind: StepKind::Consultation,
             month_key: None,
             detail: serde_json::to_value(&record).map_err(DeskError::internal)?,
+            meeting: Some(meeting),
         };
         self.store_steps(
             caller,
@@ -282,6 +286,7 @@ impl Desk {
             );
         }
         let why = text("why", why)?;
+        self.check_step_meeting(caller, org, &input).await?;
         let judged = self.judge(org, month).await?;
         let verdict = MonthVerdict {
             month,
@@ -298,6 +303,7 @@ impl Desk {
         let meeting = self
             .consultation_record(caller, org, &input, &months, next.next_follow_up())
             .await?;
+        let step_meeting = self.step_meeting(org, &input, &meeting).await?;
         let proposed = sla::compensation::proposed_progress(verdict);
         let data = FollowUpRecordData {
             meeting,
@@ -332,6 +338,7 @@ impl Desk {
             kind: StepKind::FollowUp,
             month_key: None,
             detail: serde_json::to_value(&data).map_err(DeskError::internal)?,
+            meeting: Some(step_meeting),
         }];
         if progress {
             steps.push(ended_step("progress", input.held_on.to_string())?);
@@ -403,6 +410,7 @@ impl Desk {
             kind: StepKind::Claim,
             month_key: None,
             detail: serde_json::to_value(&record).map_err(DeskError::internal)?,
+            meeting: None,
         };
         self.store_steps(
             caller,
@@ -430,5 +438,6 @@ pub(crate) fn ended_step(how: &str, on: String) -> Result<NewStep, DeskError> {
         kind: StepKind::Ended,
         month_key: None,
         detail: serde_json::to_value(&record).map_err(DeskError::internal)?,
+        meeting: None,
     })
 }

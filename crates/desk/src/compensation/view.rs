@@ -31,6 +31,9 @@ pub struct TimelineEntry {
     pub by: Option<i64>,
     /// Their name.
     pub by_name: Option<String>,
+    /// The interim meeting a consultation or follow-up was recorded against (its page is
+    /// `/meetings/{id}`).
+    pub meeting_id: Option<i64>,
     /// What the step recorded.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub detail: serde_json::Value,
@@ -160,6 +163,7 @@ impl Desk {
                     at: rfc3339(s.at),
                     by: s.actor_id.map(|p| p.0),
                     by_name: name(s.actor_id),
+                    meeting_id: s.meeting_id.map(|m| m.0),
                     detail: s.detail.clone(),
                 })
             })

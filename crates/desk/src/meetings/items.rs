@@ -82,6 +82,23 @@ impl Desk {
         self.tracked(item).await
     }
 
+    /// Moves the due date of an action item not done (vendor staff); the reminder of the new
+    /// date is due again. A done item keeps its date (a conflict).
+    pub async fn move_action_item(
+        &self,
+        caller: &Caller,
+        id: ActionItemId,
+        due_on: Date,
+    ) -> Result<TrackedItem, DeskError> {
+        caller.require_vendor()?;
+        let now = stored(self.clock.now());
+        let item = self
+            .store
+            .move_action_item(&caller.scope, id, due_on, now)
+            .await?;
+        self.tracked(item).await
+    }
+
     /// A customer's action items the caller may see, by due date: all, or only those not
     /// done (`open_only`), each with whether it is overdue now.
     pub async fn action_items(

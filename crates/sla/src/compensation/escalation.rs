@@ -341,6 +341,22 @@ pub fn next_working_day(cal: &Calendar, date: Date) -> Result<Date, Compensation
     to_date(cal.utc_to_local(open).div_euclid(DAY))
 }
 
+/// The working day `n` working days before `date` in the calendar (counting back from the day
+/// before it, weekends, holidays and closed dates skipped): from then on a reminder of
+/// something due on `date` is due. With `n` 0 it is `date` itself.
+pub fn working_days_before(cal: &Calendar, date: Date, n: u32) -> Result<Date, CompensationError> {
+    let mut day = date_days(date);
+    let mut left = n;
+    while left > 0 {
+        day -= 1;
+        let d = to_date(day)?;
+        if next_working_day(cal, d)? == d {
+            left -= 1;
+        }
+    }
+    to_date(day)
+}
+
 /// The date of the follow-up to a meeting held on `held_on`: one month later by default
 /// (same day next month, clamped to its end), moved to the next working day.
 pub fn plan_follow_up(

@@ -7,7 +7,7 @@ use sla::compensation::{
     Act, CompensationError, Discount, DiscountEntry, EndReason, Escalation, FollowUpRecord,
     Judgement, LedgerEntry, LedgerError, MonthVerdict, MonthWithoutOverrun, ReversalEntry, Stage,
     discount_cents, failed_incident_targets, judge_month, next_working_day, plan_follow_up,
-    proposal_month, proposed_progress, sum_ledger,
+    proposal_month, proposed_progress, sum_ledger, working_days_before,
 };
 use sla::policy::Compensation;
 use sla::{
@@ -892,6 +892,17 @@ fn a_follow_up_on_a_holiday_or_weekend_moves_to_the_next_working_day() {
         next_working_day(sw1(), date("2026-12-24")).unwrap(),
         date("2026-12-24")
     );
+}
+
+#[test]
+fn a_reminder_is_due_working_days_before() {
+    let before = |d: &str, n| working_days_before(sw1(), date(d), n).unwrap().to_string();
+    assert_eq!(before("2026-12-03", 2), "2026-12-01"); // Thursday: Tuesday
+    assert_eq!(before("2026-11-30", 2), "2026-11-26"); // Monday: the Thursday before
+    assert_eq!(before("2026-11-29", 2), "2026-11-26"); // a Sunday counts back the same way
+    assert_eq!(before("2026-04-28", 2), "2026-04-23"); // Koningsdag (Mon 27 Apr) skipped
+    assert_eq!(before("2026-12-29", 2), "2026-12-24"); // Mon 28, then Christmas and a weekend
+    assert_eq!(before("2026-12-29", 0), "2026-12-29");
 }
 
 #[test]

@@ -191,6 +191,68 @@ impl Store {
         row.ok_or(StoreError::NotFound("action item"))?.into_item()
     }
 
+    /// The action items not done that are due from `from` to `to` (inclusive), of meetings not
+    /// cancelled, of every customer the scope may see, by due date: what reminders look at.
+    pub async fn action_items_due(
+        &self,
+        scope: &Scope,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<ActionItem>> {
+        let sql = format!(
+            "SELECT {} FROM action_items i JOIN meetings m ON m.id = i.meeting_id \
+             WHERE i.done_at IS NULL AND i.due_on >= $1 AND i.due_on <= $2 \
+             AND m.status <> 'cancelled' AND ($3 IS NULL OR i.org_id = $3) \
+             ORDER BY i.due_on, i.id",
+            crate::prefixed(ITEM_COLUMNS, "i")
+        );
+        let rows: Vec<ItemRow> = on_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql.clone()))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .bind(scope.org().map(|o| o.0))
+            .fetch_all(p)
+            .await?);
+        rows.into_iter().map(ItemRow::into_item).collect()
+    }
+
+    /// Moves the due date of an action item the scope may see that is not done (vendor staff);
+    /// audited. A reminder of the new date is due again.
+    pub async fn move_action_item(
+        &self,
+        scope: &Scope,
+        id: ActionItemId,
+        due_on: Date,
+        now: Timestamp,
+    ) -> Result<ActionItem> {
+        let actor = crate::vendor_person(scope, "move action items")?;
+        let item = self.get_action_item(scope, id).await?;
+        let now = millis(now);
+        let sql = format!(
+            "UPDATE action_items SET due_on = $1 WHERE id = $2 AND done_at IS NULL \
+             RETURNING {ITEM_COLUMNS}"
+        );
+        let row: ItemRow = in_tx!(self, tx, _lock => {
+            let row: Option<ItemRow> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(due_on.to_string())
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
+                return Err(StoreError::Conflict {
+                    field: "id",
+                    message: format!("action item {id} is done; its date stays"),
+                });
+            };
+            let detail = serde_json::json!({
+                "action_item_id": id.0,
+                "due_on": [item.due_on.to_string(), due_on.to_string()],
+            });
+            audit_in_tx!(tx, now, Some(actor.0), Some(item.org_id.0), "action_item.moved", detail)?;
+            row
+        });
+        row.into_item()
+    }
+
     /// The action items of a customer the scope may see (optionally of one meeting, or only
     /// those not done), by due date.
     pub async fn action_items(

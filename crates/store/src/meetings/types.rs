@@ -7,7 +7,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::{AttendeeId, MeetingId, OrgId, PersonId};
+use crate::{AttendeeId, EscalationId, MeetingId, OrgId, PersonId, StepKind};
 
 macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
@@ -157,6 +157,19 @@ pub struct Meeting {
     pub updated_by: Option<PersonId>,
     /// Who is invited or attended, in the order added.
     pub attendees: Vec<Attendee>,
+    /// The escalation step (a consultation or follow-up) it is the record of, if any.
+    pub escalation_step: Option<MeetingStep>,
+}
+
+/// The step of an escalation a meeting is the record of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingStep {
+    /// The escalation.
+    pub escalation_id: EscalationId,
+    /// The step's place in it, from 1.
+    pub seq: i64,
+    /// `consultation` or `follow_up`.
+    pub kind: StepKind,
 }
 
 impl Meeting {

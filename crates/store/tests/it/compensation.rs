@@ -12,6 +12,7 @@ fn step(kind: StepKind, detail: serde_json::Value) -> NewStep {
         kind,
         month_key: None,
         detail,
+        meeting: None,
     }
 }
 
@@ -116,6 +117,7 @@ pub async fn case_escalations_and_ledger(store: &Store, url: &str) {
             kind: StepKind::Month,
             month_key: Some(202608),
             detail: json!({ "overrun": true }),
+            meeting: None,
         }],
         discounts: vec![fee("2026-09", 10)],
         mails: vec![],

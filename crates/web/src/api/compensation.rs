@@ -11,7 +11,7 @@ use desk::compensation::{
 };
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use store::{DiscountId, OrgId, PersonId, TicketId};
+use store::{DiscountId, MeetingId, OrgId, PersonId, TicketId};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiQuery, Id, PriorityDto, Problems};
@@ -133,6 +133,12 @@ pub struct MeetingBody {
     /// The date it was held (Amsterdam), `YYYY-MM-DD`, not after today.
     #[schema(format = Date)]
     pub held_on: String,
+    /// The interim meeting of this customer it is recorded against: held on that date, not
+    /// cancelled, not the record of another step (another customer's: 404; another kind or
+    /// date: 422; taken: 409). Absent: a new interim meeting is recorded, held that day with
+    /// the attendees present, its agreements as action items.
+    #[schema(minimum = 1)]
+    pub meeting_id: Option<i64>,
     /// Who attended, from both sides.
     #[schema(min_items = 1, max_items = 100, inline)]
     pub attendees: Vec<AttendeeBody>,
@@ -156,6 +162,12 @@ pub struct FollowUpBody {
     /// The date it was held (Amsterdam), `YYYY-MM-DD`, not after today.
     #[schema(format = Date)]
     pub held_on: String,
+    /// The interim meeting of this customer it is recorded against: held on that date, not
+    /// cancelled, not the record of another step (another customer's: 404; another kind or
+    /// date: 422; taken: 409). Absent: a new interim meeting is recorded, held that day with
+    /// the attendees present, its agreements as action items.
+    #[schema(minimum = 1)]
+    pub meeting_id: Option<i64>,
     /// Who attended, from both sides.
     #[schema(min_items = 1, max_items = 100, inline)]
     pub attendees: Vec<AttendeeBody>,
@@ -212,6 +224,7 @@ pub struct ReversalDto {
 
 fn meeting(
     held_on: &str,
+    meeting_id: Option<i64>,
     attendees: Vec<AttendeeBody>,
     incidents: Option<Vec<IncidentBody>>,
     agreements: Vec<ActionItemBody>,
@@ -230,6 +243,7 @@ fn meeting(
     }
     Ok(MeetingInput {
         held_on: date("held_on", held_on)?,
+        meeting_id: meeting_id.map(MeetingId),
         attendees: attendees
             .into_iter()
             .map(|a| Attendee {
@@ -329,8 +343,9 @@ pub async fn request_consultation(
 }
 
 /// Record the consultation (service desk): attendees, incidents discussed (a wrong priority
-/// is corrected on the ticket), agreements. Plans the follow-up a month later on a working
-/// day. Mails both sides.
+/// is corrected on the ticket), agreements. It is recorded against an interim meeting: the one
+/// named, or a new one made in the same transaction. Plans the follow-up a month later on a
+/// working day. Mails both sides.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/escalation/consultation", request_body = MeetingBody, tag = "compensation",
     params(("id" = i64, Path, description = "Organization id", minimum = 1)),
     responses((status = 201, description = "The escalation, consulting.", body = EscalationView), Problems),
@@ -343,6 +358,7 @@ pub async fn record_consultation(
 ) -> Result<(StatusCode, ApiJson<EscalationView>), ApiError> {
     let input = meeting(
         &b.held_on,
+        b.meeting_id,
         b.attendees,
         b.incidents,
         b.agreements,
@@ -352,8 +368,8 @@ pub async fn record_consultation(
     Ok((StatusCode::CREATED, ApiJson(v)))
 }
 
-/// Record a follow-up and its progress decision (service desk); the answer shows the
-/// system's proposal beside it. Progress ends the escalation; no progress plans the next
+/// Record a follow-up and its progress decision (service desk), against an interim meeting as
+/// the consultation is; the answer shows the system's proposal beside it. Progress ends the escalation; no progress plans the next
 /// follow-up. Mails both sides.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/escalation/follow-ups", request_body = FollowUpBody, tag = "compensation",
     params(("id" = i64, Path, description = "Organization id", minimum = 1)),
@@ -367,6 +383,7 @@ pub async fn record_follow_up(
 ) -> Result<(StatusCode, ApiJson<FollowUpOutcome>), ApiError> {
     let input = meeting(
         &b.held_on,
+        b.meeting_id,
         b.attendees,
         b.incidents,
         b.agreements,

@@ -195,6 +195,15 @@ pub struct ActionItemBody {
     pub due_on: String,
 }
 
+/// Input: an action item's new due date.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DueOnBody {
+    /// By when (`YYYY-MM-DD`); its reminder is due again for the new date.
+    #[schema(format = Date)]
+    pub due_on: String,
+}
+
 /// Input: an action item done.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -297,6 +306,20 @@ pub struct MeetingDto {
     pub updated_by: Option<i64>,
     /// Who is invited or attended.
     pub attendees: Vec<AttendeeDto>,
+    /// The escalation step it is the record of (an interim meeting of a consultation or
+    /// follow-up); absent for other meetings.
+    pub escalation_step: Option<MeetingStepDto>,
+}
+
+/// The step of an escalation a meeting is the record of; the escalation's timeline links back.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeetingStepDto {
+    /// The escalation.
+    pub escalation_id: i64,
+    /// The step's place in it, from 1.
+    pub seq: i64,
+    /// `consultation` or `follow_up`.
+    pub step: String,
 }
 
 impl From<Meeting> for MeetingDto {
@@ -320,6 +343,11 @@ impl From<Meeting> for MeetingDto {
             created_by: m.created_by.map(|p| p.0),
             updated_at: rfc3339(m.updated_at),
             updated_by: m.updated_by.map(|p| p.0),
+            escalation_step: m.escalation_step.map(|s| MeetingStepDto {
+                escalation_id: s.escalation_id.0,
+                seq: s.seq,
+                step: s.kind.as_str().to_string(),
+            }),
             attendees: m
                 .attendees
                 .into_iter()

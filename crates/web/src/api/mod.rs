@@ -336,6 +336,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(meetings::meeting_agenda))
         .routes(routes!(meetings::add_action_item))
         .routes(routes!(meetings::complete_action_item))
+        .routes(routes!(meetings::move_action_item))
         .routes(routes!(meetings::list_action_items))
         .routes(routes!(meetings::list_schedules))
         .routes(routes!(meetings::get_schedule, meetings::set_schedule))

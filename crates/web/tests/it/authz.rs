@@ -85,6 +85,7 @@ pub enum Ep {
     MeetingAgenda,
     AddActionItem,
     CompleteActionItem,
+    MoveActionItem,
     ListActionItems,
     ListSchedules,
     GetSchedule,
@@ -93,7 +94,7 @@ pub enum Ep {
 
 use Ep::*;
 
-pub const ALL: [Ep; 75] = [
+pub const ALL: [Ep; 76] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -165,6 +166,7 @@ pub const ALL: [Ep; 75] = [
     MeetingAgenda,
     AddActionItem,
     CompleteActionItem,
+    MoveActionItem,
     ListActionItems,
     ListSchedules,
     GetSchedule,
@@ -254,6 +256,7 @@ impl Ep {
             MeetingAgenda => (Method::GET, "/api/v1/meetings/{id}/agenda"),
             AddActionItem => (Method::POST, "/api/v1/meetings/{id}/action-items"),
             CompleteActionItem => (Method::POST, "/api/v1/action-items/{id}/completion"),
+            MoveActionItem => (Method::PUT, "/api/v1/action-items/{id}/due-on"),
             ListActionItems => (Method::GET, "/api/v1/organizations/{id}/action-items"),
             ListSchedules => (Method::GET, "/api/v1/organizations/{id}/meeting-schedules"),
             GetSchedule => (
@@ -365,6 +368,7 @@ MeetingInvitation  200 200 404  200 200 404  200 200 404  200 404 404  200 404 4
 MeetingAgenda      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 AddActionItem      201 201 404  201 201 404  201 201 404  403 403 403  403 403 403  401 401 401
 CompleteActionItem 200 200 404  200 200 404  200 200 404  200 404 404  403 404 404  401 401 401
+MoveActionItem     200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
 ListActionItems    200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 ListSchedules      200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 GetSchedule        200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
@@ -703,8 +707,8 @@ impl Matrix<'_> {
             }
             ListMeetings | PlanMeeting | MeetingsIcs | GetMeeting | ChangeMeeting
             | CancelMeeting | AddAttendee | RecordMinutes | MeetingMinutes | MeetingInvitation
-            | MeetingAgenda | AddActionItem | CompleteActionItem | ListActionItems
-            | ListSchedules | GetSchedule | SetSchedule => {
+            | MeetingAgenda | AddActionItem | CompleteActionItem | MoveActionItem
+            | ListActionItems | ListSchedules | GetSchedule | SetSchedule => {
                 let (own, other, body) =
                     crate::meetings::matrix_cell(app, w, format!("{ep:?}"), n).await;
                 (Some(self.pick(target, own, other)), body)

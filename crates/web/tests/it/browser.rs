@@ -1347,3 +1347,6 @@ fn journey_f_english() {
 
 #[path = "browser_escalation.rs"]
 mod escalation;
+
+#[path = "browser_meetings.rs"]
+mod meetings;

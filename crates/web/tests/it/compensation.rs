@@ -98,6 +98,7 @@ pub async fn miss(app: &App, s: &Story, day: &str) -> i64 {
 pub fn meeting(s: &Story, held_on: &str) -> MeetingInput {
     MeetingInput {
         held_on: date(held_on),
+        meeting_id: None,
         attendees: vec![
             Attendee {
                 name: "Jan Beheer".into(),

@@ -195,3 +195,13 @@ cases! {
     report_compensation_through_the_ladder,
     report_compensation_without_escalation,
 }
+mod escalation_meetings;
+mod reminders;
+use escalation_meetings::*;
+use reminders::*;
+cases! {
+    escalation_meetings_linked_both_ways,
+    escalation_meetings_on_the_pages,
+    reminders_before_follow_ups,
+    reminders_before_action_items,
+}

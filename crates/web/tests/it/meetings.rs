@@ -103,6 +103,22 @@ pub async fn matrix_cell(app: &App, w: &World, ep: String, n: usize) -> (i64, i6
             Some(json!({ "what": format!("Actie {n}"), "owner_name": "Piet",
                          "due_on": "2026-12-01" })),
         ),
+        "MoveActionItem" => {
+            let mut ids = Vec::new();
+            for m in [a, b] {
+                let r = app
+                    .post(
+                        &admin,
+                        &format!("/api/v1/meetings/{m}/action-items"),
+                        json!({ "what": format!("Te verzetten {n}"), "owner_name": "Piet",
+                                "due_on": "2026-12-01" }),
+                    )
+                    .await
+                    .expect(201);
+                ids.push(r.id());
+            }
+            (ids[0], ids[1], Some(json!({ "due_on": "2026-12-08" })))
+        }
         "CompleteActionItem" => {
             let mut ids = Vec::new();
             for m in [a, b] {

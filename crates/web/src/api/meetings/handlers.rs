@@ -15,7 +15,7 @@ use store::{
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    ActionItemBody, ActionItemDto, AgendaDto, AttendeeBody, ChangeBody, CompletionBody,
+    ActionItemBody, ActionItemDto, AgendaDto, AttendeeBody, ChangeBody, CompletionBody, DueOnBody,
     MailedMeetingDto, MeetingDto, MeetingKindDto, MeetingStatusDto, MinutesBody, OrgKind, PlanBody,
     ScheduleBody, ScheduleDto, WRITE, document, parse_date,
 };
@@ -373,6 +373,25 @@ pub async fn complete_action_item(
 ) -> Result<ApiJson<ActionItemDto>, ApiError> {
     let item = app
         .complete_action_item(&caller, ActionItemId(id), body.note.as_deref())
+        .await?;
+    Ok(ApiJson(item.into()))
+}
+
+/// Move an action item's due date (the service desk) while it is not done (a done one is a
+/// conflict); the reminder of the new date is due again.
+#[utoipa::path(put, path = "/api/v1/action-items/{id}/due-on", request_body = DueOnBody, tag = "meetings",
+    params(("id" = i64, Path, description = "Action item id", minimum = 1)),
+    responses((status = 200, description = "Moved.", body = ActionItemDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn move_action_item(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<DueOnBody>,
+) -> Result<ApiJson<ActionItemDto>, ApiError> {
+    let due_on = parse_date("due_on", &body.due_on)?;
+    let item = app
+        .move_action_item(&caller, ActionItemId(id), due_on)
         .await?;
     Ok(ApiJson(item.into()))
 }

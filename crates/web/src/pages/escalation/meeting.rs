@@ -3,8 +3,9 @@
 
 use desk::compensation::{ActionItem, Attendee, IncidentInput, MeetingInput, Side};
 use desk::i18n::Tr;
-use sla::Priority;
-use store::{OrgId, TicketId};
+use desk::meetings::{meeting_title, status_label};
+use sla::{Priority, words};
+use store::{MeetingId, MeetingKind, MeetingStatus, OrgId, TicketId};
 
 use crate::AppState;
 use crate::pages::form::Fields;
@@ -51,6 +52,9 @@ pub struct MeetingForm {
     pub why: String,
     /// `yes`, `no` or `""` (follow-up).
     pub progress: String,
+    /// The interim meetings it may be recorded against (not cancelled, not the record of
+    /// another step): id, in words, chosen. None chosen: a new meeting record is made.
+    pub meetings: Vec<(i64, String, bool)>,
 }
 
 /// The priorities to choose from when one was wrong: value, words, chosen.
@@ -98,6 +102,26 @@ pub async fn form(
             choice,
         });
     }
+    let chosen = typed
+        .map_or("", |f| f.text("meeting_id"))
+        .trim()
+        .to_string();
+    let mut meetings = Vec::new();
+    for m in app
+        .meetings(&viewer.caller, org, Some(MeetingKind::Interim), None)
+        .await?
+        .into_iter()
+        .filter(|m| m.status != MeetingStatus::Cancelled && m.escalation_step.is_none())
+    {
+        let cal = &app.customer_calendar(org, m.starts_at).await?.calendar;
+        let label = format!(
+            "{} · {} ({})",
+            words::format_local(cal, m.starts_at.as_second(), t.0),
+            meeting_title(&m, t),
+            status_label(m.status, t)
+        );
+        meetings.push((m.id.0, label, m.id.0.to_string() == chosen));
+    }
     let today = {
         let standard = app.policies.standard()?;
         let local = standard.calendar.utc_to_local(app.clock.now().as_second());
@@ -116,11 +140,13 @@ pub async fn form(
             minutes: f.text("minutes").to_string(),
             why: f.text("why").to_string(),
             progress: f.text("progress").to_string(),
+            meetings,
         },
         None => MeetingForm {
             held_on: today,
             vendor_attendees: viewer.caller.person.name.clone(),
             incidents,
+            meetings,
             ..MeetingForm::default()
         },
     })
@@ -195,8 +221,13 @@ pub fn read(f: &Fields) -> Result<MeetingInput, &'static str> {
         }]
     };
     let minutes = f.text("minutes").trim();
+    let meeting_id = match f.text("meeting_id").trim() {
+        "" => None,
+        id => Some(MeetingId(id.parse().map_err(|_| "esc.error.meeting")?)),
+    };
     Ok(MeetingInput {
         held_on,
+        meeting_id,
         attendees,
         incidents: Some(incidents),
         agreements,

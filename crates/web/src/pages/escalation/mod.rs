@@ -59,6 +59,8 @@ pub struct StepRow {
     pub who: String,
     /// What it recorded, line by line.
     pub what: Vec<String>,
+    /// The interim meeting it was recorded against (its page `/meetings/{id}`).
+    pub meeting: Option<i64>,
 }
 
 /// One line of the ledger, in words.
@@ -256,6 +258,7 @@ fn step_row(app: &AppState, t: Tr, e: &TimelineEntry) -> StepRow {
             .clone()
             .unwrap_or_else(|| t.get("esc.system").to_string()),
         what,
+        meeting: e.meeting_id,
     }
 }
 

@@ -102,6 +102,8 @@ struct MeetingPage {
     decisions: Vec<String>,
     items: Vec<ItemRow>,
     agenda: Option<AgendaView>,
+    /// The escalation step it is the record of, in words, and the escalation's page.
+    step: Option<(String, String)>,
     vendor: bool,
     may_minute: bool,
     may_complete: bool,
@@ -229,6 +231,22 @@ pub async fn show(
     };
     let now = app.clock.now();
     let vendor = viewer.caller.role().is_vendor();
+    let step = m.escalation_step.map(|s| {
+        let seq = s.seq.to_string();
+        let words = t.fill(
+            "meetpage.step",
+            &[
+                ("step", t.get(&format!("esc.step.{}", s.kind.as_str()))),
+                ("seq", seq.as_str()),
+            ],
+        );
+        let href = if vendor {
+            format!("/desk/escalations/{}", m.org_id.0)
+        } else {
+            "/portal/escalation".to_string()
+        };
+        (words, href)
+    });
     let local = m.starts_at.to_zoned_datetime(cal.time_zone().clone());
     let page = MeetingPage {
         t,
@@ -266,6 +284,7 @@ pub async fn show(
         decisions: m.decisions.clone(),
         items: items.iter().map(|i| item_row(i, cal, t)).collect(),
         agenda,
+        step,
         vendor,
         may_minute: vendor && m.status != MeetingStatus::Cancelled && m.starts_at <= now,
         may_complete: vendor || viewer.caller.role() == Role::CustomerAdmin,
