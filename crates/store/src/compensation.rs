@@ -465,7 +465,7 @@ impl Store {
         let heads = "SELECT id, org_id, opened_at, ended_at FROM escalations \
                      WHERE ended_at IS NULL AND ($1 IS NULL OR org_id = $1) ORDER BY org_id";
         let steps = "SELECT s.escalation_id, s.seq, s.kind, s.at, s.actor_id, s.month_key, \
-                     s.detail FROM escalations e \
+                     s.meeting_id, s.detail FROM escalations e \
                      JOIN escalation_steps s ON s.escalation_id = e.id \
                      WHERE e.ended_at IS NULL AND ($1 IS NULL OR e.org_id = $1) \
                      ORDER BY s.escalation_id, s.seq";
@@ -504,8 +504,8 @@ impl Store {
         id: EscalationId,
     ) -> Result<Vec<EscalationStep>> {
         let org = scope.org().map(|o| o.0);
-        let sql = "SELECT escalation_id, seq, kind, at, actor_id, month_key, detail \
-                   FROM escalation_steps WHERE escalation_id = $1 AND ($2 IS NULL OR org_id = $2) \
+        let sql = "SELECT escalation_id, seq, kind, at, actor_id, month_key, meeting_id, \
+                   detail FROM escalation_steps WHERE escalation_id = $1 AND ($2 IS NULL OR org_id = $2) \
                    ORDER BY seq";
         let rows: Vec<StepRow> =
             on_pool!(self, p => sqlx::query_as(sql).bind(id.0).bind(org).fetch_all(p).await?);

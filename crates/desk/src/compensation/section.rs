@@ -120,7 +120,7 @@ pub struct MeetingHeld {
     pub kind: String,
     /// Its title (empty: the kind names it).
     pub title: String,
-    /// The meeting record, for a meeting planned and minuted as such.
+    /// The meeting record (for an escalation's meeting, the interim meeting it was recorded against).
     pub meeting_id: Option<i64>,
     /// The escalation, for its consultation or a follow-up.
     pub escalation_id: Option<i64>,
@@ -212,7 +212,7 @@ fn escalation_meetings(
                 held_on: on,
                 kind: store::MeetingKind::Interim.as_str().into(),
                 title: String::new(),
-                meeting_id: None,
+                meeting_id: s.meeting_id.map(|m| m.0),
                 escalation_id: Some(r.id.0),
                 escalation_meeting: Some(which),
                 progress,
@@ -248,7 +248,13 @@ impl Desk {
             .store
             .list_meetings(scope, org, None, Some(MeetingStatus::Held), Some(to))
             .await?;
-        for m in held.into_iter().filter(|m| m.starts_at >= from) {
+        // A meeting record kept for an escalation's consultation or follow-up is listed once,
+        // as that step.
+        let linked: Vec<i64> = meetings.iter().filter_map(|m| m.meeting_id).collect();
+        for m in held
+            .into_iter()
+            .filter(|m| m.starts_at >= from && !linked.contains(&m.id.0))
+        {
             meetings.push(MeetingHeld {
                 held_on: local_date(cal, m.starts_at)?.to_string(),
                 kind: m.kind.as_str().into(),

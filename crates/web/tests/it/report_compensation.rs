@@ -242,10 +242,21 @@ pub async fn report_compensation_through_the_ladder(app: App) {
             json!(0),
         )
     );
+    // The consultation was kept with an interim meeting record of its own: listed once, as
+    // the escalation's consultation, with that record's id.
+    let consulted = d
+        .escalation(&s.manager, s.a)
+        .await
+        .expect("view")
+        .timeline
+        .iter()
+        .find(|t| t.step == "consultation")
+        .and_then(|t| t.meeting_id)
+        .expect("the consultation's meeting");
     assert_eq!(
         april["compensation"]["meetings"],
         json!([
-            { "held_on": "2026-04-08", "kind": "interim", "title": "", "meeting_id": null,
+            { "held_on": "2026-04-08", "kind": "interim", "title": "", "meeting_id": consulted,
               "escalation_id": esc, "escalation_meeting": "consultation",
               "progress": null, "proposed": null },
             { "held_on": "2026-04-14", "kind": "tactical", "title": "Servicegesprek april",
