@@ -94,12 +94,10 @@ pub struct MeetingInput {
 }
 
 pub(crate) fn text(field: &str, s: &str) -> Result<String, DeskError> {
+    crate::limits::check(field, s, MAX_TEXT)?;
     let t = s.trim();
-    if t.is_empty() || t.chars().count() > MAX_TEXT {
-        return Err(DeskError::invalid(
-            field,
-            format!("give a text of 1 to {MAX_TEXT} characters"),
-        ));
+    if t.is_empty() {
+        return Err(DeskError::invalid(field, "give a text"));
     }
     Ok(t.to_string())
 }
