@@ -72,7 +72,7 @@ pub fn too_long(t: Tr, max: usize) -> String {
     let digits = max.to_string();
     let mut grouped = String::with_capacity(digits.len() + 4);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(sep);
         }
         grouped.push(c);
