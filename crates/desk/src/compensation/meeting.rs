@@ -153,8 +153,13 @@ impl Desk {
             });
         }
         let minutes = match &input.minutes {
+            // A blank text is none, but it still may not be longer than a text may be.
             Some(m) if !m.trim().is_empty() => Some(text("minutes", m)?),
-            _ => None,
+            Some(m) => {
+                crate::limits::check("minutes", m, MAX_TEXT)?;
+                None
+            }
+            None => None,
         };
         let inputs = match &input.incidents {
             Some(list) => list.clone(),
@@ -200,7 +205,11 @@ impl Desk {
             };
             let why = match &inc.reason {
                 Some(r) if !r.trim().is_empty() => Some(text(&format!("{field}.reason"), r)?),
-                _ => None,
+                Some(r) => {
+                    crate::limits::check(&format!("{field}.reason"), r, MAX_TEXT)?;
+                    None
+                }
+                None => None,
             };
             checked.push((inc.ticket_id, why, inc.priority_right, correct));
         }

@@ -255,13 +255,10 @@ pub async fn hardening_length_limits_every_field(app: App) {
             l::EMAIL,
             |n| json!({ "email": email(n), "name": "Lang adres", "role": "agent" }),
         ),
-        created(
-            &admin,
-            "/api/v1/people",
-            "name",
-            l::PERSON_NAME,
-            |n| json!({ "email": format!("naam{n}@loket.example"), "name": wide(n), "role": "agent" }),
-        ),
+        created(&admin, "/api/v1/people", "name", l::PERSON_NAME, |n| {
+            json!({ "email": format!("naam{n}@loket.example"), "name": wide(n),
+                        "role": "agent" })
+        }),
         created(&admin, "/api/v1/people", "password", l::PASSWORD, |n| {
             json!({ "email": format!("wachtwoord{n}@loket.example"), "name": "Wachtwoord",
                     "role": "agent", "password": wide(n) })
@@ -470,7 +467,10 @@ pub async fn hardening_length_limits_every_field(app: App) {
             m.clone(),
             "title",
             l::MEETING_TEXT,
-            |n| json!({ "title": wide(n), "starts_at": "2026-11-16T09:00:00Z", "duration_minutes": 60 }),
+            |n| {
+                json!({ "title": wide(n), "starts_at": "2026-11-16T09:00:00Z",
+                        "duration_minutes": 60 })
+            },
         ),
         changed(
             &manager,
@@ -478,7 +478,10 @@ pub async fn hardening_length_limits_every_field(app: App) {
             m.clone(),
             "location",
             l::MEETING_TEXT,
-            |n| json!({ "location": wide(n), "starts_at": "2026-11-16T09:00:00Z", "duration_minutes": 60 }),
+            |n| {
+                json!({ "location": wide(n), "starts_at": "2026-11-16T09:00:00Z",
+                        "duration_minutes": 60 })
+            },
         ),
         changed(
             &manager,
@@ -486,7 +489,10 @@ pub async fn hardening_length_limits_every_field(app: App) {
             m.clone(),
             "online_url",
             l::MEETING_LINK,
-            move |n| json!({ "online_url": link(n), "starts_at": "2026-11-16T09:00:00Z", "duration_minutes": 60 }),
+            move |n| {
+                json!({ "online_url": link(n), "starts_at": "2026-11-16T09:00:00Z",
+                        "duration_minutes": 60 })
+            },
         ),
         created(
             &manager,
@@ -615,7 +621,9 @@ pub async fn hardening_length_limits_every_field(app: App) {
 /// The escalation's texts (SLA §6.2): the consultation's attendees, agreements, incidents and
 /// minutes, a follow-up's why, and a reversal's reason.
 pub async fn hardening_length_limits_escalation(app: App) {
-    let s = story(&app, "[compensation]\nmonthly_fee_cents = 100000\nfollow_ups_before_entitlement = 0\nmonths_before_entitlement = 0\n").await;
+    let policy = "[compensation]\nmonthly_fee_cents = 100000\n\
+                  follow_ups_before_entitlement = 0\nmonths_before_entitlement = 0\n";
+    let s = story(&app, policy).await;
     let a = s.w.a.id;
     let incident = miss(&app, &s, "2026-03-02").await;
     app.set_time("2026-04-01T08:00:00Z");
@@ -687,7 +695,9 @@ pub async fn hardening_length_limits_escalation(app: App) {
     let follow = |why: &str| {
         json!({
             "held_on": "2026-05-08",
-            "attendees": [{ "name": "Jan Beheer", "side": "customer", "person_id": s.w.a.admin.id }],
+            "attendees": [
+                { "name": "Jan Beheer", "side": "customer", "person_id": s.w.a.admin.id }
+            ],
             "progress": false,
             "why": why
         })
