@@ -84,7 +84,8 @@ contract_check() {
     LOKET_MISSED="$(post tickets "{\"kind\":\"incident\",\"priority\":\"urgent\",\"subject\":\"Storing\",\"reporter_id\":$LOKET_PERSON,\"received_at\":\"$(date -u -d '-6 days' +%FT%TZ)\"}" | json_field id)"
     LOKET_RECEIVED="$(date -u -d '-1 hour' +%FT%TZ)"
     LOKET_ENV="$(post "organizations/$LOKET_ORG/environments" '{"name":"Productie"}' | json_field id)"
-    LOKET_MONITOR="$(post "environments/$LOKET_ENV/monitors" '{"kind":"http","target":"http://127.0.0.1:9/"}' | json_field monitor.id)"
+    # An internal target (nothing listens there): the administrator allows it explicitly.
+    LOKET_MONITOR="$(post "environments/$LOKET_ENV/monitors" '{"kind":"http","target":"http://127.0.0.1:9/","allow_internal":true}' | json_field monitor.id)"
     LOKET_PUSH_TOKEN="$(post "environments/$LOKET_ENV/monitors" '{"kind":"push","target":"nightly job"}' | json_field push_token)"
     LOKET_OUTAGE="$(post "environments/$LOKET_ENV/outages" '{"started_at":"2026-01-05T10:00:00Z","ended_at":"2026-01-05T11:00:00Z","reason":"gemeld"}' | json_field id)"
     LOKET_MAINTENANCE="$(post maintenance "{\"environment_ids\":[$LOKET_ENV],\"starts_at\":\"2030-01-07T02:00:00Z\",\"ends_at\":\"2030-01-07T03:00:00Z\",\"description\":\"Upgrade\"}" | json_field maintenance.id)"

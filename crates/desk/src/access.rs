@@ -9,7 +9,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use sla::Status;
-use store::{OrgId, Person, Role, Scope};
+use store::{ApiToken, OrgId, Person, Role, Scope};
 
 use crate::Desk;
 use crate::DeskError;
@@ -146,6 +146,26 @@ impl Desk {
         Ok(secret)
     }
 
+    /// Creates a personal API token for the caller: the token and its secret, which is stored
+    /// only as a hash and shown this once.
+    pub async fn create_token(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<(ApiToken, String), DeskError> {
+        crate::limits::check("name", name, crate::limits::TOKEN_NAME)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(DeskError::invalid("name", "a token needs a name"));
+        }
+        let secret = new_secret()?;
+        let token = self
+            .store
+            .create_token(caller.person.id, name, &hash_secret(&secret), self.now_ms())
+            .await?;
+        Ok((token, secret))
+    }
+
     /// Ends the session with this secret, if there is one.
     pub async fn end_session(&self, secret: Option<&str>) -> Result<(), DeskError> {
         if let Some(secret) = secret {
@@ -250,6 +270,13 @@ pub fn visible_org(scope: &Scope, org: Option<OrgId>) -> Result<Option<OrgId>, D
 
 /// Whether the caller may see internal notes (the service desk's own words).
 pub fn sees_internal_notes(scope: &Scope) -> bool {
+    scope.org().is_none()
+}
+
+/// Whether the caller may see how a monitor probes beyond its target and thresholds — the
+/// keyword it looks for, whether it may reach internal addresses: the vendor's business,
+/// not the customer's.
+pub fn sees_probe_settings(scope: &Scope) -> bool {
     scope.org().is_none()
 }
 

@@ -515,6 +515,11 @@ impl Desk {
             &ANNOUNCERS,
             "only a service manager or an administrator announces maintenance",
         )?;
+        crate::limits::check(
+            "description",
+            &body.description,
+            crate::limits::MAINTENANCE_DESCRIPTION,
+        )?;
         let starts_at = body.starts_at.as_millisecond();
         let ends_at = body.ends_at.as_millisecond();
         if ends_at <= starts_at {

@@ -22,6 +22,14 @@ pub enum DeskError {
         /// What is wrong and what is allowed.
         rule: String,
     },
+    /// A text is longer than its field takes (`crate::limits`), in characters.
+    #[error("at most {max} characters")]
+    TooLong {
+        /// The field at fault, as a JSON path.
+        field: String,
+        /// The most characters it takes.
+        max: usize,
+    },
     /// The change conflicts with the data as it stands.
     #[error("{message}")]
     Conflict {

@@ -13,6 +13,7 @@ pub mod demo;
 mod error;
 pub mod i18n;
 pub mod jobs;
+pub mod limits;
 pub mod mail;
 pub mod meetings;
 pub mod monitoring;

@@ -9,7 +9,7 @@ use store::{
 };
 
 use crate::policies::{Compiled, parse_policy};
-use crate::{Caller, Desk, DeskError};
+use crate::{Caller, Desk, DeskError, limits};
 
 /// Role-address local parts that suggest a shared mailbox (SLA §4: accounts are personal).
 const ROLE_ADDRESSES: &[&str] = &[
@@ -45,16 +45,16 @@ pub fn role_address_warning(email: &str) -> Option<String> {
 
 /// Checks an e-mail address's shape: one `@`, a local part, a domain with a dot.
 pub fn check_email(email: &str) -> Result<String, DeskError> {
+    limits::check("email", email, limits::EMAIL)?;
     let e = email.trim().to_lowercase();
-    let ok = e.chars().count() <= 254
-        && e.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty()
-                && d.contains('.')
-                && !d.starts_with('.')
-                && !d.ends_with('.')
-                && !d.contains('@')
-                && !e.chars().any(char::is_whitespace)
-        });
+    let ok = e.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty()
+            && d.contains('.')
+            && !d.starts_with('.')
+            && !d.ends_with('.')
+            && !d.contains('@')
+            && !e.chars().any(char::is_whitespace)
+    });
     if ok {
         Ok(e)
     } else {
@@ -88,12 +88,10 @@ impl Desk {
     /// Creates a customer with the standard agreement in force from the start.
     pub async fn create_org(&self, caller: &Caller, name: &str) -> Result<Organization, DeskError> {
         caller.require(&[Role::Admin], "only an administrator may add customers")?;
+        limits::check("name", name, limits::ORGANIZATION_NAME)?;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(DeskError::invalid(
-                "name",
-                "a name of 1 to 200 characters is needed",
-            ));
+        if name.is_empty() {
+            return Err(DeskError::invalid("name", "a customer needs a name"));
         }
         let org = self.store.create_org(name, self.now_ms()).await?;
         self.store
@@ -128,6 +126,13 @@ impl Desk {
         caller.require(
             &[Role::Admin],
             "only an administrator may change agreements",
+        )?;
+        limits::check("name", &new.name, limits::AGREEMENT_NAME)?;
+        limits::check("policy", &new.policy, limits::POLICY)?;
+        limits::check_opt(
+            "document_ref",
+            new.document_ref.as_deref(),
+            limits::DOCUMENT_REF,
         )?;
         if new.name.trim().is_empty() {
             return Err(DeskError::invalid("name", "an agreement needs a name"));
@@ -186,11 +191,9 @@ impl Desk {
             c.require(&[Role::Admin], "only an administrator may add people")?;
         }
         new.email = check_email(&new.email)?;
-        if new.name.trim().is_empty() || new.name.chars().count() > 200 {
-            return Err(DeskError::invalid(
-                "name",
-                "a name of 1 to 200 characters is needed",
-            ));
+        limits::check("name", &new.name, limits::PERSON_NAME)?;
+        if new.name.trim().is_empty() {
+            return Err(DeskError::invalid("name", "a person needs a name"));
         }
         if !matches!(new.lang.as_str(), "nl" | "en") {
             return Err(DeskError::invalid("lang", "`nl` or `en`"));

@@ -5,12 +5,12 @@ use serde_json::json;
 use sla::{Channel, EventKind, Outcome, OutcomeKind, Priority, Status, TicketEvent, TicketKind};
 use store::{
     Attachment, Derived, Event, EventType, Millis, NewAttachment, NewEvent, NewTicket, OrgId,
-    PersonId, Role, Scope, TargetRow, Ticket, TicketId, TicketOrder, TicketUpdate,
+    PersonId, Role, SavedView, Scope, TargetRow, Ticket, TicketId, TicketOrder, TicketUpdate,
 };
 
 use crate::policies::Compiled;
 use crate::time::{ms, stored};
-use crate::{Caller, Desk, DeskError};
+use crate::{Caller, Desk, DeskError, limits};
 
 /// Position in the queue of an open ticket whose deadline is unknown (paused): last.
 pub const QUEUE_LAST: Millis = 253_402_300_799_000;
@@ -176,18 +176,15 @@ impl Desk {
         input: FileTicket,
     ) -> Result<Ticket, DeskError> {
         let now = stored(self.clock.now());
+        limits::check("subject", &input.subject, limits::TICKET_SUBJECT)?;
+        limits::check(
+            "description",
+            &input.description,
+            limits::TICKET_DESCRIPTION,
+        )?;
         let subject = input.subject.trim().to_string();
-        if subject.is_empty() || subject.chars().count() > 300 {
-            return Err(DeskError::invalid(
-                "subject",
-                "a subject of 1 to 300 characters is needed",
-            ));
-        }
-        if input.description.chars().count() > 100_000 {
-            return Err(DeskError::invalid(
-                "description",
-                "at most 100,000 characters",
-            ));
+        if subject.is_empty() {
+            return Err(DeskError::invalid("subject", "a ticket needs a subject"));
         }
         let priority = match (input.kind, input.priority) {
             (TicketKind::Incident, None) => {
@@ -376,11 +373,9 @@ impl Desk {
                         "internal notes are for the service desk".into(),
                     ));
                 }
-                if body.trim().is_empty() || body.chars().count() > 100_000 {
-                    return Err(DeskError::invalid(
-                        "body",
-                        "a comment of 1 to 100,000 characters is needed",
-                    ));
+                limits::check("body", body, limits::COMMENT)?;
+                if body.trim().is_empty() {
+                    return Err(DeskError::invalid("body", "a comment needs a text"));
                 }
                 let response = vendor && !*internal;
                 let open_again = !vendor && status == Status::WaitingOnCustomer;
@@ -404,6 +399,7 @@ impl Desk {
                         "only incidents have a priority",
                     ));
                 }
+                limits::check("reason", reason, limits::PRIORITY_REASON)?;
                 if reason.trim().is_empty() {
                     return Err(DeskError::invalid(
                         "reason",
@@ -467,6 +463,7 @@ impl Desk {
                         )
                     });
                 }
+                limits::check_opt("reason", reason.as_deref(), limits::STATUS_REASON)?;
                 let kind = match to {
                     Status::Resolved => EventType::Resolved,
                     Status::Reopened => EventType::Reopened,
@@ -540,6 +537,26 @@ impl Desk {
 }
 
 impl Desk {
+    /// Saves a filter of the queue under a name for one of the service desk's staff; saving
+    /// again under the same name replaces the filter.
+    pub async fn save_view(
+        &self,
+        caller: &Caller,
+        name: &str,
+        query: &str,
+    ) -> Result<SavedView, DeskError> {
+        caller.require_vendor()?;
+        limits::check("name", name, limits::VIEW_NAME)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(DeskError::invalid("name", "a view needs a name"));
+        }
+        Ok(self
+            .store
+            .save_view(caller.person.id, name, query, self.now_ms())
+            .await?)
+    }
+
     /// Recomputes the clocks of open tickets whose next deadline has passed since their last
     /// event, so stored outcomes (and the filters on them) follow the time. Returns how many.
     pub async fn refresh_clocks(&self) -> Result<usize, DeskError> {

@@ -92,6 +92,7 @@ fn measure(period: Duration) {
         for id in 1..=MONITORS {
             let probe = HttpProbe::new(&format!("http://127.0.0.1:{port}/m/{id}"))
                 .unwrap()
+                .allow_internal(true)
                 .keyword("operational");
             scheduler
                 .upsert(Monitor::new(id, Probe::Http(probe), INTERVAL).unwrap())

@@ -60,7 +60,7 @@ impl Prober {
 
     /// Connects (with TLS for https), sends the GET and reads what the verdict needs.
     async fn exchange(&self, probe: &HttpProbe, start: Instant) -> Result<Exchange, String> {
-        let stream = connect(&probe.host, probe.port).await?;
+        let stream = connect(&probe.host, probe.port, probe.allow_internal).await?;
         let request = Request::get(probe.path.as_str())
             .header(header::HOST, probe.host_header.as_str())
             .header(header::USER_AGENT, USER_AGENT)

@@ -10,6 +10,7 @@
 mod clock;
 pub mod heartbeat;
 mod http;
+mod internal;
 mod probe;
 mod prober;
 pub mod scheduler;
@@ -17,6 +18,7 @@ mod tcp;
 
 pub use clock::{Clock, SystemClock};
 pub use heartbeat::Heartbeat;
+pub use internal::{is_internal, is_internal_host};
 pub use probe::{ExpectedStatus, HttpProbe, Probe, ProbeConfigError, TcpProbe};
 pub use prober::{BODY_LIMIT, Prober, USER_AGENT};
 pub use scheduler::{

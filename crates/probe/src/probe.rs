@@ -98,6 +98,7 @@ pub struct HttpProbe {
     pub(crate) keyword: Option<String>,
     pub(crate) max_latency: Option<Duration>,
     pub(crate) timeout: Duration,
+    pub(crate) allow_internal: bool,
 }
 
 impl HttpProbe {
@@ -155,7 +156,21 @@ impl HttpProbe {
             keyword: None,
             max_latency: None,
             timeout: DEFAULT_TIMEOUT,
+            allow_internal: false,
         })
+    }
+
+    /// Lets the probe connect to internal addresses ([`is_internal`](crate::is_internal)):
+    /// loopback, private and link-local networks. Without it, a host that resolves to one
+    /// fails the check before anything is sent.
+    pub fn allow_internal(mut self, allow: bool) -> Self {
+        self.allow_internal = allow;
+        self
+    }
+
+    /// Whether the probe may connect to internal addresses.
+    pub fn internal_allowed(&self) -> bool {
+        self.allow_internal
     }
 
     /// Sets which status codes count as up.
@@ -187,6 +202,11 @@ impl HttpProbe {
     pub fn host_header(mut self, host: impl Into<String>) -> Self {
         self.host_header = host.into();
         self
+    }
+
+    /// The host connected to (an IPv6 literal without its brackets).
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     /// The URL as given.
@@ -226,6 +246,7 @@ pub struct TcpProbe {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) timeout: Duration,
+    pub(crate) allow_internal: bool,
 }
 
 impl TcpProbe {
@@ -243,7 +264,19 @@ impl TcpProbe {
             host: host.to_owned(),
             port,
             timeout: DEFAULT_TIMEOUT,
+            allow_internal: false,
         })
+    }
+
+    /// Lets the probe connect to internal addresses, as [`HttpProbe::allow_internal`].
+    pub fn allow_internal(mut self, allow: bool) -> Self {
+        self.allow_internal = allow;
+        self
+    }
+
+    /// Whether the probe may connect to internal addresses.
+    pub fn internal_allowed(&self) -> bool {
+        self.allow_internal
     }
 
     /// Sets the time the lookup and connect may take.

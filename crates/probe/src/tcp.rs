@@ -5,13 +5,29 @@ use std::io;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::{ProbeResult, Prober, TcpProbe, human, millis};
+use crate::{ProbeResult, Prober, TcpProbe, human, is_internal, millis};
 
 /// Looks `host` up and connects to the first address that accepts; the error is a short detail.
-pub(crate) async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
-    let addrs = tokio::net::lookup_host((host, port))
+///
+/// Unless `allow_internal`, a host with any internal address among its answers is refused
+/// before a connection is tried: the check is on the addresses connected to, at probe time,
+/// so a name that once resolved to the internet and now to this host (DNS rebinding) is
+/// refused too.
+pub(crate) async fn connect(
+    host: &str,
+    port: u16,
+    allow_internal: bool,
+) -> Result<TcpStream, String> {
+    let addrs: Vec<_> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|_| format!("dns lookup failed for `{host}`"))?;
+        .map_err(|_| format!("dns lookup failed for `{host}`"))?
+        .collect();
+    if !allow_internal && let Some(internal) = addrs.iter().find(|a| is_internal(a.ip())) {
+        return Err(format!(
+            "refused: `{host}` resolves to the internal address {}; internal targets are not allowed for this monitor",
+            internal.ip()
+        ));
+    }
     let mut last = None;
     for addr in addrs {
         match TcpStream::connect(addr).await {
@@ -46,7 +62,11 @@ impl Prober {
     pub async fn check_tcp(&self, probe: &TcpProbe) -> ProbeResult {
         let at = self.now_ms();
         let start = Instant::now();
-        let outcome = tokio::time::timeout(probe.timeout, connect(&probe.host, probe.port)).await;
+        let outcome = tokio::time::timeout(
+            probe.timeout,
+            connect(&probe.host, probe.port, probe.allow_internal),
+        )
+        .await;
         let latency = millis(start.elapsed());
         match outcome {
             Ok(Ok(_stream)) => ProbeResult::up(at, latency),

@@ -120,6 +120,7 @@ async fn write_slice(url: &str, n: i64, cal: &Calendar, start: i64) -> Vec<i64> 
             fail_after: 2,
             recover_after: 2,
             push_token_hash: None,
+            allow_internal: false,
         };
         let m = store
             .create_monitor(&Scope::System, env.id, &settings, start - 400 * DAY)

@@ -83,6 +83,10 @@ pub struct MonitorSettings {
     pub recover_after: i64,
     /// Push monitors: the hash of the token the environment calls in with.
     pub push_token_hash: Option<String>,
+    /// Whether the probe may reach internal addresses (loopback, private and link-local
+    /// networks); only the vendor's administrator allows it.
+    #[serde(default)]
+    pub allow_internal: bool,
 }
 
 /// A monitor of an environment.
@@ -106,7 +110,7 @@ pub struct Monitor {
 
 const MONITOR_COLUMNS: &str = "id, environment_id, org_id, kind, target, expected_status, \
     keyword, latency_limit_ms, interval_s, fail_after, recover_after, push_token_hash, \
-    detector_state, active, created_at";
+    allow_internal, detector_state, active, created_at";
 
 #[derive(sqlx::FromRow)]
 struct MonitorRow {
@@ -122,6 +126,7 @@ struct MonitorRow {
     fail_after: i64,
     recover_after: i64,
     push_token_hash: Option<String>,
+    allow_internal: i64,
     detector_state: String,
     active: i64,
     created_at: i64,
@@ -145,6 +150,7 @@ impl TryFrom<MonitorRow> for Monitor {
                 fail_after: r.fail_after,
                 recover_after: r.recover_after,
                 push_token_hash: r.push_token_hash,
+                allow_internal: r.allow_internal != 0,
             },
             detector: serde_json::from_str(&r.detector_state)
                 .map_err(|e| StoreError::Corrupt(format!("detector state: {e}")))?,
@@ -327,8 +333,9 @@ impl Store {
         let detector = DetectorState::default();
         let sql = "INSERT INTO monitors (environment_id, org_id, kind, target, expected_status, \
                    keyword, latency_limit_ms, interval_s, fail_after, recover_after, \
-                   push_token_hash, detector_state, active, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13) RETURNING id";
+                   push_token_hash, allow_internal, detector_state, active, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14) \
+                   RETURNING id";
         let state = state_json(&detector)?;
         let id: Result<i64, sqlx::Error> = on_pool!(self, p => sqlx::query_scalar(sql)
             .bind(env.id.0)
@@ -342,6 +349,7 @@ impl Store {
             .bind(settings.fail_after)
             .bind(settings.recover_after)
             .bind(&settings.push_token_hash)
+            .bind(i64::from(settings.allow_internal))
             .bind(&state)
             .bind(now)
             .fetch_one(p)
@@ -438,7 +446,7 @@ impl Store {
         let current = self.get_monitor(scope, id).await?;
         let sql = "UPDATE monitors SET kind = $1, target = $2, expected_status = $3, \
                    keyword = $4, latency_limit_ms = $5, interval_s = $6, fail_after = $7, \
-                   recover_after = $8, push_token_hash = $9 WHERE id = $10";
+                   recover_after = $8, push_token_hash = $9, allow_internal = $10 WHERE id = $11";
         let done: Result<_, sqlx::Error> = on_pool!(self, p => sqlx::query(sql)
             .bind(settings.kind.as_str())
             .bind(settings.target.trim())
@@ -449,6 +457,7 @@ impl Store {
             .bind(settings.fail_after)
             .bind(settings.recover_after)
             .bind(&settings.push_token_hash)
+            .bind(i64::from(settings.allow_internal))
             .bind(id.0)
             .execute(p)
             .await

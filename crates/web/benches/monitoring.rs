@@ -109,6 +109,7 @@ fn measure(period: Duration) {
                 fail_after: 2,
                 recover_after: 2,
                 push_token_hash: None,
+                allow_internal: true,
             };
             store
                 .create_monitor(&Scope::System, env, &settings, now)

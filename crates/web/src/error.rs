@@ -163,6 +163,11 @@ impl From<DeskError> for ApiError {
                 field,
                 message: rule,
             },
+            // The document states every limit (`maxLength`): over it, the request breaks it.
+            DeskError::TooLong { field, max } => ApiError::BadRequest {
+                detail: format!("at most {max} characters"),
+                field: Some(field),
+            },
             DeskError::Conflict { field, message } => ApiError::Conflict { field, message },
             DeskError::Throttled { retry_after } => ApiError::TooManyRequests { retry_after },
             DeskError::Internal(e) => ApiError::Internal(e),

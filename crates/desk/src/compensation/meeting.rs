@@ -101,12 +101,10 @@ pub struct MeetingInput {
 }
 
 pub(crate) fn text(field: &str, s: &str) -> Result<String, DeskError> {
+    crate::limits::check(field, s, MAX_TEXT)?;
     let t = s.trim();
-    if t.is_empty() || t.chars().count() > MAX_TEXT {
-        return Err(DeskError::invalid(
-            field,
-            format!("give a text of 1 to {MAX_TEXT} characters"),
-        ));
+    if t.is_empty() {
+        return Err(DeskError::invalid(field, "give a text"));
     }
     Ok(t.to_string())
 }
@@ -296,8 +294,13 @@ impl Desk {
             });
         }
         let minutes = match &input.minutes {
+            // A blank text is none, but it still may not be longer than a text may be.
             Some(m) if !m.trim().is_empty() => Some(text("minutes", m)?),
-            _ => None,
+            Some(m) => {
+                crate::limits::check("minutes", m, MAX_TEXT)?;
+                None
+            }
+            None => None,
         };
         let inputs = match &input.incidents {
             Some(list) => list.clone(),
@@ -343,7 +346,11 @@ impl Desk {
             };
             let why = match &inc.reason {
                 Some(r) if !r.trim().is_empty() => Some(text(&format!("{field}.reason"), r)?),
-                _ => None,
+                Some(r) => {
+                    crate::limits::check(&format!("{field}.reason"), r, MAX_TEXT)?;
+                    None
+                }
+                None => None,
             };
             checked.push((inc.ticket_id, why, inc.priority_right, correct));
         }

@@ -48,7 +48,7 @@ pub const MAX_MONTHS: usize = 36;
 /// How far ahead the service manager's overview looks for follow-ups: five weeks.
 pub const OVERVIEW_DAYS: i64 = 35;
 /// The longest free text of a step (reasons, minutes, descriptions), in characters.
-pub const MAX_TEXT: usize = 4000;
+pub const MAX_TEXT: usize = crate::limits::ESCALATION_TEXT;
 
 /// A request as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -179,12 +179,10 @@ impl Desk {
     ) -> Result<store::Reversal, DeskError> {
         let entry = self.store.get_discount(&caller.scope, id).await?;
         caller.require_vendor()?;
+        crate::limits::check("reason", reason, MAX_TEXT)?;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_TEXT {
-            return Err(DeskError::invalid(
-                "reason",
-                format!("a reversal needs a reason of 1 to {MAX_TEXT} characters"),
-            ));
+        if reason.is_empty() {
+            return Err(DeskError::invalid("reason", "a reversal needs a reason"));
         }
         let note = Note::new(
             "reversal",

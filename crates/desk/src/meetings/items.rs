@@ -7,7 +7,8 @@ use jiff::civil::Date;
 use store::{ActionItem, ActionItemId, MeetingId, MeetingStatus, NewActionItem, OrgId};
 
 use super::schedule::local_today;
-use super::{CUSTOMER_COMPLETERS, MAX_SHORT_TEXT, text};
+use super::{CUSTOMER_COMPLETERS, text};
+use crate::limits;
 use crate::time::stored;
 use crate::{Caller, Desk, DeskError};
 
@@ -43,8 +44,8 @@ impl Desk {
             self.meeting_person(m.org_id, p, "owner_person_id").await?;
         }
         let new = NewActionItem {
-            what: text("what", &new.what, 2000, false)?,
-            owner_name: text("owner_name", &new.owner_name, MAX_SHORT_TEXT, false)?,
+            what: text("what", &new.what, limits::ACTION_ITEM, false)?,
+            owner_name: text("owner_name", &new.owner_name, limits::MEETING_TEXT, false)?,
             owner_person_id: new.owner_person_id,
             due_on: new.due_on,
         };
@@ -71,7 +72,7 @@ impl Desk {
             )?;
         }
         let note = match note {
-            Some(n) => Some(text("note", n, 2000, true)?),
+            Some(n) => Some(text("note", n, limits::ACTION_ITEM, true)?),
             None => None,
         };
         let now = stored(self.clock.now());

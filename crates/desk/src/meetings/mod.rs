@@ -28,12 +28,8 @@ use store::{
 
 use crate::i18n::Tr;
 use crate::time::stored;
-use crate::{Caller, Compiled, Desk, DeskError};
+use crate::{Caller, Compiled, Desk, DeskError, limits};
 
-/// The longest title, location or role text.
-pub const MAX_SHORT_TEXT: usize = 200;
-/// The longest minutes text.
-pub const MAX_MINUTES: usize = 20_000;
 /// The longest meeting, in minutes (one day).
 pub const MAX_DURATION_MINUTES: i64 = 24 * 60;
 
@@ -116,12 +112,7 @@ pub fn meeting_title(m: &Meeting, t: Tr) -> String {
 
 /// Text of at most `max` characters; blank only when `blank_ok`.
 pub(crate) fn text(field: &str, s: &str, max: usize, blank_ok: bool) -> Result<String, DeskError> {
-    if s.chars().count() > max {
-        return Err(DeskError::invalid(
-            field,
-            format!("at most {max} characters"),
-        ));
-    }
+    crate::limits::check(field, s, max)?;
     let s = s.trim();
     if s.is_empty() && !blank_ok {
         return Err(DeskError::invalid(field, "may not be blank"));
@@ -144,7 +135,7 @@ pub fn unfit_in_link(c: char) -> bool {
 }
 
 pub(crate) fn check_url(url: &str) -> Result<String, DeskError> {
-    let url = text("online_url", url, 2000, true)?;
+    let url = text("online_url", url, limits::MEETING_LINK, true)?;
     let ok = url.is_empty()
         || ((url.starts_with("https://") || url.starts_with("http://"))
             && !url.chars().any(unfit_in_link)
@@ -233,8 +224,8 @@ impl Desk {
         at: &str,
     ) -> Result<NewAttendee, DeskError> {
         let field = |f: &str| format!("{at}{f}");
-        let name = text(&field("name"), &a.name, MAX_SHORT_TEXT, false)?;
-        let role = text(&field("role"), &a.role, MAX_SHORT_TEXT, true)?;
+        let name = text(&field("name"), &a.name, limits::MEETING_TEXT, false)?;
+        let role = text(&field("role"), &a.role, limits::MEETING_TEXT, true)?;
         let email = match a.email.as_deref() {
             Some(e) if e.chars().any(char::is_control) => {
                 return Err(DeskError::invalid(
@@ -244,6 +235,10 @@ impl Desk {
             }
             Some(e) => Some(crate::people::check_email(e).map_err(|e| match e {
                 DeskError::Invalid { rule, .. } => DeskError::invalid(field("email"), rule),
+                DeskError::TooLong { max, .. } => DeskError::TooLong {
+                    field: field("email"),
+                    max,
+                },
                 other => other,
             })?),
             None => None,
@@ -355,10 +350,10 @@ impl Desk {
         let new = NewMeeting {
             org_id: plan.org_id,
             kind: plan.kind,
-            title: text("title", &plan.title, MAX_SHORT_TEXT, true)?,
+            title: text("title", &plan.title, limits::MEETING_TEXT, true)?,
             starts_at: check_start("starts_at", plan.starts_at)?,
             duration_minutes: check_duration(plan.duration_minutes)?,
-            location: text("location", &plan.location, MAX_SHORT_TEXT, true)?,
+            location: text("location", &plan.location, limits::MEETING_TEXT, true)?,
             online_url: check_url(&plan.online_url)?,
             attendees,
             from_schedule: false,
@@ -478,7 +473,12 @@ impl Desk {
         }
         let mut decisions = Vec::with_capacity(minutes.decisions.len());
         for (i, d) in minutes.decisions.iter().enumerate() {
-            decisions.push(text(&format!("decisions[{i}]"), d, 2000, false)?);
+            decisions.push(text(
+                &format!("decisions[{i}]"),
+                d,
+                limits::DECISION,
+                false,
+            )?);
         }
         for (i, p) in minutes.present.iter().enumerate() {
             if !before.attendees.iter().any(|a| a.id == *p) {
@@ -489,7 +489,7 @@ impl Desk {
             }
         }
         let minutes = Minutes {
-            text: text("minutes", &minutes.text, MAX_MINUTES, true)?,
+            text: text("minutes", &minutes.text, limits::MINUTES, true)?,
             decisions,
             present: minutes.present.clone(),
         };

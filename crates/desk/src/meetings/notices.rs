@@ -7,8 +7,9 @@ use jiff::Timestamp;
 use sla::Lang;
 use store::{Attendee, Meeting, MeetingChange, MeetingId, MeetingStatus, PersonId, Scope};
 
-use super::{MAX_SHORT_TEXT, WriteInvitation, check_duration, check_start, check_url, text};
+use super::{WriteInvitation, check_duration, check_start, check_url, text};
 use crate::i18n::Tr;
+use crate::limits;
 use crate::time::stored;
 use crate::{Caller, Desk, DeskError};
 
@@ -101,10 +102,10 @@ impl Desk {
             ));
         }
         let change = MeetingChange {
-            title: text("title", &change.title, MAX_SHORT_TEXT, true)?,
+            title: text("title", &change.title, limits::MEETING_TEXT, true)?,
             starts_at: check_start("starts_at", change.starts_at)?,
             duration_minutes: check_duration(change.duration_minutes)?,
-            location: text("location", &change.location, MAX_SHORT_TEXT, true)?,
+            location: text("location", &change.location, limits::MEETING_TEXT, true)?,
             online_url: check_url(&change.online_url)?,
         };
         let org = self.store.get_org(&caller.scope, before.org_id).await?;

@@ -17,7 +17,8 @@ use sla::compensation::plan_follow_up;
 use sla::policy::Compensation;
 use store::{Meeting, MeetingKind, NewMeeting, NewSchedule, OrgId, Schedule, ScheduledNext, Scope};
 
-use super::{MAX_SHORT_TEXT, check_duration, check_url, text};
+use super::{check_duration, check_url, text};
+use crate::limits;
 use crate::time::stored;
 use crate::{Caller, Desk, DeskError};
 
@@ -124,7 +125,7 @@ impl Desk {
             anchor_on: plan.anchor_on,
             local_time: plan.local_time,
             duration_minutes: check_duration(plan.duration_minutes)?,
-            location: text("location", &plan.location, MAX_SHORT_TEXT, true)?,
+            location: text("location", &plan.location, limits::MEETING_TEXT, true)?,
             online_url: check_url(&plan.online_url)?,
         };
         let now = stored(self.clock.now());

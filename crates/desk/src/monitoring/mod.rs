@@ -11,11 +11,12 @@ pub mod runner;
 use std::sync::Arc;
 use std::time::Duration;
 
+use probe::Probe;
 use sla::Month;
 use sla::availability::ExcludedCause;
 use store::{
     Environment, EnvironmentId, Millis, Monitor, MonitorId, MonitorKind, MonitorSettings,
-    NewOutage, OrgId, OutageId, OutageRecord, Role,
+    NewOutage, OrgId, OutageId, OutageRecord, Role, Scope,
 };
 
 pub use runner::{Pipeline, RunnerConfig, RunnerHandle, RunnerStats, run, spawn};
@@ -25,6 +26,7 @@ use crate::Compiled;
 use crate::Desk;
 use crate::DeskError;
 use crate::access::{hash_secret, new_secret};
+use crate::limits;
 
 /// Roles that manage monitoring and keep the outage record.
 const MANAGERS: &[Role] = &[Role::Admin, Role::ServiceManager];
@@ -55,14 +57,18 @@ pub struct MonitorSpec {
     pub recover_after: i64,
     /// Push monitors: issue a new token (the old one stops working).
     pub new_push_token: bool,
+    /// HTTP and TCP: let the probe reach internal addresses (an administrator's decision;
+    /// `None`: off for a new monitor, unchanged for a changed one).
+    pub allow_internal: Option<bool>,
 }
 
 fn manage_why(what: &str) -> String {
     format!("only an administrator or service manager may {what}")
 }
 
-/// Checks what the store does not: bounds, and that the probe can be built.
-fn check_spec(spec: &MonitorSpec) -> Result<(), DeskError> {
+/// Checks what the store does not: bounds, that the probe can be built, and that it does not
+/// aim at an internal address unless that is allowed.
+fn check_spec(spec: &MonitorSpec, allow_internal: bool) -> Result<(), DeskError> {
     if !(store::MIN_INTERVAL_S..=MAX_INTERVAL_S).contains(&spec.interval_s) {
         return Err(DeskError::invalid(
             "interval_s",
@@ -111,16 +117,11 @@ fn check_spec(spec: &MonitorSpec) -> Result<(), DeskError> {
             "a push monitor has no latency",
         ));
     }
-    if spec
-        .keyword
-        .as_ref()
-        .is_some_and(|k| k.chars().count() > 200)
-    {
-        return Err(DeskError::invalid("keyword", "at most 200 characters"));
-    }
+    limits::check_opt("keyword", spec.keyword.as_deref(), limits::MONITOR_KEYWORD)?;
+    limits::check("target", &spec.target, limits::MONITOR_TARGET)?;
     let target = spec.target.trim();
-    if target.is_empty() || target.chars().count() > 2000 {
-        return Err(DeskError::invalid("target", "1 to 2000 characters"));
+    if target.is_empty() {
+        return Err(DeskError::invalid("target", "a monitor needs a target"));
     }
     // The store checks the shape; the probe checks that it can be probed.
     let settings = MonitorSettings {
@@ -133,17 +134,60 @@ fn check_spec(spec: &MonitorSpec) -> Result<(), DeskError> {
         fail_after: spec.fail_after,
         recover_after: spec.recover_after,
         push_token_hash: None,
+        allow_internal,
     };
-    if spec.kind != MonitorKind::Push {
-        runner::probe_of(&settings).map_err(|e| DeskError::invalid("target", e))?;
+    let host = match runner::probe_of(&settings).map_err(|e| DeskError::invalid("target", e))? {
+        Probe::Http(p) => Some(p.host().to_string()),
+        Probe::Tcp(p) => Some(p.host().to_string()),
+        Probe::Push { .. } => None,
+    };
+    if let Some(host) = host
+        && !allow_internal
+        && probe::is_internal_host(&host)
+    {
+        return Err(DeskError::invalid(
+            "target",
+            format!(
+                "`{host}` is an internal address (this host, a private or link-local network); \
+                 only the vendor's administrator may allow internal targets (`allow_internal`)"
+            ),
+        ));
     }
     Ok(())
+}
+
+/// Whether a change keeps, gives or takes the allowance to probe internal addresses: an
+/// administrator decides it; anyone else leaves it as it is, and it lapses when they change
+/// what the monitor probes (the allowance was given for the target the administrator saw).
+fn internal_allowance(
+    caller: &Caller,
+    current: Option<&MonitorSettings>,
+    spec: &MonitorSpec,
+) -> Result<bool, DeskError> {
+    let kept = current
+        .is_some_and(|c| c.allow_internal && c.kind == spec.kind && c.target == spec.target.trim());
+    let allow = if caller.role() == Role::Admin {
+        spec.allow_internal
+            .unwrap_or_else(|| current.is_some_and(|c| c.allow_internal))
+    } else {
+        match spec.allow_internal {
+            Some(true) if !kept => {
+                return Err(DeskError::Forbidden(
+                    "only an administrator may allow a monitor to probe internal addresses".into(),
+                ));
+            }
+            Some(false) => false,
+            _ => kept,
+        }
+    };
+    Ok(allow && spec.kind != MonitorKind::Push)
 }
 
 /// The settings to store for a spec, with the push token hash to keep (`keep`) or a new token.
 fn settings_of(
     spec: &MonitorSpec,
     keep: Option<String>,
+    allow_internal: bool,
 ) -> Result<(MonitorSettings, Option<String>), DeskError> {
     let (hash, token) = match (spec.kind, keep) {
         (MonitorKind::Push, Some(hash)) if !spec.new_push_token => (Some(hash), None),
@@ -163,8 +207,20 @@ fn settings_of(
         fail_after: spec.fail_after,
         recover_after: spec.recover_after,
         push_token_hash: hash,
+        allow_internal,
     };
     Ok((settings, token))
+}
+
+/// A monitor as a caller in `scope` may see it: without the probe settings that are the
+/// vendor's business ([`crate::access::sees_probe_settings`]) for a customer.
+fn as_seen(scope: &Scope, mut m: Monitor) -> Monitor {
+    if !crate::access::sees_probe_settings(scope) {
+        m.settings.keyword = None;
+        m.settings.allow_internal = false;
+        m.settings.push_token_hash = None;
+    }
+    m
 }
 
 /// How long after the interval a push may be late before the monitor counts it as missing:
@@ -203,9 +259,7 @@ impl Desk {
     ) -> Result<Environment, DeskError> {
         self.store.get_org(&caller.scope, org).await?;
         caller.require(MANAGERS, &manage_why("add environments"))?;
-        if name.trim().chars().count() > 200 {
-            return Err(DeskError::invalid("name", "at most 200 characters"));
-        }
+        limits::check("name", name, limits::ENVIRONMENT_NAME)?;
         Ok(self
             .store
             .create_environment(&caller.scope, org, name, self.now_ms())
@@ -221,9 +275,7 @@ impl Desk {
     ) -> Result<Environment, DeskError> {
         self.store.get_environment(&caller.scope, id).await?;
         caller.require(MANAGERS, &manage_why("rename environments"))?;
-        if name.trim().chars().count() > 200 {
-            return Err(DeskError::invalid("name", "at most 200 characters"));
-        }
+        limits::check("name", name, limits::ENVIRONMENT_NAME)?;
         Ok(self
             .store
             .rename_environment(&caller.scope, id, name)
@@ -237,7 +289,17 @@ impl Desk {
         env: EnvironmentId,
     ) -> Result<Vec<Monitor>, DeskError> {
         self.store.get_environment(&caller.scope, env).await?;
-        Ok(self.store.monitors(&caller.scope, env).await?)
+        let list = self.store.monitors(&caller.scope, env).await?;
+        Ok(list
+            .into_iter()
+            .map(|m| as_seen(&caller.scope, m))
+            .collect())
+    }
+
+    /// One monitor, as the caller may see it.
+    pub async fn monitor(&self, caller: &Caller, id: MonitorId) -> Result<Monitor, DeskError> {
+        let m = self.store.get_monitor(&caller.scope, id).await?;
+        Ok(as_seen(&caller.scope, m))
     }
 
     /// Adds a monitor to an environment; a push monitor's token is returned this once.
@@ -249,8 +311,9 @@ impl Desk {
     ) -> Result<(Monitor, Option<String>), DeskError> {
         self.store.get_environment(&caller.scope, env).await?;
         caller.require(MANAGERS, &manage_why("add monitors"))?;
-        check_spec(spec)?;
-        let (settings, token) = settings_of(spec, None)?;
+        let allow = internal_allowance(caller, None, spec)?;
+        check_spec(spec, allow)?;
+        let (settings, token) = settings_of(spec, None, allow)?;
         let m = self
             .store
             .create_monitor(&caller.scope, env, &settings, self.now_ms())
@@ -268,8 +331,9 @@ impl Desk {
     ) -> Result<(Monitor, Option<String>), DeskError> {
         let current = self.store.get_monitor(&caller.scope, id).await?;
         caller.require(MANAGERS, &manage_why("change monitors"))?;
-        check_spec(spec)?;
-        let (settings, token) = settings_of(spec, current.settings.push_token_hash)?;
+        let allow = internal_allowance(caller, Some(&current.settings), spec)?;
+        check_spec(spec, allow)?;
+        let (settings, token) = settings_of(spec, current.settings.push_token_hash, allow)?;
         let m = self
             .store
             .update_monitor(&caller.scope, id, &settings)
@@ -392,9 +456,9 @@ impl Desk {
 }
 
 fn check_reason(reason: &str) -> Result<(), DeskError> {
-    match reason.trim().chars().count() {
-        0 => Err(DeskError::invalid("reason", "a reason is required")),
-        n if n > 2000 => Err(DeskError::invalid("reason", "at most 2000 characters")),
-        _ => Ok(()),
+    limits::check("reason", reason, limits::OUTAGE_REASON)?;
+    if reason.trim().is_empty() {
+        return Err(DeskError::invalid("reason", "a reason is required"));
     }
+    Ok(())
 }

@@ -249,7 +249,8 @@ pub fn probe_of(s: &MonitorSettings) -> Result<Probe, String> {
         MonitorKind::Http => {
             let mut p = HttpProbe::new(s.target.trim())
                 .map_err(|e| e.to_string())?
-                .timeout(timeout);
+                .timeout(timeout)
+                .allow_internal(s.allow_internal);
             if let Some(code) = s.expected_status {
                 let code = u16::try_from(code).map_err(|_| "an HTTP status".to_string())?;
                 p = p.expect_status(ExpectedStatus::Exact(code));
@@ -272,7 +273,8 @@ pub fn probe_of(s: &MonitorSettings) -> Result<Probe, String> {
             Ok(Probe::Tcp(
                 TcpProbe::new(host, port)
                     .map_err(|e| e.to_string())?
-                    .timeout(timeout),
+                    .timeout(timeout)
+                    .allow_internal(s.allow_internal),
             ))
         }
         MonitorKind::Push => Ok(Probe::Push {

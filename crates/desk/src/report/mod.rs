@@ -559,9 +559,6 @@ impl MonthlyReport {
     }
 }
 
-/// Longest reason recorded on a missed ticket, in characters.
-pub const MAX_MISS_REASON: usize = 2000;
-
 impl Desk {
     /// Records why a ticket missed its target: the vendor's staff only.
     pub async fn record_miss_reason(
@@ -577,12 +574,10 @@ impl Desk {
                 "the service desk records why a target was missed".into(),
             ));
         }
+        crate::limits::check("reason", reason, crate::limits::MISS_REASON)?;
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_MISS_REASON {
-            return Err(DeskError::invalid(
-                "reason",
-                format!("give a reason of 1 to {MAX_MISS_REASON} characters"),
-            ));
+        if reason.is_empty() {
+            return Err(DeskError::invalid("reason", "give a reason"));
         }
         let recorded = self
             .store

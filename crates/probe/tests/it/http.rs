@@ -13,7 +13,9 @@ fn prober() -> Prober {
 #[tokio::test]
 async fn up_target_is_ok_and_sees_host_and_user_agent() {
     let target = Target::start().await;
-    let probe = HttpProbe::new(&target.url("/health?x=1")).unwrap();
+    let probe = HttpProbe::new(&target.url("/health?x=1"))
+        .unwrap()
+        .allow_internal(true);
     let result = prober().check_http(&probe).await;
     assert!(result.ok, "{result:?}");
     assert_eq!(result.detail, "");
@@ -40,6 +42,7 @@ async fn host_header_can_be_overridden() {
     let target = Target::start().await;
     let probe = HttpProbe::new(&target.url("/"))
         .unwrap()
+        .allow_internal(true)
         .host_header("status.example.nl");
     assert!(prober().check_http(&probe).await.ok);
     assert_eq!(target.seen(|s| s.hosts.clone()), vec!["status.example.nl"]);
@@ -48,7 +51,9 @@ async fn host_header_can_be_overridden() {
 #[tokio::test]
 async fn status_503_fails_and_recovery_is_seen() {
     let target = Target::start().await;
-    let probe = HttpProbe::new(&target.url("/")).unwrap();
+    let probe = HttpProbe::new(&target.url("/"))
+        .unwrap()
+        .allow_internal(true);
     target.set(|b| b.status = 503);
     let down = prober().check_http(&probe).await;
     assert!(!down.ok);
@@ -63,6 +68,7 @@ async fn exact_status_is_checked() {
     let target = Target::start().await;
     let probe = HttpProbe::new(&target.url("/"))
         .unwrap()
+        .allow_internal(true)
         .expect_status(ExpectedStatus::Exact(204));
     let result = prober().check_http(&probe).await;
     assert_eq!(result.detail, "status 200, expected 204");
@@ -80,7 +86,9 @@ async fn redirects_are_not_followed() {
         b.status = 302;
         b.location = Some("/elsewhere".to_owned());
     });
-    let default = HttpProbe::new(&target.url("/")).unwrap();
+    let default = HttpProbe::new(&target.url("/"))
+        .unwrap()
+        .allow_internal(true);
     assert!(prober().check_http(&default).await.ok);
     let strict = default.expect_status(ExpectedStatus::Exact(200));
     assert_eq!(
@@ -96,6 +104,7 @@ async fn keyword_missing_then_back() {
     let target = Target::start().await;
     let probe = HttpProbe::new(&target.url("/"))
         .unwrap()
+        .allow_internal(true)
         .keyword("operational");
     assert!(prober().check_http(&probe).await.ok);
     target.set(|b| b.body = "<html>major outage</html>".to_owned());
@@ -109,7 +118,10 @@ async fn keyword_missing_then_back() {
 #[tokio::test]
 async fn keyword_is_only_looked_for_in_the_first_256_kib() {
     let target = Target::start().await;
-    let probe = HttpProbe::new(&target.url("/")).unwrap().keyword("needle");
+    let probe = HttpProbe::new(&target.url("/"))
+        .unwrap()
+        .allow_internal(true)
+        .keyword("needle");
     // Found near the end of the limit, also when it straddles chunk boundaries.
     target.set(|b| b.body = format!("{}needle{}", "x".repeat(200 * 1024), "y".repeat(100 * 1024)));
     assert!(prober().check_http(&probe).await.ok);
@@ -123,6 +135,7 @@ async fn slower_than_the_latency_limit_fails() {
     let target = Target::start().await;
     let probe = HttpProbe::new(&target.url("/"))
         .unwrap()
+        .allow_internal(true)
         .max_latency(Duration::from_millis(100));
     target.set(|b| b.delay = Duration::from_millis(300));
     let slow = prober().check_http(&probe).await;
@@ -142,6 +155,7 @@ async fn no_answer_within_the_timeout_fails() {
     target.set(|b| b.delay = Duration::from_secs(5));
     let probe = HttpProbe::new(&target.url("/"))
         .unwrap()
+        .allow_internal(true)
         .timeout(Duration::from_millis(300));
     let result = prober().check_http(&probe).await;
     assert_eq!(result.detail, "timeout after 300 ms");
@@ -154,7 +168,9 @@ async fn no_answer_within_the_timeout_fails() {
 #[tokio::test]
 async fn stopped_target_is_refused_and_recovery_is_seen() {
     let mut target = Target::start().await;
-    let probe = HttpProbe::new(&target.url("/")).unwrap();
+    let probe = HttpProbe::new(&target.url("/"))
+        .unwrap()
+        .allow_internal(true);
     assert!(prober().check_http(&probe).await.ok);
     target.stop().await;
     let down = prober().check_http(&probe).await;
@@ -168,7 +184,9 @@ async fn stopped_target_is_refused_and_recovery_is_seen() {
 #[tokio::test]
 async fn closed_port_is_refused() {
     let port = closed_port().await;
-    let probe = HttpProbe::new(&format!("http://127.0.0.1:{port}/")).unwrap();
+    let probe = HttpProbe::new(&format!("http://127.0.0.1:{port}/"))
+        .unwrap()
+        .allow_internal(true);
     assert_eq!(prober().check_http(&probe).await.detail, "connect refused");
 }
 
@@ -182,7 +200,9 @@ async fn connection_closed_without_response_fails() {
             let _ = socket.shutdown().await;
         }
     });
-    let probe = HttpProbe::new(&format!("http://{addr}/")).unwrap();
+    let probe = HttpProbe::new(&format!("http://{addr}/"))
+        .unwrap()
+        .allow_internal(true);
     let result = prober().check_http(&probe).await;
     assert!(!result.ok);
     assert!(result.detail.starts_with("http error: "), "{result:?}");
@@ -199,7 +219,9 @@ async fn garbage_response_fails() {
             let _ = socket.shutdown().await;
         }
     });
-    let probe = HttpProbe::new(&format!("http://{addr}/")).unwrap();
+    let probe = HttpProbe::new(&format!("http://{addr}/"))
+        .unwrap()
+        .allow_internal(true);
     let result = prober().check_http(&probe).await;
     assert!(!result.ok);
     assert!(result.detail.starts_with("http error: "), "{result:?}");
@@ -219,4 +241,33 @@ fn urls_are_validated() {
     assert_eq!(p.host_header_value(), "[::1]:8080");
     assert_eq!(p.timeout_value(), Duration::from_secs(10));
     assert_eq!(p.expected_status(), ExpectedStatus::SuccessOrRedirect);
+}
+
+/// An HTTP probe of an internal address fails with the reason unless it is allowed, and the
+/// target never sees the request.
+#[tokio::test]
+async fn internal_targets_are_refused_unless_allowed() {
+    let target = Target::start().await;
+    let port = target.addr.port();
+    for url in [
+        format!("http://127.0.0.1:{port}/"),
+        format!("http://localhost:{port}/"),
+        format!("http://[::ffff:7f00:1]:{port}/"),
+    ] {
+        let result = prober().check_http(&HttpProbe::new(&url).unwrap()).await;
+        assert!(!result.ok, "{url}: {result:?}");
+        assert!(
+            result.detail.starts_with("refused: `") && result.detail.contains("internal address"),
+            "{url}: {result:?}"
+        );
+    }
+    assert!(
+        target.seen(|s| s.hits.is_empty()),
+        "no request reached the target"
+    );
+    let allowed = HttpProbe::new(&target.url("/"))
+        .unwrap()
+        .allow_internal(true);
+    assert!(allowed.internal_allowed());
+    assert!(prober().check_http(&allowed).await.ok);
 }

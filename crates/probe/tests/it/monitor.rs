@@ -4,7 +4,7 @@ use std::time::Duration;
 use probe::{HttpProbe, MIN_INTERVAL, Monitor, MonitorError, Probe, TcpProbe, first_run_offset};
 
 fn tcp() -> Probe {
-    Probe::Tcp(TcpProbe::new("127.0.0.1", 9).unwrap())
+    Probe::Tcp(TcpProbe::new("127.0.0.1", 9).unwrap().allow_internal(true))
 }
 
 #[test]

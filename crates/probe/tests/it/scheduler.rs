@@ -176,7 +176,9 @@ async fn twenty_http_monitors_in_real_time() {
     let (tx, mut rx) = mpsc::channel(1024);
     let scheduler = Scheduler::start(tx, Prober::new(), 64);
     for id in 1..=20 {
-        let probe = HttpProbe::new(&target.url(&format!("/m/{id}"))).unwrap();
+        let probe = HttpProbe::new(&target.url(&format!("/m/{id}")))
+            .unwrap()
+            .allow_internal(true);
         let monitor = Monitor::new(id, Probe::Http(probe), TEN_S).unwrap();
         scheduler.upsert(monitor).unwrap();
     }

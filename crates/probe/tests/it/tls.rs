@@ -59,7 +59,9 @@ async fn https_server() -> (u16, Vec<u8>) {
 #[tokio::test]
 async fn https_to_a_closed_port_is_refused() {
     let port = closed_port().await;
-    let probe = HttpProbe::new(&format!("https://127.0.0.1:{port}/")).unwrap();
+    let probe = HttpProbe::new(&format!("https://127.0.0.1:{port}/"))
+        .unwrap()
+        .allow_internal(true);
     let result = Prober::new().check_http(&probe).await;
     assert!(!result.ok);
     assert_eq!(result.detail, "connect refused");
@@ -70,6 +72,7 @@ async fn https_with_a_trusted_root_is_up() {
     let (port, cert) = https_server().await;
     let probe = HttpProbe::new(&format!("https://localhost:{port}/"))
         .unwrap()
+        .allow_internal(true)
         .keyword("operational");
     let prober = Prober::new().with_root_certificate(&cert).unwrap();
     let result = prober.check_http(&probe).await;
@@ -79,7 +82,9 @@ async fn https_with_a_trusted_root_is_up() {
 #[tokio::test]
 async fn https_with_an_untrusted_certificate_fails_the_handshake() {
     let (port, _) = https_server().await;
-    let probe = HttpProbe::new(&format!("https://localhost:{port}/")).unwrap();
+    let probe = HttpProbe::new(&format!("https://localhost:{port}/"))
+        .unwrap()
+        .allow_internal(true);
     let result = Prober::new().check_http(&probe).await;
     assert!(!result.ok);
     assert!(
@@ -92,7 +97,9 @@ async fn https_with_an_untrusted_certificate_fails_the_handshake() {
 #[tokio::test]
 async fn https_with_the_wrong_name_fails_the_handshake() {
     let (port, cert) = https_server().await;
-    let probe = HttpProbe::new(&format!("https://127.0.0.1:{port}/")).unwrap();
+    let probe = HttpProbe::new(&format!("https://127.0.0.1:{port}/"))
+        .unwrap()
+        .allow_internal(true);
     let prober = Prober::new().with_root_certificate(&cert).unwrap();
     let result = prober.check_http(&probe).await;
     assert!(!result.ok);

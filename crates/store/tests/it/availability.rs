@@ -28,6 +28,7 @@ fn http(target: &str) -> MonitorSettings {
         fail_after: 2,
         recover_after: 2,
         push_token_hash: None,
+        allow_internal: false,
     }
 }
 

@@ -27,7 +27,9 @@ pub struct AnnounceBody {
     /// When it is expected to end (RFC 3339).
     #[schema(format = DateTime)]
     pub ends_at: String,
-    /// What is done, for the customers (shown publicly on the sign-in and status pages).
+    /// What is done, for the customers (shown publicly on the sign-in and status pages; at
+    /// most 2000 characters).
+    #[schema(max_length = 2000)]
     pub description: String,
 }
 

@@ -80,16 +80,19 @@ impl From<Agreement> for AgreementDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgreementBody {
-    /// Name.
-    #[schema(min_length = 1, pattern = "\\S")]
+    /// Name (at most 200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
-    /// Policy file text (TOML) laid over the standard agreement; empty for the standard one.
+    /// Policy file text (TOML) laid over the standard agreement; empty for the standard one
+    /// (at most 100,000 characters).
     #[serde(default)]
+    #[schema(max_length = 100000)]
     pub policy: String,
     /// In force from (RFC 3339).
     #[schema(format = DateTime)]
     pub effective_from: String,
-    /// Reference to the signed document.
+    /// Reference to the signed document (at most 300 characters).
+    #[schema(max_length = 300)]
     pub document_ref: Option<String>,
 }
 

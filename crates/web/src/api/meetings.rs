@@ -79,7 +79,7 @@ pub struct AttendeeBody {
     #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// Their e-mail address: the invitation goes there.
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     /// Their side.
     pub side: SideDto,
@@ -172,10 +172,28 @@ pub struct MinutesBody {
     pub minutes: String,
     /// What was decided, one text each (not blank, at most 2000 characters).
     #[serde(default)]
+    #[schema(schema_with = decisions_schema)]
     pub decisions: Vec<String>,
     /// The ids of the attendees who were there (the others were not).
     #[serde(default)]
     pub present: Vec<i64>,
+}
+
+/// A list of decisions, each a text that is not blank, within its limit.
+fn decisions_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .min_length(Some(1))
+                .max_length(Some(desk::limits::DECISION))
+                .pattern(Some("\\S")),
+        )
+        .description(Some(
+            "What was decided, one text each (not blank, at most 2000 characters).",
+        ))
+        .build()
 }
 
 /// Input: an action item.

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use store::{Environment, EnvironmentId, Monitor, MonitorId, MonitorKind, OrgId};
+use store::{Environment, EnvironmentId, Monitor, MonitorId, MonitorKind, OrgId, Scope};
 use utoipa::ToSchema;
 
 use super::{Id, Problems};
@@ -83,8 +83,13 @@ pub struct MonitorDto {
     pub target: String,
     /// HTTP: the one status that counts as up (absent: 200–399).
     pub expected_status: Option<i64>,
-    /// HTTP: text the body must contain.
+    /// HTTP: text the body must contain (the vendor's staff only; absent: none, or not yours
+    /// to see).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
+    /// Whether the probe may reach internal addresses (the vendor's staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_internal: Option<bool>,
     /// A probe slower than this (ms) fails.
     pub latency_limit_ms: Option<i64>,
     /// Seconds between probes (push: between expected heartbeats).
@@ -103,8 +108,11 @@ pub struct MonitorDto {
     pub created_at: String,
 }
 
-impl From<Monitor> for MonitorDto {
-    fn from(m: Monitor) -> Self {
+impl MonitorDto {
+    /// The monitor as a caller in `scope` may see it: the probe settings that are the
+    /// vendor's business only for the vendor's staff.
+    fn of(m: Monitor, scope: &Scope) -> Self {
+        let shown = desk::access::sees_probe_settings(scope);
         let s = m.settings;
         MonitorDto {
             id: m.id.0,
@@ -113,7 +121,8 @@ impl From<Monitor> for MonitorDto {
             kind: s.kind.as_str().to_string(),
             target: s.target,
             expected_status: s.expected_status,
-            keyword: s.keyword,
+            keyword: s.keyword.filter(|_| shown),
+            allow_internal: shown.then_some(s.allow_internal),
             latency_limit_ms: s.latency_limit_ms,
             interval_s: s.interval_s,
             push_grace_s: (s.kind == MonitorKind::Push)
@@ -138,9 +147,9 @@ pub struct MonitorSaved {
     pub push_path: Option<String>,
 }
 
-fn saved(m: Monitor, token: Option<String>) -> MonitorSaved {
+fn saved(m: Monitor, token: Option<String>, scope: &Scope) -> MonitorSaved {
     MonitorSaved {
-        monitor: m.into(),
+        monitor: MonitorDto::of(m, scope),
         push_path: token.as_ref().map(|t| format!("/api/v1/push/{t}")),
         push_token: token,
     }
@@ -187,6 +196,11 @@ pub struct MonitorBody {
     /// Push monitors being changed: issue a new token (the old one stops working).
     #[serde(default)]
     pub new_push_token: bool,
+    /// HTTP and TCP: let the probe reach internal addresses — this host, private and
+    /// link-local networks — which are refused otherwise (administrators only; absent: off
+    /// for a new monitor, unchanged for a changed one, and it lapses when someone else
+    /// changes the target).
+    pub allow_internal: Option<bool>,
 }
 
 impl From<MonitorBody> for MonitorSpec {
@@ -201,6 +215,7 @@ impl From<MonitorBody> for MonitorSpec {
             fail_after: b.fail_after,
             recover_after: b.recover_after,
             new_push_token: b.new_push_token,
+            allow_internal: b.allow_internal,
         }
     }
 }
@@ -278,7 +293,11 @@ pub async fn list_monitors(
     Id(id): Id,
 ) -> Result<ApiJson<Vec<MonitorDto>>, ApiError> {
     let list = app.monitors_of(&caller, EnvironmentId(id)).await?;
-    Ok(ApiJson(list.into_iter().map(MonitorDto::from).collect()))
+    Ok(ApiJson(
+        list.into_iter()
+            .map(|m| MonitorDto::of(m, &caller.scope))
+            .collect(),
+    ))
 }
 
 /// Add a monitor to an environment (administrators and service managers); a push monitor's
@@ -297,7 +316,7 @@ pub async fn create_monitor(
     let (m, token) = app
         .create_monitor(&caller, EnvironmentId(id), &body.into())
         .await?;
-    Ok((StatusCode::CREATED, ApiJson(saved(m, token))))
+    Ok((StatusCode::CREATED, ApiJson(saved(m, token, &caller.scope))))
 }
 
 /// One monitor (customers: their own).
@@ -310,8 +329,8 @@ pub async fn get_monitor(
     caller: Caller,
     Id(id): Id,
 ) -> Result<ApiJson<MonitorDto>, ApiError> {
-    let m = app.store.get_monitor(&caller.scope, MonitorId(id)).await?;
-    Ok(ApiJson(m.into()))
+    let m = app.monitor(&caller, MonitorId(id)).await?;
+    Ok(ApiJson(MonitorDto::of(m, &caller.scope)))
 }
 
 /// Change what a monitor checks (administrators and service managers); its history stays.
@@ -328,7 +347,7 @@ pub async fn update_monitor(
     let (m, token) = app
         .update_monitor(&caller, MonitorId(id), &body.into())
         .await?;
-    Ok(ApiJson(saved(m, token)))
+    Ok(ApiJson(saved(m, token, &caller.scope)))
 }
 
 /// Start or stop probing a monitor (administrators and service managers).
@@ -345,7 +364,7 @@ pub async fn set_monitor_active(
     let m = app
         .set_monitor_active(&caller, MonitorId(id), body.active)
         .await?;
-    Ok(ApiJson(m.into()))
+    Ok(ApiJson(MonitorDto::of(m, &caller.scope)))
 }
 
 /// A heartbeat of a push monitor. No session: the token in the path authenticates it.

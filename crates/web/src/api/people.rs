@@ -123,16 +123,16 @@ pub async fn create_person(
 ) -> Result<(StatusCode, ApiJson<PersonCreated>), ApiError> {
     caller.require(&[Role::Admin], "only an administrator may add people")?;
     let password_hash = match body.password {
-        Some(p) if p.chars().count() < 12 => {
-            return Err(ApiError::field(
-                "password",
-                "a password has at least 12 characters",
-            ));
+        Some(p) => {
+            desk::limits::check("password", &p, desk::limits::PASSWORD)?;
+            if p.chars().count() < desk::limits::PASSWORD_MIN {
+                return Err(ApiError::field(
+                    "password",
+                    "a password has at least 12 characters",
+                ));
+            }
+            Some(auth::hash_password(p).await?)
         }
-        Some(p) if p.chars().count() > 1024 => {
-            return Err(ApiError::field("password", "at most 1024 characters"));
-        }
-        Some(p) => Some(auth::hash_password(p).await?),
         None => None,
     };
     let (person, warnings) = app

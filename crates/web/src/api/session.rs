@@ -9,7 +9,7 @@ use store::{ApiToken, TokenId};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::{self, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 
 use super::people::PersonDto;
@@ -166,23 +166,7 @@ pub async fn create_token(
     caller: Caller,
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> Result<(StatusCode, ApiJson<TokenCreated>), ApiError> {
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field(
-            "name",
-            "a name of 1 to 100 characters is needed",
-        ));
-    }
-    let secret = auth::new_secret()?;
-    let token = app
-        .store
-        .create_token(
-            caller.person.id,
-            name,
-            &auth::hash_secret(&secret),
-            app.now_ms(),
-        )
-        .await?;
+    let (token, secret) = app.create_token(&caller, &body.name).await?;
     Ok((
         StatusCode::CREATED,
         ApiJson(TokenCreated {

@@ -206,8 +206,8 @@ pub struct CommentBody {
 pub struct PriorityBody {
     /// New priority.
     pub priority: PriorityDto,
-    /// Why (required).
-    #[schema(min_length = 1, pattern = "\\S")]
+    /// Why (required; at most 2000 characters).
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -225,7 +225,8 @@ pub struct AssignBody {
 pub struct StatusBody {
     /// New status.
     pub status: StatusDto,
-    /// Why (optional).
+    /// Why (optional; at most 2000 characters).
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -247,7 +248,8 @@ pub struct TicketQuery {
     /// Only tickets whose next running deadline falls within this many business hours from now.
     #[param(minimum = 0, maximum = 200)]
     pub at_risk_hours: Option<u32>,
-    /// Text in the subject.
+    /// Text in the subject (at most 200 characters).
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only tickets assigned to this person.
     pub assignee: Option<i64>,
@@ -300,6 +302,7 @@ pub async fn list_tickets(
         Some(h) => Some(app.at_risk_until("at_risk_hours", h)?),
         None => None,
     };
+    desk::limits::check_opt("q", q.q.as_deref(), desk::limits::TICKET_SEARCH)?;
     let filter = TicketFilter {
         org: q.organization.map(OrgId),
         kind: q.kind.map(TicketKind::from),

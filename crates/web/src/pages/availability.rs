@@ -258,7 +258,7 @@ async fn classify(
     .map_err(|e| match e {
         DeskError::NotFound(_) => PageError::NotFound(t),
         DeskError::Forbidden(why) => PageError::Forbidden(t, why),
-        other => PageError::Api(t, other.into()),
+        other => super::error::refused(t)(other),
     })?;
     let back = form.text("back");
     let back = if back.starts_with("/availability") {

@@ -9,6 +9,7 @@ use super::layout::{Shell, Viewer, csrf_token, render, shell_person};
 use crate::AppState;
 use crate::auth::{self};
 use crate::error::ApiError;
+use desk::DeskError;
 use desk::i18n::Tr;
 
 /// Why a page could not be shown, as a page.
@@ -20,6 +21,8 @@ pub enum PageError {
     NotFound(Tr),
     /// Not allowed, with the reason.
     Forbidden(Tr, String),
+    /// A form's text over its length (`desk::limits`), said in the person's language (422).
+    TooLong(Tr, String),
     /// Anything else from the services.
     Api(Tr, ApiError),
 }
@@ -42,6 +45,7 @@ impl IntoResponse for PageError {
                 t.get("error.not_found").to_string(),
             ),
             PageError::Forbidden(t, why) => (t, StatusCode::FORBIDDEN, why),
+            PageError::TooLong(t, message) => (t, StatusCode::UNPROCESSABLE_ENTITY, message),
             PageError::Api(t, e) => {
                 let status = e.problem().status;
                 let message = match e {
@@ -80,6 +84,15 @@ pub fn api<E: Into<ApiError>>(t: Tr) -> impl Fn(E) -> PageError {
             PageError::Forbidden(t, format!("{} ({why})", t.get("error.forbidden")))
         }
         other => PageError::Api(t, other),
+    }
+}
+
+/// [`api`] for a service's refusal of a form without a place for messages: a text over its
+/// length becomes a page that says so in the person's language.
+pub fn refused(t: Tr) -> impl Fn(DeskError) -> PageError {
+    move |e| match e {
+        DeskError::TooLong { max, .. } => PageError::TooLong(t, super::form::too_long(t, max)),
+        other => api(t)(other),
     }
 }
 

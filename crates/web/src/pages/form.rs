@@ -2,6 +2,8 @@
 //! request, whether a body is multipart, and percent-encoding for URLs.
 
 use axum::http::header;
+use desk::DeskError;
+use desk::i18n::Tr;
 
 /// Whether a request body is `multipart/form-data` (a form with a file).
 pub fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
@@ -26,11 +28,19 @@ pub fn encode(s: &str) -> String {
 pub struct Fields(pub(crate) Vec<(String, String)>);
 
 impl Fields {
-    /// Parses `application/x-www-form-urlencoded` bytes.
+    /// Parses `application/x-www-form-urlencoded` bytes. A text area's line breaks come as
+    /// CR LF but count as one character in the browser (`maxlength`), so they are made LF.
     pub fn parse(bytes: &[u8]) -> Fields {
         Fields(
             form_urlencoded::parse(bytes)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .map(|(k, v)| {
+                    let v = if v.contains("\r\n") {
+                        v.replace("\r\n", "\n")
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
                 .collect(),
         )
     }
@@ -56,6 +66,30 @@ impl Fields {
     }
 }
 
+/// Why a text was refused for its length (`desk::limits`), in the person's language.
+pub fn too_long(t: Tr, max: usize) -> String {
+    let sep = if t.code() == "en" { ',' } else { '.' };
+    let digits = max.to_string();
+    let mut grouped = String::with_capacity(digits.len() + 4);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(sep);
+        }
+        grouped.push(c);
+    }
+    t.fill("form.too_long", &[("max", &grouped)])
+}
+
+/// A refusal a form shows beside one of its fields: the field and what is wrong, in the
+/// person's language for a text over its length; any other refusal is not the form's.
+pub fn field_refusal(t: Tr, e: DeskError) -> Result<(String, String), DeskError> {
+    match e {
+        DeskError::TooLong { field, max } => Ok((field, too_long(t, max))),
+        DeskError::Invalid { field, rule } => Ok((field, rule)),
+        other => Err(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,9 +99,19 @@ mod tests {
         let f = Fields::parse(b"csrf=abc&body=a+b%0Ac&body=second&x");
         assert_eq!(f.text("csrf"), "abc");
         assert_eq!(f.text("body"), "a b\nc");
+        assert_eq!(Fields::parse(b"t=a%0D%0Ab%0Dc").text("t"), "a\nb\rc");
         assert_eq!(f.text("missing"), "");
         assert!(!f.has_nul());
         assert!(Fields::parse(b"body=%00").has_nul());
+        assert_eq!(
+            too_long(Tr::for_code("en"), 100_000),
+            "At most 100,000 characters."
+        );
+        assert_eq!(
+            too_long(Tr::for_code("nl"), 2000),
+            "Ten hoogste 2.000 tekens."
+        );
+        assert_eq!(too_long(Tr::for_code("nl"), 80), "Ten hoogste 80 tekens.");
         assert_eq!(
             crate::pages::words::fill("{p}-termijn {at}", &[("p", "90%"), ("at", "ma 13:00")]),
             "90%-termijn ma 13:00"

@@ -11,14 +11,13 @@ use sla::{Bound, Priority, TicketKind, words};
 use store::{Role, Ticket, TicketFilter, TicketOrder};
 
 use super::error::{PageError, api};
-use super::form::Fields;
 use super::form::encode;
+use super::form::{Fields, field_refusal, too_long};
 use super::layout::{Shell, Viewer, render};
 use super::words::{Agreements, SlaState, fill, sla_state};
 use crate::AppState;
 use crate::error::ApiError;
 use desk::Compiled;
-use desk::DeskError;
 use desk::i18n::Tr;
 use desk::tickets::FileTicket;
 
@@ -370,12 +369,13 @@ async fn file(
         }
         _ => None,
     };
-    let subject_len = subject.trim().chars().count();
-    if subject_len == 0 || subject_len > 300 {
+    if desk::limits::over(&subject, desk::limits::TICKET_SUBJECT) {
+        errors.subject = Some(too_long(t, desk::limits::TICKET_SUBJECT));
+    } else if subject.trim().is_empty() {
         errors.subject = Some(t.get("portal.error.subject").to_string());
     }
-    if description.chars().count() > 100_000 {
-        errors.description = Some(t.get("portal.error.description").to_string());
+    if desk::limits::over(&description, desk::limits::TICKET_DESCRIPTION) {
+        errors.description = Some(too_long(t, desk::limits::TICKET_DESCRIPTION));
     }
     if f.has_nul() {
         errors.other = Some(t.get("portal.error.nul").to_string());
@@ -401,10 +401,8 @@ async fn file(
                     Redirect::to(&format!("/tickets/{}?notice=filed", ticket.id.0)).into_response(),
                 );
             }
-            Err(DeskError::Invalid {
-                field,
-                rule: message,
-            }) => {
+            Err(e) => {
+                let (field, message) = field_refusal(t, e).map_err(api(t))?;
                 let slot = match field.as_str() {
                     "kind" => &mut errors.kind,
                     "priority" => &mut errors.priority,
@@ -414,7 +412,6 @@ async fn file(
                 };
                 *slot = Some(message);
             }
-            Err(e) => return Err(api(t)(e)),
         }
     }
     let c = compiled_now(&app, &viewer).await?;

@@ -225,7 +225,7 @@ async fn explain(
     viewer.check_csrf(form.text("csrf"))?;
     app.record_miss_reason(&viewer.caller, TicketId(id), form.text("reason"))
         .await
-        .map_err(api(t))?;
+        .map_err(super::error::refused(t))?;
     Ok(local_redirect(form.text("back"), "/reports"))
 }
 

@@ -179,6 +179,18 @@ cases! {
     escalation_pages_desk_steps_and_reversal,
     escalation_pages_authz,
 }
+mod hardening_limits;
+mod hardening_monitors;
+use hardening_limits::*;
+use hardening_monitors::*;
+cases! {
+    hardening_length_limits_every_field,
+    hardening_length_limits_escalation,
+    hardening_length_limits_in_page_forms,
+    hardening_monitor_targets_internal,
+    hardening_monitor_probe_refuses_internal_addresses,
+    hardening_monitor_keyword_hidden_from_customers,
+}
 mod meeting_mails;
 mod meeting_pages;
 use meeting_mails::*;

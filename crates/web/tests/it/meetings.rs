@@ -589,7 +589,7 @@ pub async fn meetings_minutes_with_both_sides(app: App) {
             "starts_at",
         ),
         (json!({ "kind": "weekly" }), 400, "kind"),
-        (json!({ "title": "x".repeat(201) }), 422, "title"),
+        (json!({ "title": "x".repeat(201) }), 400, "title"),
         (
             json!({ "attendees": [{ "name": " ", "side": "vendor" }] }),
             422,

@@ -10,15 +10,15 @@ use store::{NewAgreement, OrgId};
 
 use super::customers::{CustomerParts, customer_page};
 use super::forms::{
-    AgreementForm, MAX_DOCUMENT_REF, MAX_NAME, PolicyProblem, parse_local_time, path_id, read_form,
-    require_admin,
+    AgreementForm, PolicyProblem, parse_local_time, path_id, read_form, require_admin,
 };
 use crate::AppState;
 use crate::error::{ApiError, MAX_BODY, NUL_DETAIL};
 use crate::pages::error::{PageError, api};
+use crate::pages::form::{field_refusal, too_long};
 use crate::pages::layout::{Viewer, render};
-use desk::DeskError;
 use desk::i18n::Tr;
+use desk::limits::{self, over};
 
 // ----- one customer -------------------------------------------------------------------------
 
@@ -140,7 +140,9 @@ pub(super) async fn add_agreement(
     form.policy = form.policy.with(&policy);
 
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME {
+    if over(&input.name, limits::AGREEMENT_NAME) {
+        form.name.fail(too_long(t, limits::AGREEMENT_NAME));
+    } else if name.is_empty() {
         form.name.fail(t.get("admin.err.agreement_name"));
     }
     let effective_from = parse_local_time(&input.effective_from);
@@ -148,10 +150,12 @@ pub(super) async fn add_agreement(
         form.effective_from.fail(t.get("admin.err.effective_from"));
     }
     let document_ref = input.document_ref.trim();
-    if document_ref.chars().count() > MAX_DOCUMENT_REF {
-        form.document_ref.fail(t.get("admin.err.document_ref"));
+    if over(&input.document_ref, limits::DOCUMENT_REF) {
+        form.document_ref.fail(too_long(t, limits::DOCUMENT_REF));
     }
-    if let Err(e) = desk::policies::parse_policy(&policy, "policy") {
+    if over(&policy, limits::POLICY) {
+        form.policy.fail(too_long(t, limits::POLICY));
+    } else if let Err(e) = desk::policies::parse_policy(&policy, "policy") {
         let problem = PolicyProblem::new(t, &policy, &e);
         form.policy.fail(problem.summary.clone());
         form.problem = Some(problem);
@@ -180,14 +184,14 @@ pub(super) async fn add_agreement(
                 ))
                 .into_response());
             }
-            Err(DeskError::Invalid {
-                field,
-                rule: message,
-            }) => match field.as_str() {
-                "name" => form.name.fail(message),
-                _ => form.policy.fail(message),
-            },
-            Err(e) => return Err(PageError::Api(t, e.into())),
+            Err(e) => {
+                let (field, message) = field_refusal(t, e).map_err(api(t))?;
+                match field.as_str() {
+                    "name" => form.name.fail(message),
+                    "document_ref" => form.document_ref.fail(message),
+                    _ => form.policy.fail(message),
+                }
+            }
         }
     }
     form.failed = true;

@@ -16,6 +16,7 @@ use super::forms::{
 use crate::AppState;
 use crate::error::ApiError;
 use crate::pages::error::{PageError, api};
+use crate::pages::form::too_long;
 use crate::pages::layout::{Shell, Viewer, render};
 use desk::DeskError;
 use desk::i18n::Tr;
@@ -138,6 +139,10 @@ pub(super) async fn create_customer(
     let status = match app.create_org(&viewer.caller, &input.name).await {
         Ok(org) => {
             return Ok(Redirect::to(&format!("/admin/customers/{}?new=1", org.id)).into_response());
+        }
+        Err(DeskError::TooLong { max, .. }) => {
+            name.fail(too_long(t, max));
+            StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(DeskError::Invalid { .. }) => {
             name.fail(t.get("admin.err.org_name"));

@@ -17,15 +17,8 @@ use desk::i18n::Tr;
 /// The time zone in which administrators enter and read instants.
 pub(super) const TIME_ZONE: &str = "Europe/Amsterdam";
 
-// The limits the services apply, checked here first so every field gets its message at once.
-/// Longest name, in characters.
-pub(super) const MAX_NAME: usize = 200;
-/// Longest reference to the signed agreement document, in characters.
-pub(super) const MAX_DOCUMENT_REF: usize = 300;
-/// Shortest password, in characters.
-pub(super) const MIN_PASSWORD: usize = 12;
-/// Longest password, in bytes.
-pub(super) const MAX_PASSWORD: usize = 1024;
+// The limits the services apply (`desk::limits`) are checked here first, so that every field
+// gets its message at once.
 
 /// One form field: its value to show again and its message, linked with `aria-describedby`.
 #[derive(Debug, Clone, Default)]

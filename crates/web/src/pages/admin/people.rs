@@ -11,15 +11,17 @@ use store::{NewPerson, OrgId, Person, PersonId, Role};
 
 use super::customers::{CustomerParts, customer_page, in_force};
 use super::forms::{
-    Flash, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD, Notices, PersonForm, PersonRow, path_id,
-    people_notices, person_rows, read_form, require_admin, role_choices, roles_for,
+    Flash, Notices, PersonForm, PersonRow, path_id, people_notices, person_rows, read_form,
+    require_admin, role_choices, roles_for,
 };
 use crate::AppState;
 use crate::auth;
 use crate::pages::error::{PageError, api};
+use crate::pages::form::too_long;
 use crate::pages::layout::{Shell, Viewer, render};
 use desk::DeskError;
 use desk::i18n::Tr;
+use desk::limits::{self, over};
 
 // ----- people -----------------------------------------------------------------------------
 
@@ -126,11 +128,15 @@ pub(super) async fn create_person(
     form.roles = role_choices(t, org.is_some(), &input.role);
     form.lang = form.lang.with(&input.lang);
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME {
+    if over(&input.name, limits::PERSON_NAME) {
+        form.name.fail(too_long(t, limits::PERSON_NAME));
+    } else if name.is_empty() {
         form.name.fail(t.get("admin.err.name"));
     }
-    if desk::people::check_email(&input.email).is_err() {
-        form.email.fail(t.get("admin.err.email_invalid"));
+    match desk::people::check_email(&input.email) {
+        Err(DeskError::TooLong { max, .. }) => form.email.fail(too_long(t, max)),
+        Err(_) => form.email.fail(t.get("admin.err.email_invalid")),
+        Ok(_) => {}
     }
     let role = input
         .role
@@ -143,10 +149,10 @@ pub(super) async fn create_person(
     if !matches!(input.lang.as_str(), "nl" | "en") {
         form.lang.fail(t.get("admin.err.lang"));
     }
-    if input.password.chars().count() < MIN_PASSWORD {
+    if over(&input.password, limits::PASSWORD) {
+        form.password.fail(too_long(t, limits::PASSWORD));
+    } else if input.password.chars().count() < limits::PASSWORD_MIN {
         form.password.fail(t.get("admin.err.password_short"));
-    } else if input.password.chars().count() > MAX_PASSWORD {
-        form.password.fail(t.get("admin.err.password_long"));
     }
 
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -182,6 +188,10 @@ pub(super) async fn create_person(
                 status = StatusCode::CONFLICT;
                 form.email.fail(t.get("admin.err.email_taken"));
             }
+            Err(DeskError::TooLong { field, max }) => match field.as_str() {
+                "email" => form.email.fail(too_long(t, max)),
+                _ => form.name.fail(too_long(t, max)),
+            },
             Err(DeskError::Invalid {
                 field,
                 rule: message,

@@ -15,9 +15,11 @@ use super::shared::{
 };
 use crate::AppState;
 use crate::pages::error::{PageError, api};
+use crate::pages::form::{field_refusal, too_long};
 use crate::pages::layout::{Shell, Viewer, render};
 use desk::DeskError;
 use desk::i18n::Tr;
+use desk::limits::{self, over};
 use desk::tickets::FileTicket;
 use desk::time::ms;
 
@@ -231,11 +233,15 @@ pub(super) async fn phone_submit(
         _ => None,
     };
     let subject = form.subject.trim();
-    if subject.is_empty() || subject.chars().count() > 300 {
+    if over(&form.subject, limits::TICKET_SUBJECT) {
+        page.fail("subject", too_long(t, limits::TICKET_SUBJECT));
+    } else if subject.is_empty() {
         page.fail("subject", t.get("desk.phone.err_subject").into());
     }
-    if form.description.chars().count() > 100_000 {
-        page.fail("description", t.get("desk.phone.err_description").into());
+    // A browser sends a text area's line breaks as CR LF but counts them as one character.
+    let description = form.description.replace("\r\n", "\n");
+    if over(&description, limits::TICKET_DESCRIPTION) {
+        page.fail("description", too_long(t, limits::TICKET_DESCRIPTION));
     }
     let (Some(reporter), Some(received), Some(kind), true) =
         (reporter, received, kind, page.errors.is_empty())
@@ -249,7 +255,7 @@ pub(super) async fn phone_submit(
                 kind,
                 priority,
                 subject: subject.to_string(),
-                description: form.description.clone(),
+                description,
                 organization_id: None,
                 reporter_id: Some(PersonId(reporter)),
                 received_at: Some(received),
@@ -258,10 +264,8 @@ pub(super) async fn phone_submit(
         .await;
     match filed {
         Ok(ticket) => Ok(Redirect::to(&format!("/tickets/{}", ticket.id)).into_response()),
-        Err(DeskError::Invalid {
-            field,
-            rule: message,
-        }) => {
+        Err(e @ (DeskError::Invalid { .. } | DeskError::TooLong { .. })) => {
+            let (field, message) = field_refusal(t, e).map_err(api(t))?;
             let message = match field.as_str() {
                 "reporter_id" => t.get("desk.phone.err_reporter").to_string(),
                 "received_at" => format!("{} ({message})", t.get("desk.phone.err_agreement")),

@@ -16,9 +16,9 @@ pub(super) const MAX_RISK_HOURS: u32 = desk::tickets::MAX_AT_RISK_HOURS;
 /// Tickets one bulk action may change.
 pub(super) const MAX_BULK: usize = 200;
 /// Longest name of a saved view, in characters.
-pub(super) const MAX_VIEW_NAME: usize = 80;
+pub(super) const MAX_VIEW_NAME: usize = desk::limits::VIEW_NAME;
 /// Longest subject text in a filter, in characters.
-pub(super) const MAX_SUBJECT_FILTER: usize = 200;
+pub(super) const MAX_SUBJECT_FILTER: usize = desk::limits::TICKET_SEARCH;
 /// How long after a call it may still be registered (the service's rule, checked here first
 /// so the form can say it in the person's language).
 pub(super) const PHONE_MAX_AGE_SECONDS: i64 = 7 * 24 * 3600;

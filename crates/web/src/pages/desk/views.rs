@@ -9,6 +9,7 @@ use super::queue::{Filter, queue_href, queue_page};
 use super::shared::{MAX_VIEW_NAME, staff_only, store_err};
 use crate::AppState;
 use crate::pages::error::PageError;
+use crate::pages::form::too_long;
 use crate::pages::layout::Viewer;
 
 // ----- saved views --------------------------------------------------------------------------
@@ -35,9 +36,15 @@ pub(super) async fn save_view(
     let t = viewer.t;
     let (filter, _, bad) = Filter::parse(&form.query);
     let query = filter.query();
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_VIEW_NAME || name.contains('\0') {
-        let error = t.get("desk.views.bad_name").to_string();
+    let name = form.name.as_str();
+    let bad_name = if desk::limits::over(name, MAX_VIEW_NAME) {
+        Some(too_long(t, MAX_VIEW_NAME))
+    } else if name.trim().is_empty() || name.contains('\0') {
+        Some(t.get("desk.views.bad_name").to_string())
+    } else {
+        None
+    };
+    if let Some(error) = bad_name {
         let res = queue_page(&app, &viewer, &query, None, vec![error]).await?;
         return Ok(with_status(res, StatusCode::UNPROCESSABLE_ENTITY));
     }
@@ -46,10 +53,9 @@ pub(super) async fn save_view(
         let res = queue_page(&app, &viewer, &query, None, errors).await?;
         return Ok(with_status(res, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    app.store
-        .save_view(viewer.caller.person.id, name, &query, app.now_ms())
+    app.save_view(&viewer.caller, name, &query)
         .await
-        .map_err(store_err(t))?;
+        .map_err(crate::pages::error::api(t))?;
     Ok(Redirect::to(&queue_href(&query)).into_response())
 }
 

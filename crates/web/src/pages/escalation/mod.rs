@@ -363,6 +363,12 @@ pub async fn requestable(
 /// A refusal of a form's step, in the person's language, for the form to show; anything that
 /// is not about the form (not found, not allowed, a fault) becomes the error page.
 pub fn form_error(t: Tr, e: DeskError) -> Result<String, PageError> {
+    if let DeskError::TooLong { field, max } = &e {
+        return Ok(format!(
+            "{} ({field})",
+            crate::pages::form::too_long(t, *max)
+        ));
+    }
     let key = match &e {
         DeskError::Invalid { field, .. } => {
             let f = field.as_str();

@@ -95,6 +95,10 @@ impl FormState {
                 self.add(field, field_message(t, field));
                 Ok(())
             }
+            DeskError::TooLong { field, max } => {
+                self.add(form_field(&field), crate::pages::form::too_long(t, max));
+                Ok(())
+            }
             other => Err(api(t)(other)),
         }
     }

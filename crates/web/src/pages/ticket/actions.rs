@@ -14,9 +14,8 @@ use super::view::{FormState, ticket_page};
 use crate::AppState;
 use crate::error::{ApiError, MAX_BODY};
 use crate::pages::error::{PageError, api};
-use crate::pages::form::Fields;
+use crate::pages::form::{Fields, field_refusal};
 use crate::pages::layout::{Viewer, render};
-use desk::DeskError;
 use desk::i18n::Tr;
 use desk::tickets::{Action, Upload};
 
@@ -72,15 +71,14 @@ pub(crate) async fn submit_fields(
     let kept = kept_values(&action);
     match app.act_with_file(&viewer.caller, id, action, file).await {
         Ok(_) => Ok(Redirect::to(&format!("/tickets/{}?notice={notice}", id.0)).into_response()),
-        Err(DeskError::Invalid {
-            field,
-            rule: message,
-        }) => {
+        Err(e) => {
+            let (field, message) = field_refusal(t, e).map_err(api(t))?;
             let mut form = kept;
             let slot = match field.as_str() {
                 "body" => &mut form.comment_error,
                 "file" => &mut form.comment_file_error,
-                "reason" => &mut form.reason_error,
+                // A status change's reason is shown with the status form below.
+                "reason" if notice != "status" => &mut form.reason_error,
                 "priority" => &mut form.priority_error,
                 "assignee_id" => &mut form.assign_error,
                 _ if notice == "status" && viewer.caller.role() == Role::CustomerAdmin => {
@@ -91,7 +89,6 @@ pub(crate) async fn submit_fields(
             *slot = Some(message);
             again(&app, &viewer, id, form).await
         }
-        Err(e) => Err(api(t)(e)),
     }
 }
 

@@ -20,7 +20,7 @@ use desk::tickets::Upload;
 pub const COMMENT_BODY_LIMIT: usize = MAX_ATTACHMENT_BYTES + 1024 * 1024;
 
 /// A file name fit to store and to show: the last part of any path, without control or
-/// bidirectional-override characters, trimmed, at most 200 characters.
+/// bidirectional-override characters, trimmed, at most `desk::limits::FILE_NAME` characters.
 pub fn sanitize_file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let clean: String = last
@@ -29,7 +29,7 @@ pub fn sanitize_file_name(raw: &str) -> String {
             !c.is_control() && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
         })
         .collect();
-    let clean: String = clean.trim().chars().take(200).collect();
+    let clean: String = clean.trim().chars().take(desk::limits::FILE_NAME).collect();
     let clean = clean.trim().to_string();
     if clean.is_empty() || clean.chars().all(|c| c == '.') {
         "file".to_string()
