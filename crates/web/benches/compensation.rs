@@ -31,6 +31,9 @@ use store::{NewPerson, OrgId, Role, Scope, Store};
 use tower::ServiceExt;
 use web::{AppState, Config};
 
+mod common;
+use common::{exec, percentile, token_for};
+
 /// The instant the overview is taken: Monday 16 November 2026, mid-morning.
 const NOW: &str = "2026-11-16T10:00:00Z";
 /// The invoice month exported.
@@ -60,31 +63,12 @@ fn at(s: &str) -> Timestamp {
     s.parse().expect("instant")
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i]
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
 async fn caller(state: &AppState, token: &str) -> Caller {
     state.authenticate(Some(token), None).await.expect("caller")
-}
-
-async fn token_for(store: &Store, person: store::PersonId) -> String {
-    let secret = web::auth::new_secret().expect("secret");
-    store
-        .create_token(
-            person,
-            "bench",
-            &web::auth::hash_secret(&secret),
-            Timestamp::now().as_millisecond(),
-        )
-        .await
-        .expect("token");
-    secret
 }
 
 /// The first working day (Monday to Friday, not 1 January) on or after `d`.
@@ -259,24 +243,6 @@ async fn history(
             let v = state.escalation(manager, t.org).await.expect("view");
             assert_eq!(v.stage, "idle", "{year}: the escalation ended");
         }
-    }
-}
-
-async fn exec(url: &str, sql: &str) {
-    if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await.expect("pg");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(&pool)
-            .await
-            .expect("copy");
-        pool.close().await;
-    } else {
-        let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(&pool)
-            .await
-            .expect("copy");
-        pool.close().await;
     }
 }
 
@@ -541,36 +507,8 @@ async fn run(url: &str, opts: &Options) {
 
 fn main() {
     let opts = options();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let dir = std::env::temp_dir().join(format!("loket-bench-comp-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let sqlite = format!("sqlite:{}", dir.join("bench.db").display());
-        run(&sqlite, &opts).await;
-        let _ = std::fs::remove_dir_all(&dir);
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(base) => {
-                let db = format!("loket_bench_comp_{}", std::process::id());
-                let admin = sqlx::PgPool::connect(&base).await.expect("pg");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-                    .execute(&admin)
-                    .await
-                    .expect("create database");
-                let url = format!(
-                    "{}/{db}",
-                    base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b)
-                );
-                run(&url, &opts).await;
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE {db} WITH (FORCE)"
-                )))
-                .execute(&admin)
-                .await;
-            }
-            Err(_) => println!("\n(PostgreSQL skipped: TEST_DATABASE_URL is not set)"),
-        }
+    common::on_each_database("compensation", |url| {
+        let opts = &opts;
+        async move { run(&url, opts).await }
     });
 }

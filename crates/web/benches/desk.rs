@@ -15,6 +15,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use web::{AppState, Config};
 
+mod common;
+use common::{percentile, token_for};
+
 struct Options {
     tickets: i64,
     creates: usize,
@@ -116,27 +119,8 @@ impl Client {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-async fn token_for(store: &Store, person: store::PersonId) -> String {
-    let secret = web::auth::new_secret().expect("secret");
-    store
-        .create_token(
-            person,
-            "bench",
-            &web::auth::hash_secret(&secret),
-            Timestamp::now().as_millisecond(),
-        )
-        .await
-        .expect("token");
-    secret
 }
 
 /// Loads `n` tickets (10% open, the rest resolved) with a creation event and two targets each,
@@ -490,36 +474,8 @@ async fn pages(store: &Store, addr: std::net::SocketAddr, ticket: i64, opts: &Op
 
 fn main() {
     let opts = options();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let dir = std::env::temp_dir().join(format!("loket-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let sqlite = format!("sqlite:{}", dir.join("bench.db").display());
-        run(&sqlite, &opts).await;
-        let _ = std::fs::remove_dir_all(&dir);
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(base) => {
-                let db = format!("loket_bench_{}", std::process::id());
-                let admin = sqlx::PgPool::connect(&base).await.expect("pg");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-                    .execute(&admin)
-                    .await
-                    .expect("create database");
-                let url = format!(
-                    "{}/{db}",
-                    base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b)
-                );
-                run(&url, &opts).await;
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE {db} WITH (FORCE)"
-                )))
-                .execute(&admin)
-                .await;
-            }
-            Err(_) => println!("\n(PostgreSQL skipped: TEST_DATABASE_URL is not set)"),
-        }
+    common::on_each_database("desk", |url| {
+        let opts = &opts;
+        async move { run(&url, opts).await }
     });
 }

@@ -19,6 +19,9 @@ use sla::{Month, Priority, TicketKind};
 use store::{NewPerson, OrgId, Role, Scope, Store};
 use web::{AppState, Config};
 
+mod common;
+use common::exec;
+
 const CUSTOMERS: i64 = 10;
 
 fn per_customer() -> i64 {
@@ -49,24 +52,6 @@ fn pick(expr: &str, values: &[String]) -> String {
     }
     s.push_str(" END");
     s
-}
-
-async fn exec(store_url: &str, sql: &str) {
-    if store_url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(store_url).await.expect("pg");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(&pool)
-            .await
-            .expect("load");
-        pool.close().await;
-    } else {
-        let pool = sqlx::SqlitePool::connect(store_url).await.expect("sqlite");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(&pool)
-            .await
-            .expect("load");
-        pool.close().await;
-    }
 }
 
 /// Loads `CUSTOMERS × per` tickets decided in `[from, to)` (ms) with their targets.
@@ -305,36 +290,5 @@ async fn run(url: &str, per: i64) {
 
 fn main() {
     let per = per_customer();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let dir = std::env::temp_dir().join(format!("loket-report-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let sqlite = format!("sqlite:{}", dir.join("bench.db").display());
-        run(&sqlite, per).await;
-        let _ = std::fs::remove_dir_all(&dir);
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(base) => {
-                let db = format!("loket_report_bench_{}", std::process::id());
-                let admin = sqlx::PgPool::connect(&base).await.expect("pg");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-                    .execute(&admin)
-                    .await
-                    .expect("create database");
-                let url = format!(
-                    "{}/{db}",
-                    base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b)
-                );
-                run(&url, per).await;
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE {db} WITH (FORCE)"
-                )))
-                .execute(&admin)
-                .await;
-            }
-            Err(_) => println!("\n(PostgreSQL skipped: TEST_DATABASE_URL is not set)"),
-        }
-    });
+    common::on_each_database("report", |url| async move { run(&url, per).await });
 }

@@ -11,12 +11,12 @@ use crate::harness::{App, Req};
 use crate::pagekit::Browser;
 
 /// The mails queued since the last call, marked sent so the next call sees only new ones.
-async fn drain(app: &App) -> Vec<OutboxMail> {
+pub async fn drain(app: &App) -> Vec<OutboxMail> {
     let now = app.state.now_ms();
     let mails = app
         .state
         .store
-        .claim_mail("peek", now, 1, 100)
+        .claim_mail("peek", now, 1, 500)
         .await
         .expect("outbox");
     for m in &mails {

@@ -13,27 +13,9 @@ use store::{OutboxMail, PersonId, ReminderKind, Scope};
 
 use crate::compensation::{meeting, miss, request, story};
 use crate::harness::App;
+use crate::meeting_mails::drain;
 
 const FEE: &str = "[compensation]\nmonthly_fee_cents = 123450\n";
-
-/// The mails queued since the last call, marked sent so the next call sees only new ones.
-async fn drain(app: &App) -> Vec<OutboxMail> {
-    let now = app.state.now_ms();
-    let mails = app
-        .state
-        .store
-        .claim_mail("peek", now, 1, 500)
-        .await
-        .expect("outbox");
-    for m in &mails {
-        app.state
-            .store
-            .mail_sent(m.id, "peek", now)
-            .await
-            .expect("sent");
-    }
-    mails
-}
 
 /// The reminders among the mails, as (address, subject), sorted.
 fn reminders(mails: &[OutboxMail]) -> Vec<(String, String)> {
