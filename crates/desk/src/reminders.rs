@@ -128,8 +128,8 @@ impl Desk {
         managers: &[Person],
         run: &mut ReminderRun,
     ) -> Result<(), DeskError> {
-        let latest = self.store.latest_escalations(&Scope::System).await?;
-        for e in latest.iter().filter(|e| e.ended_at.is_none()) {
+        let running = self.store.running_escalation_heads(&Scope::System).await?;
+        for e in &running {
             let r = self.replay(&Scope::System, e.org_id).await?;
             let (Stage::Consulting(c), Some(running)) = (r.esc.stage(), &r.running) else {
                 continue;
@@ -143,8 +143,7 @@ impl Desk {
             let months: Vec<String> = c.request.months.iter().map(ToString::to_string).collect();
             let mut to = Vec::new();
             if let Some(step) = running.steps.iter().find(|s| s.kind == StepKind::Request) {
-                let request: RequestRecord = serde_json::from_value(step.detail.clone())
-                    .map_err(|e| DeskError::internal(format!("stored request: {e}")))?;
+                let request: RequestRecord = crate::compensation::detail(step)?;
                 let p = self
                     .store
                     .get_person(&Scope::System, store::PersonId(request.by))

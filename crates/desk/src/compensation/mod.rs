@@ -243,7 +243,7 @@ fn corrupt(what: impl std::fmt::Display) -> DeskError {
     DeskError::internal(format!("stored escalation: {what}"))
 }
 
-fn detail<T: serde::de::DeserializeOwned>(s: &EscalationStep) -> Result<T, DeskError> {
+pub(crate) fn detail<T: serde::de::DeserializeOwned>(s: &EscalationStep) -> Result<T, DeskError> {
     T::deserialize(&s.detail).map_err(|e| corrupt(format!("step {}: {e}", s.seq)))
 }
 
