@@ -299,10 +299,9 @@ impl SmtpSender {
             .to(to)
             .subject(mail.subject.clone())
             .date(date)
-            .message_id(Some(format!(
-                "<outbox.{}.{}@{}>",
-                mail.id, mail.created_at, self.domain
-            )));
+            .message_id(Some(mail.message_id.clone().unwrap_or_else(|| {
+                format!("<outbox.{}.{}@{}>", mail.id, mail.created_at, self.domain)
+            })));
         match mail.attachment() {
             None => builder
                 .header(ContentType::TEXT_PLAIN)
@@ -529,6 +528,10 @@ mod tests {
             attachment_name: None,
             attachment_type: None,
             attachment_body: None,
+            message_id: None,
+            ticket_id: None,
+            body_html: None,
+            headers: None,
         };
         let plain = String::from_utf8(sender.message(&mail, 2_000).unwrap().formatted()).unwrap();
         assert!(plain.contains("Content-Type: text/plain"), "{plain}");

@@ -146,6 +146,7 @@ mod attachments;
 mod audit;
 mod compensation;
 mod leases;
+mod mail_threads;
 mod maintenance;
 mod meetings;
 mod monitors;
@@ -169,6 +170,7 @@ pub use compensation::{
     AgreedItem, Append, DiscountRecord, EscalationRecord, EscalationStep, MeetingLink, NewDiscount,
     NewStep, Reversal, RunningHead, StepKind, StepMeeting,
 };
+pub use mail_threads::AddressStatus;
 pub use maintenance::{Maintenance, MaintenanceRecipient, MaintenanceWhen, NewMaintenance};
 pub use meetings::items::{ActionItem, NewActionItem};
 pub use meetings::schedules::{NewSchedule, Schedule};

@@ -63,6 +63,15 @@ pub struct OutboxMail {
     pub attachment_type: Option<String>,
     /// The attachment's text.
     pub attachment_body: Option<String>,
+    /// The `Message-ID` it is sent with (angle brackets included); when absent the sender
+    /// derives one from the row.
+    pub message_id: Option<String>,
+    /// The ticket it is about, if any (threads replies by mail back to it).
+    pub ticket_id: Option<i64>,
+    /// An HTML alternative to the plain text.
+    pub body_html: Option<String>,
+    /// Extra headers, a JSON object of name → value.
+    pub headers: Option<String>,
 }
 
 impl OutboxMail {
@@ -91,7 +100,7 @@ impl From<i64> for MailId {
 
 const MAIL_COLUMNS: &str = "id, to_address, subject, body_text, created_at, attempts, \
     next_attempt_at, last_error, sent_at, failed_at, lease_owner, lease_until, attachment_name, \
-    attachment_type, attachment_body";
+    attachment_type, attachment_body, message_id, ticket_id, body_html, headers";
 
 pub(crate) const INSERT_MAIL: &str = "INSERT INTO mail_outbox \
     (to_address, subject, body_text, created_at, attempts, next_attempt_at) \
