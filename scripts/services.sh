@@ -4,6 +4,7 @@
 #   source scripts/services.sh
 #   start_postgres        # exports TEST_DATABASE_URL (throw-away cluster, stopped on shell exit)
 #   start_smtp            # exports TEST_SMTP_ADDR, TEST_SMTP_MAILDIR (aiosmtpd, stopped on shell exit)
+#   start_imap            # exports TEST_IMAP_ADDR, TEST_IMAP_USER, TEST_IMAP_PASSWORD (dovecot, stopped on shell exit)
 #   install_schemathesis  # exports SCHEMATHESIS (venv under $LOKET_TOOLS_DIR)
 #   install_chromium      # exports CHROMIUM and CHROMEDRIVER
 #
@@ -301,6 +302,126 @@ start_smtp() {
 
 # _loket_smtp_cleanup PID DIR: stop the server and remove its maildir.
 _loket_smtp_cleanup() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    rm -rf "$2"
+}
+
+# ---------------------------------------------------------------------------------------------
+# IMAP (Debian's dovecot-imapd, one mailbox on a loopback port)
+# ---------------------------------------------------------------------------------------------
+
+install_imap() {
+    if command -v dovecot >/dev/null 2>&1 && [[ -e /usr/lib/dovecot/imap ]]; then
+        return 0
+    fi
+    _loket_say "dovecot missing; installing Debian's dovecot-imapd"
+    _loket_apt_install dovecot-imapd || return 1
+}
+
+# start_imap: a throw-away dovecot on 127.0.0.1 with one account (TEST_IMAP_USER,
+# TEST_IMAP_PASSWORD) whose mail lives in a maildir under a temporary directory; plain IMAP
+# with IDLE, no TLS, no system users touched. As root the mail processes run as the
+# package's `dovecot` user; otherwise as the calling user. Checked with dovecot 2.3.19.
+start_imap() {
+    if [[ -n "${TEST_IMAP_ADDR:-}" ]]; then
+        return 0
+    fi
+    local t0=$SECONDS
+    install_imap || return 1
+    local dir user group
+    dir="$(mktemp -d /tmp/loket-imap.XXXXXX)" || return 1
+    chmod 755 "$dir"
+    mkdir -p "$dir/run" "$dir/state" "$dir/mail"
+    if [[ "$(id -u)" == 0 ]]; then
+        user=dovecot group=dovecot
+        chown dovecot:dovecot "$dir/mail"
+    else
+        user="$(id -un)" group="$(id -gn)"
+    fi
+    local password="imap-$RANDOM-$RANDOM"
+    printf '%s:%s\n' "desk@loket.test" "$(doveadm pw -s SHA512-CRYPT -p "$password")" >"$dir/users"
+    local port=${LOKET_IMAP_PORT:-51143} tries=0 pid="" i
+    while ((tries < 20 && port < 65535)); do
+        if _loket_port_in_use "$port"; then
+            port=$((port + 1))
+            continue
+        fi
+        tries=$((tries + 1))
+        _loket_imap_config "$dir" "$port" "$user" "$group" >"$dir/dovecot.conf"
+        dovecot -F -c "$dir/dovecot.conf" >"$dir/server.log" 2>&1 &
+        pid=$!
+        for ((i = 0; i < 100; i++)); do
+            if _loket_port_in_use "$port"; then
+                break
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null && _loket_port_in_use "$port"; then
+            break
+        fi
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        pid=""
+        port=$((port + 1))
+    done
+    if [[ -z "$pid" ]]; then
+        _loket_say "dovecot failed to start:"
+        cat "$dir/server.log" "$dir/dovecot.log" >&2 2>/dev/null
+        rm -rf "$dir"
+        return 1
+    fi
+    loket_on_exit "_loket_imap_cleanup '$pid' '$dir'"
+    export TEST_IMAP_ADDR="127.0.0.1:$port" TEST_IMAP_USER="desk@loket.test" TEST_IMAP_PASSWORD="$password"
+    _loket_say "dovecot $(dovecot --version | awk '{print $1}') on $TEST_IMAP_ADDR ($((SECONDS - t0))s): user $TEST_IMAP_USER"
+}
+
+# _loket_imap_config DIR PORT USER GROUP: the server's whole configuration, on stdout.
+_loket_imap_config() {
+    local dir=$1 port=$2 user=$3 group=$4
+    cat <<EOF
+protocols = imap
+listen = 127.0.0.1
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:$dir/mail/%u
+first_valid_uid = 1
+mail_uid = $user
+mail_gid = $group
+default_internal_user = $user
+default_internal_group = $group
+default_login_user = $user
+passdb {
+  driver = passwd-file
+  args = scheme=SHA512-CRYPT $dir/users
+}
+userdb {
+  driver = static
+  args = uid=$user gid=$group home=$dir/mail/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+EOF
+}
+
+# _loket_imap_cleanup PID DIR: stop the server and remove its mail.
+_loket_imap_cleanup() {
     kill "$1" 2>/dev/null
     wait "$1" 2>/dev/null
     rm -rf "$2"

@@ -11,9 +11,10 @@ if [[ -n "${CI:-}" ]]; then
     export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261128}"
 fi
 
-# Real services the tests use: a throw-away PostgreSQL cluster and an SMTP server delivering
-# into a maildir (both installed from Debian's packages when missing), stopped again when this
-# script exits; Chromium and ChromeDriver for the browser journeys (web's `browser::` tests).
+# Real services the tests use: a throw-away PostgreSQL cluster, an SMTP server delivering into
+# a maildir and an IMAP server (dovecot) holding the mailbox tickets arrive in (all installed
+# from Debian's packages when missing), stopped again when this script exits;
+# Chromium and ChromeDriver for the browser journeys (web's `browser::` tests).
 source scripts/services.sh
 # Each section says how long the one before it took, so a slow suite shows where.
 section_start=$SECONDS
@@ -28,6 +29,7 @@ section() {
 section "services"
 start_postgres
 start_smtp
+start_imap
 install_chromium
 
 section "cargo fmt --check"

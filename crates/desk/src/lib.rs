@@ -12,6 +12,7 @@ pub mod compensation;
 pub mod demo;
 mod error;
 pub mod i18n;
+pub mod imap;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
