@@ -7,7 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// unspecified and "this network" (0.0.0.0/8), private (RFC 1918, fc00::/7, the old fec0::/10),
 /// link-local (169.254.0.0/16 with the cloud metadata address, fe80::/10), shared address space
 /// (CGNAT, 100.64.0.0/10), broadcast, and IPv6 forms that carry such an IPv4 address
-/// (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`).
+/// (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4
+/// `2002::/16` and Teredo `2001::/32`).
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => internal_v4(v4),
@@ -111,7 +112,19 @@ fn internal_v6(ip: Ipv6Addr) -> bool {
         let v4 = Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
         return internal_v4(v4);
     }
-    false
+    embedded_v4(segments).is_some_and(internal_v4)
+}
+
+/// The IPv4 address a transition prefix routes to: 6to4 (`2002:AABB:CCDD::/48` reaches
+/// `AA.BB.CC.DD`, RFC 3056) and Teredo (`2001:0::/32`, whose client address is the last 32
+/// bits inverted, RFC 4380).
+fn embedded_v4(segments: [u16; 8]) -> Option<Ipv4Addr> {
+    let join = |hi: u16, lo: u16| (u32::from(hi) << 16) | u32::from(lo);
+    match segments {
+        [0x2002, hi, lo, ..] => Some(Ipv4Addr::from(join(hi, lo))),
+        [0x2001, 0, .., hi, lo] => Some(Ipv4Addr::from(!join(hi, lo))),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +166,12 @@ mod tests {
             "::127.0.0.1",
             "64:ff9b::a9fe:a9fe",
             "64:ff9b::7f00:1",
+            // 6to4 of 127.0.0.1, 10.0.0.1 and 192.168.1.1.
+            "2002:7f00:1::",
+            "2002:a00:1:1234::5",
+            "2002:c0a8:101::1",
+            // Teredo whose client is 10.0.0.1 (inverted: f5ff:fffe).
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe",
         ] {
             assert!(is_internal(ip(s)), "{s} is internal");
         }
@@ -188,6 +207,10 @@ mod tests {
             proptest::prop_assert_eq!(is_internal(IpAddr::V6(v4.to_ipv6_mapped())), expected);
             let nat64 = Ipv6Addr::from((0x0064_ff9b_u128 << 96) | u128::from(a));
             proptest::prop_assert_eq!(is_internal(IpAddr::V6(nat64)), expected);
+            let six_to_four = Ipv6Addr::from((0x2002_u128 << 112) | (u128::from(a) << 80) | 0xbeef);
+            proptest::prop_assert_eq!(is_internal(IpAddr::V6(six_to_four)), expected);
+            let teredo = Ipv6Addr::from((0x2001_0000_u128 << 96) | (0x4136_e378_u128 << 64) | u128::from(!a));
+            proptest::prop_assert_eq!(is_internal(IpAddr::V6(teredo)), expected);
             if a > 1 {
                 proptest::prop_assert_eq!(is_internal(IpAddr::V6(v4.to_ipv6_compatible())), expected);
             }
@@ -205,7 +228,7 @@ mod tests {
         }
 
         /// IPv6 unique-local and link-local prefixes are internal whatever follows them;
-        /// global unicast (2000::/3) is not, unless it is NAT64 of an internal address.
+        /// global unicast (2000::/3) is not, unless it is 6to4 or Teredo of an internal address.
         #[test]
         fn ipv6_prefixes(bits in proptest::prelude::any::<u128>()) {
             let ula = Ipv6Addr::from((0xfc00_u128 << 112) | (bits >> 7));
@@ -213,7 +236,8 @@ mod tests {
             let global = Ipv6Addr::from((0x2_u128 << 124) | (bits >> 3));
             proptest::prop_assert!(is_internal(IpAddr::V6(ula)), "{}", ula);
             proptest::prop_assert!(is_internal(IpAddr::V6(link)), "{}", link);
-            proptest::prop_assert!(!is_internal(IpAddr::V6(global)), "{}", global);
+            let wrapped = embedded_v4(global.segments()).is_some_and(internal_v4);
+            proptest::prop_assert_eq!(is_internal(IpAddr::V6(global)), wrapped, "{}", global);
         }
     }
 
@@ -282,6 +306,9 @@ mod tests {
             "ff02::1",
             "::ffff:93.184.216.34",
             "64:ff9b::808:808",
+            // 6to4 of 8.8.8.8; Teredo whose client is 8.8.8.8 (inverted: f7f7:f7f7).
+            "2002:808:808::1",
+            "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
         ] {
             assert!(!is_internal(ip(s)), "{s} is public");
         }
