@@ -209,6 +209,10 @@ impl Desk {
         password: &str,
         client: String,
     ) -> Result<Person, DeskError> {
+        // Longer texts cannot be an account's address or password: refused before they are
+        // hashed or counted as a failed guess.
+        crate::limits::check("email", email, crate::limits::EMAIL)?;
+        crate::limits::check("password", password, crate::limits::PASSWORD)?;
         let now = self.now_ms();
         let since = now - THROTTLE_WINDOW_SECONDS * 1000;
         let email_key = email.trim().to_lowercase();
@@ -233,7 +237,7 @@ impl Desk {
             Some((p, h)) if p.active => (Some(p), h),
             _ => (None, None),
         };
-        let verified = password.len() <= 1024 && verify_password(hash, password.to_string()).await;
+        let verified = verify_password(hash, password.to_string()).await;
         if let (true, Some(p)) = (verified, person) {
             self.store.clear_sign_in_failures(&account_key).await?;
             self.store.clear_sign_in_failures(&pair_key).await?;

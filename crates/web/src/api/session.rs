@@ -21,8 +21,10 @@ use desk::time::rfc3339;
 #[serde(deny_unknown_fields)]
 pub struct SignInBody {
     /// E-mail address.
+    #[schema(max_length = 254)]
     pub email: String,
     /// Password.
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 

@@ -115,24 +115,27 @@ async fn login_submit(
     let person = match app.sign_in(&form.email, &form.password, client).await {
         Ok(p) => p,
         Err(e) => {
-            let key = match e {
-                DeskError::Throttled { .. } => "login.throttled",
-                DeskError::Unauthenticated => "login.failed",
+            let (status, message, email) = match e {
+                DeskError::Throttled { .. } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    t.get("login.throttled").to_string(),
+                    form.email.clone(),
+                ),
+                DeskError::Unauthenticated => (
+                    StatusCode::UNAUTHORIZED,
+                    t.get("login.failed").to_string(),
+                    form.email.clone(),
+                ),
+                // An address too long to be one is not shown again.
+                DeskError::TooLong { max, .. } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    crate::pages::form::too_long(t, max),
+                    String::new(),
+                ),
                 other => return Err(PageError::Api(t, other.into()).into_response()),
             };
-            let mut page = login_page(
-                t,
-                form.csrf.clone(),
-                Some(t.get(key).to_string()),
-                form.email.clone(),
-                next,
-            );
+            let mut page = login_page(t, form.csrf.clone(), Some(message), email, next);
             page.announcements = crate::api::status::login_announcements(&app, t).await;
-            let status = if key == "login.throttled" {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
             return Ok((status, render(&page)).into_response());
         }
     };

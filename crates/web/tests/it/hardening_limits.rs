@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::compensation::{miss, story};
 use crate::harness::{App, Auth, Req};
-use crate::pagekit::Browser;
+use crate::pagekit::{Browser, sign_in_form};
 
 /// `n` characters of two bytes each in UTF-8: a limit counted in bytes would refuse them.
 fn wide(n: usize) -> String {
@@ -198,6 +198,27 @@ pub async fn hardening_length_limits_every_field(app: App) {
     for row in rows {
         at_and_over(&app, row).await;
     }
+
+    // Signing in: a text longer than any address or password is refused before it is
+    // compared (400 naming it); at the limit it is merely a wrong one (401).
+    let anyone = Auth::None;
+    let sign_in = |field: &'static str, max: usize| Row {
+        field,
+        max,
+        auth: &anyone,
+        method: Method::POST,
+        path: "/api/v1/session".into(),
+        body: Box::new(move |n| {
+            if field == "email" {
+                json!({ "email": email(n), "password": "wrong password" })
+            } else {
+                json!({ "email": "nobody@klant-a.example", "password": wide(n) })
+            }
+        }),
+        ok: 401,
+    };
+    at_and_over(&app, sign_in("email", l::EMAIL)).await;
+    at_and_over(&app, sign_in("password", l::PASSWORD)).await;
     // The search is limited too.
     app.get(
         &agent,
@@ -736,6 +757,23 @@ pub async fn hardening_length_limits_escalation(app: App) {
 pub async fn hardening_length_limits_in_page_forms(app: App) {
     let w = app.world().await;
 
+    // The sign-in form: an address too long to be one shows the form again with the limit,
+    // in the person's language, without echoing the text.
+    let router = web::router(app.state.clone());
+    let long = email(l::EMAIL + 1);
+    let res = sign_in_form(&router, "", &[("email", &long), ("password", "x")]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = String::from_utf8_lossy(
+        &axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body"),
+    )
+    .into_owned();
+    assert!(html.contains("<html lang=\"nl\">"), "{html}");
+    assert!(html.contains("Ten hoogste 254 tekens."), "{html}");
+    assert!(html.contains("name=\"password\""), "the form again: {html}");
+    assert!(!html.contains(&long), "the address is not shown again");
+
     // Dutch: a customer's name one over its limit, then at it.
     let nl = Browser::of(&app, &w.admin).html_only();
     let page = nl.get("/admin").await.expect(200);
@@ -901,9 +939,8 @@ fn hardening_length_limits_in_the_document() {
                     .is_some_and(|p| !p.contains('*') && !p.contains('+'));
                 let bounded_format = matches!(s["format"].as_str(), Some("date" | "date-time"));
                 let bounded = s["enum"].is_array() || bounded_pattern || bounded_format;
-                // Path ids and push tokens are looked up, and sign-in credentials compared,
-                // never stored: any text is just a wrong one (401).
-                let looked_up = field == "id" || field == "token" || path == "/api/v1/session";
+                // Path ids and push tokens are looked up: any text is just a wrong one (404).
+                let looked_up = field == "id" || field == "token";
                 assert!(
                     s["maxLength"].is_u64() || bounded || looked_up,
                     "{method} {path}: `{field}` has no maxLength: {s}"
@@ -946,6 +983,8 @@ fn hardening_length_limits_in_the_document() {
             "post /api/v1/organizations/{id}/agreements policy",
             l::POLICY,
         ),
+        ("post /api/v1/session email", l::EMAIL),
+        ("post /api/v1/session password", l::PASSWORD),
         ("post /api/v1/people email", l::EMAIL),
         ("post /api/v1/people name", l::PERSON_NAME),
         ("post /api/v1/people password", l::PASSWORD),
