@@ -347,7 +347,8 @@ pub enum Handed {
 }
 
 /// Hands every unseen message to `intake` in order and marks each seen once the intake has
-/// stored it; stops at the first one to retry. Returns how many were stored.
+/// stored it; one to retry stays unseen for the next pass (and does not hold up the others).
+/// Returns how many were stored.
 pub async fn drain<F, Fut>(mailbox: &mut Mailbox, intake: &mut F) -> Result<usize, ImapError>
 where
     F: FnMut(Fetched) -> Fut,
@@ -365,7 +366,6 @@ where
             }
             Handed::Retry(why) => {
                 tracing::warn!(uid, %why, "the intake could not take a message; it stays unseen");
-                break;
             }
         }
     }
