@@ -12,6 +12,7 @@ pub mod compensation;
 pub mod demo;
 mod error;
 pub mod i18n;
+pub mod inbound;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
@@ -50,6 +51,8 @@ pub struct Parts {
     pub policies: Policies,
     /// Running escalations replayed, for the overview.
     pub replays: compensation::Replays,
+    /// How incoming mail is read (`Desk::set_inbound_settings`).
+    pub inbound: inbound::SettingsCell,
 }
 
 impl std::ops::Deref for Desk {
@@ -68,6 +71,7 @@ impl Desk {
             clock,
             policies: Policies::default(),
             replays: compensation::Replays::default(),
+            inbound: inbound::SettingsCell::default(),
         }))
     }
 
