@@ -450,7 +450,9 @@ impl Desk {
                 mark.outcome = "refused".into();
                 mark.reason = reason.clone();
                 mark.answered = answer.is_some();
-                self.store.finish_inbound(&mark, answer.as_ref(), None).await?;
+                self.store
+                    .finish_inbound(&mark, answer.as_ref(), None)
+                    .await?;
                 Ok(Ingested::Refused { mail: id, reason })
             }
             Decision::Comment(ticket) => {
@@ -500,7 +502,10 @@ impl Desk {
     ) -> Result<(Decision, Option<Person>), DeskError> {
         if let Some(outbox_id) = bounce_target(&read.recipients, &settings.domain) {
             let reason = cut(
-                read.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("bounced"),
+                read.text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("bounced"),
                 500,
             );
             return Ok(match self.store.get_mail(store::MailId(outbox_id)).await {
@@ -697,7 +702,11 @@ impl Desk {
             .map_err(|e| DeskError::internal(format!("receipt time: {e}")))?;
         let subject = {
             let s = cut(read.subject.trim(), limits::TICKET_SUBJECT);
-            if s.is_empty() { "(no subject)".to_string() } else { s }
+            if s.is_empty() {
+                "(no subject)".to_string()
+            } else {
+                s
+            }
         };
         let (agreement, compiled) = self.agreement_at(org, clock_start).await?;
         let first = NewEvent {
@@ -762,7 +771,11 @@ impl Desk {
         let now = stored(self.clock.now());
         let body = {
             let b = Self::mail_text(read, None);
-            if b.is_empty() { "(empty mail)".to_string() } else { b }
+            if b.is_empty() {
+                "(empty mail)".to_string()
+            } else {
+                b
+            }
         };
         let event = NewEvent {
             at: now,

@@ -91,9 +91,7 @@ pub fn read(m: &Message<'_>, own_domain: &str) -> Read {
         .map(|d| d.to_timestamp().saturating_mul(1000));
     let auth_results = raw_header("Authentication-Results");
     let text = match m.body_text(0) {
-        Some(t) if m.text_body_count() > 0 && !m.root_part().is_text_html() => {
-            t.into_owned()
-        }
+        Some(t) if m.text_body_count() > 0 && !m.root_part().is_text_html() => t.into_owned(),
         _ => m
             .body_html(0)
             .map(|h| html_to_text(&h))
@@ -157,7 +155,8 @@ fn automatic(
     }
     let report = m.content_type().is_some_and(|c| {
         c.ctype().eq_ignore_ascii_case("multipart")
-            && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && c.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     });
     if report {
         return Some("a delivery or read report (multipart/report)".into());
@@ -246,8 +245,7 @@ pub fn html_to_text(html: &str) -> String {
             };
             continue;
         }
-        if ["br", "p", "div", "tr", "li", "h1", "h2", "h3", "blockquote"].contains(&name.as_str())
-        {
+        if ["br", "p", "div", "tr", "li", "h1", "h2", "h3", "blockquote"].contains(&name.as_str()) {
             out.push('\n');
         }
     }

@@ -10,8 +10,8 @@ use super::{
 use crate::attachments::{attachment_meta, check_attachment, insert_attachment};
 use crate::inbound::{bind_mark, mark_sql};
 use crate::{
-    Attachment, Db, Event, InboundMark, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope, Store,
-    StoreError, TargetRow, Ticket, TicketId, TicketUpdate, millis, reports,
+    Attachment, Db, Event, InboundMark, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope,
+    Store, StoreError, TargetRow, Ticket, TicketId, TicketUpdate, millis, reports,
 };
 
 const INSERT_EVENT: &str = "INSERT INTO ticket_events \
