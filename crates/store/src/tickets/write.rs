@@ -448,6 +448,7 @@ impl Store {
         .map(|(t, _)| t)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn update_ticket<E, F>(
         &self,
         scope: &Scope,
