@@ -320,7 +320,7 @@ mod tests {
         let t = html_to_text(
             "<html><style>p{}</style><script>alert(1)</script><p>Hello &amp; <b>bye</b></p><p>2&lt;3</p></html>",
         );
-        assert_eq!(t, "Hello & bye\n2<3");
+        assert_eq!(t, "Hello & bye\n\n2<3");
     }
 
     #[test]
