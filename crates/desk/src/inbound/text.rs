@@ -99,7 +99,7 @@ pub fn read(m: &Message<'_>, own_domain: &str) -> Read {
             .unwrap_or_default(),
     };
     let text = trim_quoted(&text);
-    let attachments = m
+    let attachments: Vec<(String, String, Vec<u8>)> = m
         .attachments()
         .filter(|p| !p.is_message())
         .map(|p| {
@@ -115,19 +115,30 @@ pub fn read(m: &Message<'_>, own_domain: &str) -> Read {
         })
         .collect();
     Read {
-        from,
-        from_name,
-        message_id,
+        from: from.map(|s| clean(&s)),
+        from_name: from_name.map(|s| clean(&s)),
+        message_id: message_id.map(|s| clean(&s)),
         message_id_headers,
-        thread_ids,
-        subject,
-        text,
-        automatic,
-        recipients,
+        thread_ids: thread_ids.iter().map(|s| clean(s)).collect(),
+        subject: clean(&subject),
+        text: clean(&text),
+        automatic: automatic.map(|s| clean(&s)),
+        recipients: recipients.iter().map(|s| clean(s)).collect(),
         received_header_at,
-        auth_results,
-        attachments,
+        auth_results: auth_results.iter().map(|s| clean(s)).collect(),
+        attachments: attachments
+            .into_iter()
+            .map(|(n, c, d)| (clean(&n), clean(&c), d))
+            .collect(),
     }
+}
+
+/// `s` without NUL and other control characters but new lines and tabs: a mail's text may
+/// carry anything, the database's text columns take no NUL.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
 }
 
 /// Why `m` is automatic mail (never answered, never a ticket), if it is.

@@ -766,3 +766,82 @@ pub async fn inbound_http_endpoint_and_original(app: App) {
     assert_eq!(got.body.as_ref(), raw.as_slice());
     app.get(&w.b.admin.bearer(), &path).await.problem(404, None);
 }
+
+/// Mutated messages (bytes overwritten, cut short, headers doubled, bodies nested) never
+/// panic the pipeline and each ends in exactly one recorded outcome; none files twice.
+pub async fn inbound_mutated_messages_always_end_recorded(app: App) {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    setup(&app).await;
+    let bases: Vec<Vec<u8>> = vec![
+        mail(
+            "jan.beheer@klant-a.example",
+            "p@klant-a.example",
+            "[hoog] Storing",
+            AUTH_OK,
+            "Tekst.\r\n> oud",
+        ),
+        format!(
+            "{AUTH_OK}From: jan.beheer@klant-a.example\r\nMessage-ID: <pm@klant-a.example>\r\n\
+             Subject: Re: [#1] x\r\nIn-Reply-To: <t1@klant-a.example>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\n\
+             Content-Type: text/html\r\n\r\n<p>Hoi <script>x</script></p>\r\n--a\r\n\
+             Content-Type: application/pdf; name=\"f.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+             JVBERi0=\r\n--a--\r\n"
+        )
+        .into_bytes(),
+    ];
+    let strategy = (
+        0..bases.len(),
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..24),
+        prop::option::of(any::<prop::sample::Index>()),
+        any::<bool>(),
+    );
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+    );
+    let mut messages = Vec::new();
+    for _ in 0..96 {
+        let (base, edits, cut, doubled) = strategy.new_tree(&mut runner).expect("case").current();
+        let mut raw = bases[base].clone();
+        for (i, b) in edits {
+            let at = i.index(raw.len());
+            raw[at] = b;
+        }
+        if let Some(c) = cut {
+            raw.truncate(c.index(raw.len() + 1));
+        }
+        if doubled {
+            raw = [b"Message-ID: <dup@x>\r\n".as_slice(), &raw].concat();
+        }
+        messages.push(raw);
+    }
+    for raw in &messages {
+        let got = app
+            .state
+            .ingest(raw, pipe())
+            .await
+            .expect("a message never makes the pipeline fail");
+        let recorded = app
+            .state
+            .store
+            .inbound_outcome(got.mail())
+            .await
+            .expect("outcome")
+            .expect("every message ends recorded");
+        if !matches!(got, Ingested::Duplicate { .. }) {
+            assert_eq!(recorded.0, got.outcome());
+        }
+    }
+    assert!(
+        app.state
+            .store
+            .inbound_by_outcome(None, 10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+}

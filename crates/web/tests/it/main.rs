@@ -138,6 +138,7 @@ cases! {
     inbound_bounce_marks_the_address,
     inbound_bad_input_is_recorded,
     inbound_http_endpoint_and_original,
+    inbound_mutated_messages_always_end_recorded,
 }
 mod admin_pages;
 mod browser;
