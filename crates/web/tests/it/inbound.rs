@@ -739,6 +739,25 @@ pub async fn inbound_http_endpoint_and_original(app: App) {
     )
     .await
     .problem(400, Some("message"));
+    // Above 50 MiB: 413, nothing stored.
+    app.send(
+        Req::new(Method::POST, "/api/v1/mail/inbound")
+            .raw(
+                vec![b'a'; desk::inbound::MAX_MAIL_BYTES + 1],
+                Some("message/rfc822"),
+            )
+            .auth(&Auth::Bearer(secret.into())),
+    )
+    .await
+    .problem(413, None);
+    assert!(
+        app.state
+            .store
+            .inbound_by_outcome(None, 10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
     let r = app
         .send(
             Req::new(Method::POST, "/api/v1/mail/inbound")
