@@ -157,7 +157,7 @@ pub async fn post_inbound(
         .trim()
         .to_ascii_lowercase();
     if ctype != "message/rfc822" {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::MediaType("message/rfc822"));
     }
     let raw = axum::body::to_bytes(body, MAX_MAIL_BYTES)
         .await

@@ -725,13 +725,15 @@ pub async fn inbound_http_endpoint_and_original(app: App) {
     )
     .await
     .problem(401, None);
-    app.send(
-        Req::new(Method::POST, "/api/v1/mail/inbound")
-            .raw(raw.clone(), Some("text/plain"))
-            .auth(&Auth::Bearer(secret.into())),
-    )
-    .await
-    .problem(415, None);
+    let wrong_type = app
+        .send(
+            Req::new(Method::POST, "/api/v1/mail/inbound")
+                .raw(raw.clone(), Some("text/plain"))
+                .auth(&Auth::Bearer(secret.into())),
+        )
+        .await
+        .problem(415, None);
+    assert_eq!(wrong_type.detail(), "send the body as message/rfc822");
     app.send(
         Req::new(Method::POST, "/api/v1/mail/inbound")
             .raw(Vec::new(), Some("message/rfc822"))
