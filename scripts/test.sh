@@ -62,5 +62,6 @@ cargo bench "${quick[@]}" --bench compensation -- --quick
 cargo bench "${quick[@]}" --bench probes -- --quick
 cargo bench "${quick[@]}" --bench probe_storage -- --quick
 cargo bench "${quick[@]}" --bench monitoring -- --quick
+cargo bench "${quick[@]}" --bench inbound -- --quick
 echo "-- ${section_name}: $((SECONDS - section_start)) s"
 echo "-- total: ${SECONDS} s"

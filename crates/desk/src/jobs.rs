@@ -1,7 +1,8 @@
 //! The service desk's background jobs: folding passed deadlines into the stored clocks, the
 //! monthly steps of claimed discounts (SLA-RULES §7), the reminders before follow-ups and due
-//! action items (under a lease, so one instance sends them), the mail outbox, and the
-//! availability probes (under a lease, so one instance probes).
+//! action items (under a lease, so one instance sends them), the mail outbox, the mailbox
+//! tickets arrive in (under a lease, so one instance reads it), and the availability probes
+//! (under a lease, so one instance probes).
 
 use crate::Desk;
 use crate::access::{hex, new_secret};
@@ -23,7 +24,7 @@ pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10
 
 /// Starts every background job on the current tokio runtime: the clock refresh every
 /// [`CLOCK_REFRESH`] (idempotent, so several instances on one database may all run it), the
-/// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the mail outbox (when SMTP is configured) and the probe runner while this instance holds the
+/// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the mail outbox (when SMTP is configured), the mailbox reader (when IMAP is configured) and the probe runner while this instance holds the
 /// probe lease (see [`crate::monitoring::runner`]).
 pub fn spawn_all(desk: &Desk) {
     let refresher = desk.clone();
@@ -72,6 +73,7 @@ pub fn spawn_all(desk: &Desk) {
         }
     });
     spawn_outbox(desk.clone());
+    spawn_mailbox(desk.clone());
     tokio::spawn(crate::monitoring::run(desk.clone(), instance_name()));
 }
 
@@ -131,6 +133,47 @@ fn spawn_outbox(state: Desk) {
             }
         }
     });
+}
+
+/// Starts the mailbox reader when `LOKET_IMAP_URL` is set: while this instance holds the
+/// mailbox lease, every new message goes to [`Desk::ingest`] with the server's receipt time;
+/// one the intake cannot store now (the database is away) stays unseen for the next round.
+fn spawn_mailbox(desk: Desk) {
+    let settings = match crate::imap::ImapSettings::from_env() {
+        Ok(Some(settings)) => settings,
+        Ok(None) => {
+            tracing::info!("LOKET_IMAP_URL is not set: no mailbox is read");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no mailbox is read: the IMAP settings are not usable");
+            return;
+        }
+    };
+    tracing::info!(host = %settings.host, mailbox = %settings.mailbox, "mailbox reader started");
+    let intake_desk = desk.clone();
+    tokio::spawn(crate::imap::run_job(
+        desk,
+        settings,
+        instance_name(),
+        crate::imap::IDLE_WAIT,
+        move |m: crate::imap::Fetched| {
+            let desk = intake_desk.clone();
+            async move {
+                let received = crate::inbound::Received {
+                    at: m.received_at,
+                    source: crate::inbound::Source::Imap,
+                };
+                match desk.ingest(&m.raw, received).await {
+                    Ok(outcome) => {
+                        tracing::info!(?outcome, "mail read from the mailbox");
+                        crate::imap::Handed::Stored
+                    }
+                    Err(e) => crate::imap::Handed::Retry(e.to_string()),
+                }
+            }
+        },
+    ));
 }
 
 /// A name for this instance among others on one database: host, process and a random part.

@@ -13,6 +13,7 @@ pub mod demo;
 mod error;
 pub mod i18n;
 pub mod imap;
+pub mod inbound;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
@@ -51,6 +52,8 @@ pub struct Parts {
     pub policies: Policies,
     /// Running escalations replayed, for the overview.
     pub replays: compensation::Replays,
+    /// How incoming mail is read (`Desk::set_inbound_settings`).
+    pub inbound: inbound::SettingsCell,
 }
 
 impl std::ops::Deref for Desk {
@@ -69,6 +72,7 @@ impl Desk {
             clock,
             policies: Policies::default(),
             replays: compensation::Replays::default(),
+            inbound: inbound::SettingsCell::default(),
         }))
     }
 

@@ -6,6 +6,7 @@ mod deadlines;
 mod demo;
 mod explain;
 mod holidays;
+mod mail;
 mod policy;
 mod report;
 mod serve;
@@ -20,6 +21,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_USAGE: u8 = 2;
 /// Exit code when the input or output itself failed (not the user's data).
 const EXIT_IO: u8 = 1;
+/// Exit code when a resource (the database) is away for now: try again later (EX_TEMPFAIL).
+const EXIT_TEMPFAIL: u8 = 75;
 
 /// The loket service desk.
 #[derive(Debug, Parser)]
@@ -48,6 +51,16 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Prints the monthly service-level report of a customer, or of all, as CSV or JSON.
     Report(report::ReportArgs),
+    /// Incoming mail.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Takes one raw message on stdin (for a mail server's pipe): exit 0 when stored, 2 on bad
+    /// input, 75 when the database is away (the mail server retries).
+    Ingest(mail::IngestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +193,8 @@ enum Failure {
     User(anyhow::Error),
     /// Reading input or writing output failed: exit 1 with this message.
     Io(anyhow::Error),
+    /// A resource is away for now (the database): exit 75 with this message.
+    Temporary(anyhow::Error),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -205,11 +220,13 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve::command(a),
         Command::Demo(a) => demo::command(a),
         Command::Report(a) => report::command(a),
+        Command::Mail(MailCommand::Ingest(a)) => mail::ingest(a),
     };
     let (code, message) = match result {
         Ok(()) => return ExitCode::SUCCESS,
         Err(Failure::Reported) => return ExitCode::from(EXIT_USAGE),
         Err(Failure::User(e)) => (EXIT_USAGE, e),
+        Err(Failure::Temporary(e)) => (EXIT_TEMPFAIL, e),
         Err(Failure::Io(e)) => {
             if let Some(io) = e.downcast_ref::<io::Error>()
                 && io.kind() == io::ErrorKind::BrokenPipe

@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// the administrator `--admin-email` included, gets the password `demo-wachtwoord-2026`).
     #[arg(long)]
     demo: bool,
+    /// The bearer secret of `POST /api/v1/mail/inbound` (raw MIME from the mail server);
+    /// without it that endpoint answers 401.
+    #[arg(long, env = "LOKET_INBOUND_SECRET", hide_env_values = true)]
+    inbound_secret: Option<String>,
+    #[command(flatten)]
+    mail: crate::mail::MailSettingsArgs,
 }
 
 /// Runs the server until interrupted.
@@ -77,9 +83,11 @@ async fn run(args: ServeArgs) -> Result<(), Failure> {
         Config {
             secure_cookies: args.secure_cookies,
             trusted_proxies: args.trusted_proxies.clone(),
+            inbound_secret: args.inbound_secret.clone().filter(|s| !s.is_empty()),
             ..Config::default()
         },
     );
+    state.set_inbound_settings(args.mail.settings());
     first_run(&state, &args.admin_email).await?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

@@ -8,7 +8,7 @@
 //! inputs it takes: `orgs`, `agreements`, `people`, `sessions` (sessions and API tokens),
 //! `throttle` (failed sign-ins), `tickets` (with `tickets::write` and `tickets::listing`),
 //! `audit`, `views` (saved views), `attachments`, `reports`, `compensation` (escalations and
-//! the discount ledger); and for availability `monitors`
+//! the discount ledger), `inbound` (incoming mail and its outcomes); and for availability `monitors`
 //! (environments and monitors), `probes` (probe results, their packed aggregates in `packed`,
 //! push heartbeats), `outages`, `maintenance`, `outbox` (mail) and `leases` (job leases). This
 //! file holds the [`Store`] itself, the connection, the macros that run one body on either
@@ -145,6 +145,7 @@ mod agreements;
 mod attachments;
 mod audit;
 mod compensation;
+mod inbound;
 mod leases;
 mod mail_threads;
 mod maintenance;
@@ -170,6 +171,7 @@ pub use compensation::{
     AgreedItem, Append, DiscountRecord, EscalationRecord, EscalationStep, MeetingLink, NewDiscount,
     NewStep, Reversal, RunningHead, StepKind, StepMeeting,
 };
+pub use inbound::{InboundMail, InboundMark};
 pub use mail_threads::AddressStatus;
 pub use maintenance::{Maintenance, MaintenanceRecipient, MaintenanceWhen, NewMaintenance};
 pub use meetings::items::{ActionItem, NewActionItem};

@@ -73,6 +73,9 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    /// 415: the body is not of the one media type this operation takes.
+    #[error("send the body as {0}")]
+    MediaType(&'static str),
     /// 422: well-formed, but breaks a rule.
     #[error("{message}")]
     Unprocessable {
@@ -110,7 +113,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::MediaType(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -31,6 +31,8 @@ pub struct Config {
     pub limits: server::Limits,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<proxy::Net>,
+    /// The bearer secret of `POST /api/v1/mail/inbound`; `None` closes that endpoint.
+    pub inbound_secret: Option<String>,
 }
 
 /// What every handler shares: the service desk (store, clock, compiled agreements) and the

@@ -3,6 +3,7 @@
 mod deadlines;
 mod explain;
 mod holidays;
+mod mail;
 mod policy;
 mod reports;
 mod serve;

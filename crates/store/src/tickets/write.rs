@@ -8,9 +8,10 @@ use super::{
     EventRecord, TARGET_COLUMNS, TICKET_COLUMNS, TargetRecord, TicketRecord, is_internal_data,
 };
 use crate::attachments::{attachment_meta, check_attachment, insert_attachment};
+use crate::inbound::{bind_mark, mark_sql};
 use crate::{
-    Attachment, Db, Event, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope, Store,
-    StoreError, TargetRow, Ticket, TicketId, TicketUpdate, millis, reports,
+    Attachment, Db, Event, InboundMark, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope,
+    Store, StoreError, TargetRow, Ticket, TicketId, TicketUpdate, millis, reports,
 };
 
 const INSERT_EVENT: &str = "INSERT INTO ticket_events \
@@ -129,6 +130,18 @@ impl Store {
         first: &NewEvent,
         update: &TicketUpdate,
     ) -> Result<Ticket> {
+        self.create_ticket_marked(new, first, update, None).await
+    }
+
+    /// [`Store::create_ticket`] that also writes the outcome of the incoming mail that
+    /// filed it, in the same transaction: a mail processed twice rolls back the second time.
+    pub async fn create_ticket_marked(
+        &self,
+        new: &NewTicket,
+        first: &NewEvent,
+        update: &TicketUpdate,
+        mark: Option<&InboundMark>,
+    ) -> Result<Ticket> {
         // One round trip for all rows: a data-modifying CTE on PostgreSQL (atomic by itself),
         // several statements in one call inside a write transaction on SQLite (whose single
         // writer makes `MAX(id)` the ticket just inserted).
@@ -172,6 +185,7 @@ impl Store {
                 .join(", ");
             format!("{UPSERT_TOTALS} {values}{UPSERT_TOTALS_END}")
         };
+        let mark_base = 21 + n * 10 + totals.len() * 10;
         let event_columns = "(ticket_id, at, actor_id, kind, data, recorded_at)";
         let target_columns = format!("({TARGET_COLUMNS}, org_id)");
         let sql = match self.db {
@@ -189,9 +203,12 @@ impl Store {
                 } else {
                     format!(", y AS ({totals_sql})")
                 };
+                let marked = mark.map_or(String::new(), |m| {
+                    format!(", z AS ({})", mark_sql(m, mark_base, "(SELECT id FROM t)"))
+                });
                 format!(
                     "WITH t AS (INSERT INTO tickets {columns} VALUES {ticket_values} RETURNING id), \
-                     e AS (INSERT INTO ticket_events {event_columns} VALUES {}){targets}{totals} \
+                     e AS (INSERT INTO ticket_events {event_columns} VALUES {}){targets}{totals}{marked} \
                      SELECT id FROM t",
                     event_values("(SELECT id FROM t)")
                 )
@@ -211,9 +228,12 @@ impl Store {
                 } else {
                     format!("{totals_sql};")
                 };
+                let marked = mark.map_or(String::new(), |m| {
+                    format!("{};", mark_sql(m, mark_base, last))
+                });
                 format!(
                     "INSERT INTO tickets {columns} VALUES {ticket_values}; \
-                     INSERT INTO ticket_events {event_columns} VALUES {}; {targets} {totals} \
+                     INSERT INTO ticket_events {event_columns} VALUES {}; {targets} {totals} {marked} \
                      SELECT MAX(id) FROM tickets",
                     event_values(last)
                 )
@@ -267,6 +287,9 @@ impl Store {
                         .bind(k.outcome.clone())
                         .bind(k.bin)
                         .bind(*d);
+                }
+                if let Some(m) = mark {
+                    q = bind_mark!(q, m, false);
                 }
                 q
             }};
@@ -333,9 +356,33 @@ impl Store {
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
     {
-        self.update_ticket(scope, ticket, Some(event), None, now, compute)
+        self.update_ticket(scope, ticket, Some(event), &[], None, now, compute)
             .await
             .map(|(t, _)| t)
+    }
+
+    /// [`Store::record_event`] with the files of an incoming mail attached to the new event
+    /// and the mail's outcome written, all in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_event_marked<E, F>(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        event: &NewEvent,
+        files: &[NewAttachment],
+        mark: &InboundMark,
+        now: Timestamp,
+        compute: F,
+    ) -> Result<(Ticket, Vec<Attachment>), E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+    {
+        for f in files {
+            check_attachment(f)?;
+        }
+        self.update_ticket(scope, ticket, Some(event), files, Some(mark), now, compute)
+            .await
     }
 
     /// [`Store::record_event`] with a file attached to the new event, in the same
@@ -363,9 +410,20 @@ impl Store {
             .into());
         }
         let (t, a) = self
-            .update_ticket(scope, ticket, Some(event), Some(attachment), now, compute)
+            .update_ticket(
+                scope,
+                ticket,
+                Some(event),
+                std::slice::from_ref(attachment),
+                None,
+                now,
+                compute,
+            )
             .await?;
-        let a = a.ok_or_else(|| StoreError::Corrupt("attachment not stored".into()))?;
+        let a = a
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("attachment not stored".into()))?;
         Ok((t, a))
     }
 
@@ -381,6 +439,7 @@ impl Store {
             &Scope::System,
             ticket,
             None,
+            &[],
             None,
             current.updated_at,
             compute,
@@ -389,15 +448,17 @@ impl Store {
         .map(|(t, _)| t)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn update_ticket<E, F>(
         &self,
         scope: &Scope,
         ticket: TicketId,
         event: Option<&NewEvent>,
-        attachment: Option<&NewAttachment>,
+        attachments: &[NewAttachment],
+        mark: Option<&InboundMark>,
         now: Timestamp,
         compute: F,
-    ) -> Result<(Ticket, Option<Attachment>), E>
+    ) -> Result<(Ticket, Vec<Attachment>), E>
     where
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
@@ -412,7 +473,7 @@ impl Store {
         let targets = format!(
             "SELECT {TARGET_COLUMNS} FROM ticket_targets WHERE ticket_id = $1 ORDER BY bound"
         );
-        let result: Result<(Ticket, Option<Attachment>), E> = in_tx!(self, tx, lock => {
+        let result: Result<(Ticket, Vec<Attachment>), E> = in_tx!(self, tx, lock => {
             let row: Option<TicketRecord> = sqlx::query_as(AssertSqlSafe(select(lock)))
                 .bind(ticket.0)
                 .fetch_optional(&mut *tx)
@@ -436,13 +497,20 @@ impl Store {
                 rows.push(row);
             }
             current.clocks.targets = rows;
-            let mut stored = None;
+            let mut stored = Vec::with_capacity(attachments.len());
             if let Some(event) = event {
                 let event_id = insert_event!(tx, ticket.0, event, now)?;
-                if let Some(new) = attachment {
+                for new in attachments {
                     let meta = attachment_meta(ticket, current.org_id, Some(event_id), new);
-                    stored = Some(insert_attachment!(tx, meta, &new.data));
+                    stored.push(insert_attachment!(tx, meta, &new.data));
                 }
+            }
+            if let Some(m) = mark {
+                let sql = mark_sql(m, 1, &ticket.0.to_string());
+                bind_mark!(sqlx::query(AssertSqlSafe(sql)), m, false)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from)?;
             }
             let history: Vec<EventRecord> = sqlx::query_as(events)
                 .bind(ticket.0)

@@ -23,6 +23,7 @@ use crate::error::{ApiError, Problem};
 pub mod availability;
 pub mod compensation;
 mod customers;
+pub mod inbound;
 pub mod meetings;
 pub mod monitoring;
 pub mod outages;
@@ -262,6 +263,15 @@ impl utoipa::Modify for Security {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         components.add_security_scheme(
+            "inbound",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The inbound-mail secret of the server's settings"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
         );
@@ -340,6 +350,11 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(meetings::list_action_items))
         .routes(routes!(meetings::list_schedules))
         .routes(routes!(meetings::get_schedule, meetings::set_schedule))
+        .routes(routes!(inbound::post_inbound))
+        .routes(routes!(inbound::list_held))
+        .routes(routes!(inbound::confirm_held))
+        .routes(routes!(inbound::refuse_held))
+        .routes(routes!(inbound::original))
         .split_for_parts();
     let mut doc = doc;
     crate::wire::finish(&mut doc);

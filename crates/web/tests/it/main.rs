@@ -10,6 +10,7 @@ mod authz;
 mod desk_pages;
 mod hardening;
 mod harness;
+mod inbound;
 mod input;
 mod mail;
 mod meetings;
@@ -27,6 +28,7 @@ mod world;
 use authz::*;
 use desk_pages::*;
 use hardening::*;
+use inbound::*;
 use input::*;
 use mail::*;
 use meetings::*;
@@ -129,6 +131,14 @@ cases! {
     meetings_action_items_done_and_overdue,
     meetings_agenda_from_the_data,
     meetings_icalendar_text,
+    inbound_store_first_files_once,
+    inbound_threading,
+    inbound_who_may_file,
+    inbound_automatic_mail_and_answer_cap,
+    inbound_bounce_marks_the_address,
+    inbound_bad_input_is_recorded,
+    inbound_http_endpoint_and_original,
+    inbound_mutated_messages_always_end_recorded,
 }
 mod admin_pages;
 mod browser;
