@@ -17,6 +17,7 @@ pub mod limits;
 pub mod mail;
 pub mod meetings;
 pub mod monitoring;
+pub mod notify;
 pub mod people;
 pub mod policies;
 pub mod reminders;
@@ -50,6 +51,8 @@ pub struct Parts {
     pub policies: Policies,
     /// Running escalations replayed, for the overview.
     pub replays: compensation::Replays,
+    /// Where links in mails point, and the domain of their `Message-ID`s.
+    pub links: notify::Links,
 }
 
 impl std::ops::Deref for Desk {
@@ -63,11 +66,17 @@ impl std::ops::Deref for Desk {
 impl Desk {
     /// The desk over a store with a clock.
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Desk {
+        Desk::with_links(store, clock, notify::Links::default())
+    }
+
+    /// The desk over a store with a clock, its mails linking to `links`.
+    pub fn with_links(store: Store, clock: Arc<dyn Clock>, links: notify::Links) -> Desk {
         Desk(Arc::new(Parts {
             store,
             clock,
             policies: Policies::default(),
             replays: compensation::Replays::default(),
+            links,
         }))
     }
 

@@ -77,6 +77,7 @@ async fn run(args: ServeArgs) -> Result<(), Failure> {
         Config {
             secure_cookies: args.secure_cookies,
             trusted_proxies: args.trusted_proxies.clone(),
+            links: desk::notify::Links::from_env(),
             ..Config::default()
         },
     );

@@ -31,6 +31,8 @@ pub struct Config {
     pub limits: server::Limits,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<proxy::Net>,
+    /// Where links in mails point, and the domain of their `Message-ID`s.
+    pub links: desk::notify::Links,
 }
 
 /// What every handler shares: the service desk (store, clock, compiled agreements) and the
@@ -66,7 +68,7 @@ impl AppState {
     /// State over a store with a clock.
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: Config) -> AppState {
         AppState(Arc::new(Inner {
-            desk: Desk::new(store, clock),
+            desk: Desk::with_links(store, clock, config.links.clone()),
             config,
         }))
     }
