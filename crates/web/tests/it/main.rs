@@ -15,6 +15,7 @@ mod mail;
 mod meetings;
 mod meetings_more;
 mod notes;
+mod notifications;
 mod openapi;
 mod pagekit;
 mod people;
@@ -32,6 +33,7 @@ use mail::*;
 use meetings::*;
 use meetings_more::*;
 use notes::*;
+use notifications::*;
 use openapi::*;
 use people::*;
 use refresh::*;
@@ -59,6 +61,9 @@ macro_rules! cases {
 }
 
 cases! {
+    notify_ticket_events,
+    notify_a_failed_write_queues_nothing,
+    notify_delivered_over_smtp,
     authz_matrix,
     hardening_redirects_stay_on_site,
     hardening_months_out_of_range,
