@@ -430,3 +430,57 @@ fn clock_words(t: Tr, ticket: &Ticket, cx: Context<'_>) -> String {
     }
     parts.join("\n")
 }
+
+/// A person's standing for mail: on the desk's on-duty list, and whether mail to their
+/// address bounces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailStanding {
+    /// On the on-duty list (vendor staff only).
+    pub on_duty: bool,
+    /// The bounce state of their address, if mail to it ever bounced.
+    pub address: Option<store::AddressStatus>,
+}
+
+impl crate::Desk {
+    /// The mail standing of a person the caller may see (another customer's person is a 404).
+    pub async fn mail_standing(
+        &self,
+        caller: &crate::Caller,
+        id: PersonId,
+    ) -> Result<MailStanding, crate::DeskError> {
+        let p = self.store.get_person(&caller.scope, id).await?;
+        Ok(MailStanding {
+            on_duty: self.store.is_on_duty(p.id).await?,
+            address: self.store.address_status(&p.email).await?,
+        })
+    }
+
+    /// Puts one of the vendor staff on or off the on-duty list (administrators), audited.
+    pub async fn set_on_duty(
+        &self,
+        caller: &crate::Caller,
+        id: PersonId,
+        on: bool,
+    ) -> Result<MailStanding, crate::DeskError> {
+        caller.require(
+            &[store::Role::Admin],
+            "only an administrator keeps the on-duty list",
+        )?;
+        let p = self.store.get_person(&caller.scope, id).await?;
+        if !p.role.is_vendor() {
+            return Err(crate::DeskError::invalid(
+                "on_duty",
+                "only the service desk's staff can be on duty",
+            ));
+        }
+        self.store.set_on_duty(id, on).await?;
+        self.audit(
+            Some(caller),
+            None,
+            "person.on_duty",
+            serde_json::json!({ "person": id, "on_duty": on }),
+        )
+        .await?;
+        self.mail_standing(caller, id).await
+    }
+}

@@ -30,6 +30,8 @@ pub enum Ep {
     CreatePerson,
     GetPerson,
     SetRole,
+    MailStanding,
+    SetOnDuty,
     ListTickets,
     FileTicket,
     GetTicket,
@@ -94,7 +96,7 @@ pub enum Ep {
 
 use Ep::*;
 
-pub const ALL: [Ep; 76] = [
+pub const ALL: [Ep; 78] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -111,6 +113,8 @@ pub const ALL: [Ep; 76] = [
     CreatePerson,
     GetPerson,
     SetRole,
+    MailStanding,
+    SetOnDuty,
     ListTickets,
     FileTicket,
     GetTicket,
@@ -192,6 +196,8 @@ impl Ep {
             CreatePerson => (Method::POST, "/api/v1/people"),
             GetPerson => (Method::GET, "/api/v1/people/{id}"),
             SetRole => (Method::POST, "/api/v1/people/{id}/role"),
+            MailStanding => (Method::GET, "/api/v1/people/{id}/mail"),
+            SetOnDuty => (Method::PUT, "/api/v1/people/{id}/mail"),
             ListTickets => (Method::GET, "/api/v1/tickets"),
             FileTicket => (Method::POST, "/api/v1/tickets"),
             GetTicket => (Method::GET, "/api/v1/tickets/{id}"),
@@ -313,6 +319,8 @@ ListPeople         200          200          200          200          200      
 CreatePerson       201 201 422  403 403 403  403 403 403  403 403 403  403 403 403  401 401 401
 GetPerson          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 SetRole            200 200 404  403 403 403  403 403 403  403 403 403  403 403 403  401 401 401
+MailStanding       200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+SetOnDuty          422 422 404  403 403 403  403 403 403  403 403 403  403 403 403  401 401 401
 ListTickets        200          200          200          200          200          401
 FileTicket         201 201 422  201 201 422  201 201 422  201 403 403  403 403 403  401 401 401
 GetTicket          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
@@ -611,6 +619,11 @@ impl Matrix<'_> {
             SetRole => (
                 Some(self.pick(target, w.a.viewer.id, w.b.viewer.id)),
                 Some(json!({ "role": "customer_viewer" })),
+            ),
+            MailStanding => (Some(self.pick(target, w.a.viewer.id, w.b.viewer.id)), None),
+            SetOnDuty => (
+                Some(self.pick(target, w.a.viewer.id, w.b.viewer.id)),
+                Some(json!({ "on_duty": true })),
             ),
             FileTicket => {
                 let subject = format!("Vraag {n}");

@@ -64,6 +64,7 @@ cases! {
     notify_ticket_events,
     notify_a_failed_write_queues_nothing,
     notify_delivered_over_smtp,
+    notify_on_duty_list_and_failing_address,
     authz_matrix,
     hardening_redirects_stay_on_site,
     hardening_months_out_of_range,

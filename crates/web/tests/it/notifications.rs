@@ -12,6 +12,7 @@ use serde_json::json;
 use store::{OutboxMail, PersonId};
 
 use crate::harness::App;
+use crate::pagekit::Browser;
 use crate::meeting_mails::drain;
 
 /// The extra headers of a queued mail.
@@ -360,4 +361,99 @@ pub async fn notify_delivered_over_smtp(app: App) {
         .expect("the bounce address names an outbox row");
     assert_eq!(row.ticket_id, Some(t));
     assert!(row.subject.contains("Reply"));
+}
+
+pub async fn notify_on_duty_list_and_failing_address(app: App) {
+    let w = app.world().await;
+    drain(&app).await;
+    let mail = |id: i64| format!("/api/v1/people/{id}/mail");
+    // Only an administrator keeps the list, and only of the service desk's staff.
+    crate::meetings::put(&app, &w.agent.bearer(), &mail(w.agent.id), json!({ "on_duty": true }))
+        .await
+        .problem(403, None);
+    crate::meetings::put(&app, &w.admin.bearer(), &mail(w.a.viewer.id), json!({ "on_duty": true }))
+        .await
+        .problem(422, Some("on_duty"));
+    let r = crate::meetings::put(&app, &w.admin.bearer(), &mail(w.manager.id), json!({ "on_duty": true }))
+        .await
+        .expect(200);
+    assert_eq!(r.json["on_duty"], true);
+    assert!(r.json["failing_since"].is_null());
+    let r = app.get(&w.manager.bearer(), &mail(w.manager.id)).await.expect(200);
+    assert_eq!(r.json["on_duty"], true);
+    // Another customer's person is a 404.
+    app.get(&w.b.admin.bearer(), &mail(w.a.viewer.id))
+        .await
+        .problem(404, None);
+
+    // A new ticket goes to the one on duty.
+    app.file(
+        &w.a.admin.bearer(),
+        json!({ "kind": "question", "subject": "Licenties" }),
+    )
+    .await;
+    let mails = drain(&app).await;
+    assert_eq!(
+        addresses(&mails),
+        vec!["jan.beheer@klant-a.example", "m.manager@loket.example"]
+    );
+
+    // The administrator takes the manager off duty on the people page (nl and en).
+    let admin = Browser::of(&app, &w.admin);
+    let page = admin.get("/admin/people").await.expect(200);
+    let mark = page.element("span", &format!("on-duty-{}", w.manager.id));
+    assert!(mark.contains("on duty") || mark.contains("dienstdoend"), "{mark}");
+    let r = admin
+        .submit(
+            "/admin/people",
+            &format!("/admin/people/{}/on-duty", w.manager.id),
+            &[("on_duty", "0")],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+    app.file(
+        &w.a.admin.bearer(),
+        json!({ "kind": "question", "subject": "Nog meer licenties" }),
+    )
+    .await;
+    let mails = drain(&app).await;
+    assert_eq!(addresses(&mails), vec!["jan.beheer@klant-a.example"]);
+
+    // A bounced address shows on the person's row and in the API, in the reader's language.
+    app.state
+        .store
+        .record_bounce(&w.a.viewer.email, "550 5.1.1 user unknown", app.state.now_ms())
+        .await
+        .expect("bounce");
+    let r = app
+        .get(&w.a.admin.bearer(), &mail(w.a.viewer.id))
+        .await
+        .expect(200);
+    assert_eq!(r.json["failing_since"], "2026-11-23T09:00:00Z");
+    assert_eq!(r.json["bounce_reason"], "550 5.1.1 user unknown");
+    let customer_page = format!("/admin/customers/{}", w.a.id);
+    for (lang, words) in [
+        ("en", "Mail to this address bounces since Mon 23 Nov 2026 10:00: 550 5.1.1 user unknown"),
+        ("nl", "Mail naar dit adres komt terug sinds ma 23 nov 2026 10:00: 550 5.1.1 user unknown"),
+    ] {
+        app.state
+            .store
+            .set_lang(PersonId(w.admin.id), lang)
+            .await
+            .expect("lang");
+        let page = admin.get(&customer_page).await.expect(200);
+        page.has(words);
+        page.element("span", &format!("failing-{}", w.a.viewer.id));
+    }
+    // Cleared: the mark is gone.
+    app.state
+        .store
+        .clear_address_failing(&w.a.viewer.email)
+        .await
+        .expect("clear");
+    admin
+        .get(&customer_page)
+        .await
+        .expect(200)
+        .lacks("Mail naar dit adres komt terug");
 }
