@@ -315,9 +315,7 @@ impl SmtpSender {
             builder = builder.raw_header(HeaderValue::new(name, value));
         }
         let body = match &mail.body_html {
-            Some(html) => {
-                MultiPart::alternative_plain_html(mail.body_text.clone(), html.clone())
-            }
+            Some(html) => MultiPart::alternative_plain_html(mail.body_text.clone(), html.clone()),
             None => MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.clone())),
         };
         match (mail.attachment(), &mail.body_html) {

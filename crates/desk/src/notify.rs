@@ -317,13 +317,7 @@ fn notice_reason(notice: &Notice) -> Option<String> {
 }
 
 /// The paragraphs of one mail.
-fn lines(
-    t: Tr,
-    notice: &Notice,
-    ticket: &Ticket,
-    desk_copy: bool,
-    cx: Context<'_>,
-) -> Vec<String> {
+fn lines(t: Tr, notice: &Notice, ticket: &Ticket, desk_copy: bool, cx: Context<'_>) -> Vec<String> {
     let subject = ticket.subject.as_str();
     let priority = ticket
         .priority

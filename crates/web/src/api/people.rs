@@ -209,10 +209,7 @@ impl From<desk::notify::MailStanding> for MailStandingDto {
         let failing = s.address.filter(|a| a.failing_since.is_some());
         MailStandingDto {
             on_duty: s.on_duty,
-            failing_since: failing
-                .as_ref()
-                .and_then(|a| a.failing_since)
-                .map(rfc3339),
+            failing_since: failing.as_ref().and_then(|a| a.failing_since).map(rfc3339),
             bounce_reason: failing.map(|a| a.reason),
         }
     }

@@ -12,8 +12,8 @@ use serde_json::json;
 use store::{OutboxMail, PersonId};
 
 use crate::harness::App;
-use crate::pagekit::Browser;
 use crate::meeting_mails::drain;
+use crate::pagekit::Browser;
 
 /// The extra headers of a queued mail.
 fn headers(m: &OutboxMail) -> serde_json::Value {
@@ -55,7 +55,11 @@ pub async fn notify_ticket_events(app: App) {
         } else {
             w.b.ticket
         };
-        assert_eq!(m.ticket_id, Some(t), "a mail names its own customer's ticket");
+        assert_eq!(
+            m.ticket_id,
+            Some(t),
+            "a mail names its own customer's ticket"
+        );
     }
     // The agent is on duty and reads Dutch.
     app.state
@@ -93,7 +97,11 @@ pub async fn notify_ticket_events(app: App) {
     );
     let root = format!("<loket.ticket.{t}@loket.localhost>");
     assert_eq!(confirm.message_id.as_deref(), Some(root.as_str()));
-    assert!(confirm.body_text.starts_with("Dear "), "{}", confirm.body_text);
+    assert!(
+        confirm.body_text.starts_with("Dear "),
+        "{}",
+        confirm.body_text
+    );
     assert!(confirm.body_text.contains("High"), "{}", confirm.body_text);
     assert!(
         confirm.body_text.contains("clock started") && confirm.body_text.contains("target"),
@@ -120,14 +128,25 @@ pub async fn notify_ticket_events(app: App) {
         h.get("In-Reply-To").is_none(),
         "the confirmation starts the thread"
     );
-    assert!(h.get("List-Unsubscribe").is_none(), "a confirmation is not optional");
+    assert!(
+        h.get("List-Unsubscribe").is_none(),
+        "a confirmation is not optional"
+    );
     let desk_copy = to(&mails, "a.agent@loket.example");
     assert_eq!(
         desk_copy.subject,
         format!("[#{t}] Nieuw ticket: <b>Scherm</b> & \"zwart\"")
     );
-    assert!(desk_copy.body_text.contains("Klant A"), "{}", desk_copy.body_text);
-    assert!(desk_copy.body_text.starts_with("Beste "), "{}", desk_copy.body_text);
+    assert!(
+        desk_copy.body_text.contains("Klant A"),
+        "{}",
+        desk_copy.body_text
+    );
+    assert!(
+        desk_copy.body_text.starts_with("Beste "),
+        "{}",
+        desk_copy.body_text
+    );
     assert_eq!(headers(desk_copy)["In-Reply-To"], root.as_str());
 
     // An internal note and an assignment mail no one.
@@ -146,7 +165,10 @@ pub async fn notify_ticket_events(app: App) {
     )
     .await
     .expect(200);
-    assert!(drain(&app).await.is_empty(), "no mail for a note or an assignment");
+    assert!(
+        drain(&app).await.is_empty(),
+        "no mail for a note or an assignment"
+    );
 
     // A public reply by the assignee mails the reporter only, threaded, with the text.
     app.post(
@@ -159,15 +181,28 @@ pub async fn notify_ticket_events(app: App) {
     let mails = drain(&app).await;
     assert_eq!(addresses(&mails), vec!["jan.beheer@klant-a.example"]);
     let reply = &mails[0];
-    assert_eq!(reply.subject, format!("[#{t}] Reply: <b>Scherm</b> & \"zwart\""));
-    assert!(reply.body_text.contains("Probeer <script>herstart</script>"));
+    assert_eq!(
+        reply.subject,
+        format!("[#{t}] Reply: <b>Scherm</b> & \"zwart\"")
+    );
+    assert!(
+        reply
+            .body_text
+            .contains("Probeer <script>herstart</script>")
+    );
     let html = reply.body_html.as_deref().expect("html");
-    assert!(html.contains("Probeer &lt;script&gt;herstart&lt;/script&gt;"), "{html}");
+    assert!(
+        html.contains("Probeer &lt;script&gt;herstart&lt;/script&gt;"),
+        "{html}"
+    );
     assert!(!html.contains("<script>"), "{html}");
     let h = headers(reply);
     assert_eq!(h["In-Reply-To"], root.as_str());
     assert_eq!(h["References"], root.as_str());
-    assert_eq!(h["List-Unsubscribe"], "<http://localhost:8080/me/notifications>");
+    assert_eq!(
+        h["List-Unsubscribe"],
+        "<http://localhost:8080/me/notifications>"
+    );
     assert_ne!(reply.message_id.as_deref(), Some(root.as_str()));
 
     // The manager changes the priority: reporter and assignee hear it, with the reason.
@@ -191,7 +226,11 @@ pub async fn notify_ticket_events(app: App) {
         en.body_text
     );
     let nl = to(&mails, "a.agent@loket.example");
-    assert!(nl.subject.contains("Prioriteit gewijzigd"), "{}", nl.subject);
+    assert!(
+        nl.subject.contains("Prioriteit gewijzigd"),
+        "{}",
+        nl.subject
+    );
 
     // Waiting on the customer: the reporter is asked.
     app.post(
@@ -216,7 +255,11 @@ pub async fn notify_ticket_events(app: App) {
     .expect(200);
     let mails = drain(&app).await;
     assert_eq!(addresses(&mails), vec!["a.agent@loket.example"]);
-    assert!(mails[0].subject.contains("Antwoord"), "{}", mails[0].subject);
+    assert!(
+        mails[0].subject.contains("Antwoord"),
+        "{}",
+        mails[0].subject
+    );
     assert!(mails[0].body_text.contains("Versie 12"));
 
     // Resolved: the reporter gets the links to close or reopen (behind sign-in).
@@ -254,7 +297,11 @@ pub async fn notify_ticket_events(app: App) {
     .expect(200);
     let mails = drain(&app).await;
     assert_eq!(addresses(&mails), vec!["a.agent@loket.example"]);
-    assert!(mails[0].subject.contains("Heropend"), "{}", mails[0].subject);
+    assert!(
+        mails[0].subject.contains("Heropend"),
+        "{}",
+        mails[0].subject
+    );
     assert!(mails[0].body_text.contains("Reden: Weer zwart"));
 
     // Every mail of the ticket went to people of customer A or the desk.
@@ -339,8 +386,14 @@ pub async fn notify_delivered_over_smtp(app: App) {
     assert!(reply.contains("X-Auto-Response-Suppress: All"), "{reply}");
     assert!(reply.contains(&format!("In-Reply-To: {root}")), "{reply}");
     assert!(reply.contains(&format!("References: {root}")), "{reply}");
-    assert!(reply.contains(&format!("Subject: [#{t}] Reply:")), "{reply}");
-    assert!(reply.contains("&lt;ernaar&gt;"), "escaped HTML part: {reply}");
+    assert!(
+        reply.contains(&format!("Subject: [#{t}] Reply:")),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("&lt;ernaar&gt;"),
+        "escaped HTML part: {reply}"
+    );
     // VERP: the envelope sender names the outbox mail.
     let mail_from = reply
         .lines()
@@ -368,18 +421,36 @@ pub async fn notify_on_duty_list_and_failing_address(app: App) {
     drain(&app).await;
     let mail = |id: i64| format!("/api/v1/people/{id}/mail");
     // Only an administrator keeps the list, and only of the service desk's staff.
-    crate::meetings::put(&app, &w.agent.bearer(), &mail(w.agent.id), json!({ "on_duty": true }))
-        .await
-        .problem(403, None);
-    crate::meetings::put(&app, &w.admin.bearer(), &mail(w.a.viewer.id), json!({ "on_duty": true }))
-        .await
-        .problem(422, Some("on_duty"));
-    let r = crate::meetings::put(&app, &w.admin.bearer(), &mail(w.manager.id), json!({ "on_duty": true }))
-        .await
-        .expect(200);
+    crate::meetings::put(
+        &app,
+        &w.agent.bearer(),
+        &mail(w.agent.id),
+        json!({ "on_duty": true }),
+    )
+    .await
+    .problem(403, None);
+    crate::meetings::put(
+        &app,
+        &w.admin.bearer(),
+        &mail(w.a.viewer.id),
+        json!({ "on_duty": true }),
+    )
+    .await
+    .problem(422, Some("on_duty"));
+    let r = crate::meetings::put(
+        &app,
+        &w.admin.bearer(),
+        &mail(w.manager.id),
+        json!({ "on_duty": true }),
+    )
+    .await
+    .expect(200);
     assert_eq!(r.json["on_duty"], true);
     assert!(r.json["failing_since"].is_null());
-    let r = app.get(&w.manager.bearer(), &mail(w.manager.id)).await.expect(200);
+    let r = app
+        .get(&w.manager.bearer(), &mail(w.manager.id))
+        .await
+        .expect(200);
     assert_eq!(r.json["on_duty"], true);
     // Another customer's person is a 404.
     app.get(&w.b.admin.bearer(), &mail(w.a.viewer.id))
@@ -402,7 +473,10 @@ pub async fn notify_on_duty_list_and_failing_address(app: App) {
     let admin = Browser::of(&app, &w.admin);
     let page = admin.get("/admin/people").await.expect(200);
     let mark = page.element("span", &format!("on-duty-{}", w.manager.id));
-    assert!(mark.contains("on duty") || mark.contains("dienstdoend"), "{mark}");
+    assert!(
+        mark.contains("on duty") || mark.contains("dienstdoend"),
+        "{mark}"
+    );
     let r = admin
         .submit(
             "/admin/people",
@@ -422,7 +496,11 @@ pub async fn notify_on_duty_list_and_failing_address(app: App) {
     // A bounced address shows on the person's row and in the API, in the reader's language.
     app.state
         .store
-        .record_bounce(&w.a.viewer.email, "550 5.1.1 user unknown", app.state.now_ms())
+        .record_bounce(
+            &w.a.viewer.email,
+            "550 5.1.1 user unknown",
+            app.state.now_ms(),
+        )
         .await
         .expect("bounce");
     let r = app
@@ -433,8 +511,14 @@ pub async fn notify_on_duty_list_and_failing_address(app: App) {
     assert_eq!(r.json["bounce_reason"], "550 5.1.1 user unknown");
     let customer_page = format!("/admin/customers/{}", w.a.id);
     for (lang, words) in [
-        ("en", "Mail to this address bounces since Mon 23 Nov 2026 10:00: 550 5.1.1 user unknown"),
-        ("nl", "Mail naar dit adres komt terug sinds ma 23 nov 2026 10:00: 550 5.1.1 user unknown"),
+        (
+            "en",
+            "Mail to this address bounces since Mon 23 Nov 2026 10:00: 550 5.1.1 user unknown",
+        ),
+        (
+            "nl",
+            "Mail naar dit adres komt terug sinds ma 23 nov 2026 10:00: 550 5.1.1 user unknown",
+        ),
     ] {
         app.state
             .store

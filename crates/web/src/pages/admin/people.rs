@@ -11,8 +11,8 @@ use store::{NewPerson, OrgId, Person, PersonId, Role};
 
 use super::customers::{CustomerParts, customer_page, in_force};
 use super::forms::{
-    Flash, Notices, PersonForm, PersonRow, mail_rows, path_id, people_notices, person_rows, read_form,
-    require_admin, role_choices, roles_for,
+    Flash, Notices, PersonForm, PersonRow, mail_rows, path_id, people_notices, person_rows,
+    read_form, require_admin, role_choices, roles_for,
 };
 use crate::AppState;
 use crate::auth;
