@@ -1,4 +1,4 @@
-//! Notifications of ticket events (SLA-RULES §8): who is mailed about what, in their own
+//! Notifications of ticket events (SLA-RULES §10): who is mailed about what, in their own
 //! language, as plain text with a simple (escaped) HTML alternative, threaded per ticket.
 //! The mails are written here and queued by the store in the transaction of the event.
 //!

@@ -1,4 +1,4 @@
-//! Notifications of ticket events (SLA-RULES §8): filing confirms to the reporter and tells
+//! Notifications of ticket events (SLA-RULES §10): filing confirms to the reporter and tells
 //! the desk's on-duty list; public replies, waiting, resolved, reopened and priority changes
 //! mail the reporter and the assignee but never the one who acted; internal notes and
 //! assignments mail no one; each mail is in its reader's language, threaded on the ticket,

@@ -250,7 +250,7 @@ pub struct PersonRow {
 }
 
 /// Fills in the rows' mail standing: the on-duty mark of the vendor's staff and, for anyone
-/// whose mail bounces, since when and why (SLA-RULES §8).
+/// whose mail bounces, since when and why (SLA-RULES §10).
 pub(super) async fn mail_rows(
     app: &crate::AppState,
     t: Tr,
