@@ -61,11 +61,6 @@ impl Links {
         format!("{}/tickets/{id}", self.public_url)
     }
 
-    /// The page of one's notification settings.
-    pub fn preferences(&self) -> String {
-        format!("{}/me/notifications", self.public_url)
-    }
-
     /// The thread root of a ticket: the `Message-ID` of its confirmation to the reporter,
     /// which every later mail of the ticket refers to.
     pub fn thread_root(&self, ticket: i64) -> String {
@@ -231,7 +226,6 @@ pub fn compose(
             let greeting = t.fill("mail.notice.greeting", &[("name", &r.name)]);
             let see = t.get("mail.notice.see");
             let closing = t.fill("mail.notice.closing", &[]);
-            let optional = !matches!(notice, Notice::Received);
             let mut text = format!("{greeting}\n\n");
             let mut html = format!("<p>{}</p>\n", escape_html(&greeting));
             for p in paragraphs.drain(..) {
@@ -285,12 +279,6 @@ pub fn compose(
             if !confirmation {
                 headers.push(("In-Reply-To".to_string(), root.clone()));
                 headers.push(("References".to_string(), root.clone()));
-            }
-            if optional {
-                headers.push((
-                    "List-Unsubscribe".to_string(),
-                    format!("<{}>", links.preferences()),
-                ));
             }
             ThreadMail {
                 to_address: r.email.clone(),
