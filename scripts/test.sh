@@ -59,6 +59,7 @@ cargo bench "${quick[@]}" --bench deadlines_cli -- --quick
 cargo bench "${quick[@]}" --bench desk -- --quick
 cargo bench "${quick[@]}" --bench reports -- --quick
 cargo bench "${quick[@]}" --bench compensation -- --quick
+cargo bench "${quick[@]}" --bench notifications -- --quick
 cargo bench "${quick[@]}" --bench probes -- --quick
 cargo bench "${quick[@]}" --bench probe_storage -- --quick
 cargo bench "${quick[@]}" --bench monitoring -- --quick

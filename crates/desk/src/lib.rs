@@ -19,6 +19,7 @@ pub mod limits;
 pub mod mail;
 pub mod meetings;
 pub mod monitoring;
+pub mod notify;
 pub mod people;
 pub mod policies;
 pub mod reminders;
@@ -54,6 +55,8 @@ pub struct Parts {
     pub replays: compensation::Replays,
     /// How incoming mail is read (`Desk::set_inbound_settings`).
     pub inbound: inbound::SettingsCell,
+    /// Where links in mails point, and the domain of their `Message-ID`s.
+    pub links: notify::Links,
 }
 
 impl std::ops::Deref for Desk {
@@ -67,12 +70,18 @@ impl std::ops::Deref for Desk {
 impl Desk {
     /// The desk over a store with a clock.
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Desk {
+        Desk::with_links(store, clock, notify::Links::default())
+    }
+
+    /// The desk over a store with a clock, its mails linking to `links`.
+    pub fn with_links(store: Store, clock: Arc<dyn Clock>, links: notify::Links) -> Desk {
         Desk(Arc::new(Parts {
             store,
             clock,
             policies: Policies::default(),
             replays: compensation::Replays::default(),
             inbound: inbound::SettingsCell::default(),
+            links,
         }))
     }
 

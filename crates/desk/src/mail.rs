@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, UNIX_EPOCH};
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
@@ -281,9 +281,11 @@ impl SmtpSender {
         })
     }
 
-    /// The message for an outbox mail: plain text (with its attachment, if any, as a second
-    /// part), dated `now`, with a `Message-ID` that stays the same for every attempt of that
-    /// mail.
+    /// The message for an outbox mail: plain text, or plain text and HTML as
+    /// multipart/alternative (with its attachment, if any, as a further part), dated `now`,
+    /// with a `Message-ID` that stays the same for every attempt of that mail, its extra
+    /// headers, and the envelope sender `bounce+<outbox id>@<sender domain>` (VERP), so a
+    /// bounce names the mail it is about.
     pub fn message(&self, mail: &OutboxMail, now: Millis) -> Result<Message, SendError> {
         let permanent = |message: String| SendError {
             permanent: true,
@@ -294,26 +296,41 @@ impl SmtpSender {
             .parse()
             .map_err(|e| permanent(format!("recipient `{}`: {e}", mail.to_address)))?;
         let date = UNIX_EPOCH + Duration::from_millis(u64::try_from(now).unwrap_or(0));
-        let builder = Message::builder()
+        // VERP: bounces come back to `bounce+<outbox id>@<sender domain>`, which names the mail.
+        let bounce: lettre::Address = format!("bounce+{}@{}", mail.id, self.domain)
+            .parse()
+            .map_err(|e| permanent(format!("return path: {e}")))?;
+        let envelope = lettre::address::Envelope::new(Some(bounce), vec![to.email.clone()])
+            .map_err(|e| permanent(format!("envelope: {e}")))?;
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
             .date(date)
+            .envelope(envelope)
             .message_id(Some(mail.message_id.clone().unwrap_or_else(|| {
                 format!("<outbox.{}.{}@{}>", mail.id, mail.created_at, self.domain)
             })));
-        match mail.attachment() {
-            None => builder
+        for (name, value) in extra_headers(mail).map_err(permanent)? {
+            builder = builder.raw_header(HeaderValue::new(name, value));
+        }
+        let body = match &mail.body_html {
+            Some(html) => MultiPart::alternative_plain_html(mail.body_text.clone(), html.clone()),
+            None => MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.clone())),
+        };
+        match (mail.attachment(), &mail.body_html) {
+            (None, None) => builder
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.body_text.clone()),
-            Some(a) => {
+            (None, Some(_)) => builder.multipart(body),
+            (Some(a), _) => {
                 let kind = ContentType::parse(&a.content_type)
                     .map_err(|e| permanent(format!("attachment type `{}`: {e}", a.content_type)))?;
-                builder.multipart(
-                    MultiPart::mixed()
-                        .singlepart(SinglePart::plain(mail.body_text.clone()))
-                        .singlepart(Attachment::new(a.name).body(a.body, kind)),
-                )
+                let body = match &mail.body_html {
+                    Some(_) => MultiPart::mixed().multipart(body),
+                    None => body,
+                };
+                builder.multipart(body.singlepart(Attachment::new(a.name).body(a.body, kind)))
             }
         }
         .map_err(|e| permanent(format!("message: {e}")))
@@ -331,6 +348,40 @@ impl MailSender for SmtpSender {
             }),
         }
     }
+}
+
+/// The extra headers of an outbox mail (a JSON object of name → value), checked: a name
+/// must be a header name and not one the sender sets itself, a value one line.
+fn extra_headers(mail: &OutboxMail) -> Result<Vec<(HeaderName, String)>, String> {
+    let Some(raw) = &mail.headers else {
+        return Ok(Vec::new());
+    };
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(raw).map_err(|e| format!("headers: {e}"))?;
+    let own = [
+        "from",
+        "to",
+        "subject",
+        "date",
+        "message-id",
+        "content-type",
+        "mime-version",
+        "content-transfer-encoding",
+    ];
+    let mut out = Vec::with_capacity(map.len());
+    for (name, value) in map {
+        let value = value
+            .as_str()
+            .ok_or_else(|| format!("header `{name}`: not text"))?
+            .to_string();
+        if own.contains(&name.to_ascii_lowercase().as_str()) || value.contains(['\r', '\n']) {
+            return Err(format!("header `{name}` may not be set this way"));
+        }
+        let header = HeaderName::new_from_ascii(name.clone())
+            .map_err(|e| format!("header `{name}`: {e}"))?;
+        out.push((header, value));
+    }
+    Ok(out)
 }
 
 /// An error with its sources, one line.

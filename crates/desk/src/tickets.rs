@@ -8,6 +8,7 @@ use store::{
     PersonId, Role, SavedView, Scope, TargetRow, Ticket, TicketId, TicketOrder, TicketUpdate,
 };
 
+use crate::notify::{self, Notice};
 use crate::policies::Compiled;
 use crate::time::{ms, stored};
 use crate::{Caller, Desk, DeskError, limits};
@@ -300,9 +301,29 @@ impl Desk {
             recorded_at: now,
         }];
         let clocks = derive(&history, Status::New, &compiled, now)?;
+        let reporter_person = self.store.get_person(&Scope::System, reporter).await?;
+        let on_duty = self.store.on_duty().await?;
+        let customer = self.store.get_org(&Scope::System, org).await?.name;
+        let readers = notify::readers(
+            &Notice::Received,
+            caller.person.id,
+            &reporter_person,
+            None,
+            &on_duty,
+        );
+        let links = &self.links;
+        let calendar = &compiled.calendar;
+        let compose = |t: &Ticket| {
+            let cx = notify::Context {
+                calendar,
+                customer: &customer,
+                now,
+            };
+            notify::compose(links, &Notice::Received, t, &readers, cx)
+        };
         let ticket = self
             .store
-            .create_ticket(
+            .create_ticket_mailing(
                 &NewTicket {
                     org_id: org,
                     agreement_id: agreement.id,
@@ -321,6 +342,7 @@ impl Desk {
                     assignee_id: None,
                     clocks,
                 },
+                compose,
             )
             .await?;
         Ok(ticket)
@@ -478,11 +500,26 @@ impl Desk {
                 )
             }
         };
+        let notice = notice_of(&action, next_status, ticket.priority);
         let event = NewEvent {
             at: now,
             actor_id: Some(caller.person.id),
             kind,
             data,
+        };
+        let readers = match &notice {
+            Some(n) => {
+                let reporter = self
+                    .store
+                    .get_person(&Scope::System, ticket.reporter_id)
+                    .await?;
+                let assignee = match ticket.assignee_id {
+                    Some(a) => Some(self.store.get_person(&Scope::System, a).await?),
+                    None => None,
+                };
+                notify::readers(n, caller.person.id, &reporter, assignee.as_ref(), &[])
+            }
+            None => Vec::new(),
         };
         let policies = &self.policies;
         let agreement = self
@@ -509,28 +546,54 @@ impl Desk {
                 clocks: derive(history, next_status, &compiled, now)?,
             })
         };
-        match file {
-            None => {
-                let updated = self
-                    .store
-                    .record_event(&caller.scope, id, &event, now, compute)
-                    .await?;
-                Ok((updated, None))
-            }
-            Some(f) => {
-                let new = NewAttachment {
-                    event_id: None,
-                    file_name: f.file_name,
-                    content_type: f.content_type,
-                    data: f.data,
-                    uploaded_by: caller.person.id,
-                    created_at: now,
+        let links = &self.links;
+        let calendar = &compiled.calendar;
+        let mails = |t: &Ticket| match &notice {
+            Some(n) => {
+                let cx = notify::Context {
+                    calendar,
+                    customer: "",
+                    now,
                 };
-                let (updated, a) = self
-                    .store
-                    .record_event_with_attachment(&caller.scope, id, &event, &new, now, compute)
-                    .await?;
-                Ok((updated, Some(a)))
+                notify::compose(links, n, t, &readers, cx)
+            }
+            None => Vec::new(),
+        };
+        let new = file.map(|f| NewAttachment {
+            event_id: None,
+            file_name: f.file_name,
+            content_type: f.content_type,
+            data: f.data,
+            uploaded_by: caller.person.id,
+            created_at: now,
+        });
+        let (updated, a) = self
+            .store
+            .record_event_mailing(&caller.scope, id, &event, new.as_ref(), now, compute, mails)
+            .await?;
+        Ok((updated, a))
+    }
+}
+
+/// What an action means for mail: a public comment is a reply, a status change to waiting,
+/// resolved or reopened and a priority change are told; internal notes, assignments and other
+/// status changes mail no one.
+fn notice_of(action: &Action, next_status: Status, before: Option<Priority>) -> Option<Notice> {
+    match action {
+        Action::Comment { internal: true, .. } | Action::Assign { .. } => None,
+        Action::Comment { body, .. } => Some(Notice::Reply { body: body.clone() }),
+        Action::Priority { to, reason } => Some(Notice::Priority {
+            from: before,
+            to: *to,
+            reason: reason.clone(),
+        }),
+        Action::Status { reason, .. } => {
+            let reason = reason.clone().filter(|r| !r.trim().is_empty());
+            match next_status {
+                Status::WaitingOnCustomer => Some(Notice::Waiting { reason }),
+                Status::Resolved => Some(Notice::Resolved { reason }),
+                Status::Reopened => Some(Notice::Reopened { reason }),
+                _ => None,
             }
         }
     }

@@ -84,6 +84,7 @@ async fn run(args: ServeArgs) -> Result<(), Failure> {
             secure_cookies: args.secure_cookies,
             trusted_proxies: args.trusted_proxies.clone(),
             inbound_secret: args.inbound_secret.clone().filter(|s| !s.is_empty()),
+            links: desk::notify::Links::from_env(),
             ..Config::default()
         },
     );

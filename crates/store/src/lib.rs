@@ -151,6 +151,7 @@ mod mail_threads;
 mod maintenance;
 mod meetings;
 mod monitors;
+mod notifications;
 mod orgs;
 mod outages;
 mod outbox;
@@ -181,6 +182,7 @@ pub use meetings::{
     NewAttendee, NewMeeting, ScheduledNext, Side,
 };
 pub use monitors::{Environment, MIN_INTERVAL_S, Monitor, MonitorKind, MonitorSettings};
+pub use notifications::ThreadMail;
 pub use orgs::Organization;
 pub use outages::{NewOutage, OutageRecord, OutageSource};
 pub use outbox::{MailAttachment, NewMail, OutboxMail};

@@ -33,6 +33,8 @@ pub struct Config {
     pub trusted_proxies: Vec<proxy::Net>,
     /// The bearer secret of `POST /api/v1/mail/inbound`; `None` closes that endpoint.
     pub inbound_secret: Option<String>,
+    /// Where links in mails point, and the domain of their `Message-ID`s.
+    pub links: desk::notify::Links,
 }
 
 /// What every handler shares: the service desk (store, clock, compiled agreements) and the
@@ -68,7 +70,7 @@ impl AppState {
     /// State over a store with a clock.
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: Config) -> AppState {
         AppState(Arc::new(Inner {
-            desk: Desk::new(store, clock),
+            desk: Desk::with_links(store, clock, config.links.clone()),
             config,
         }))
     }

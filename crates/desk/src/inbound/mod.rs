@@ -25,6 +25,7 @@ use store::{
 };
 
 use crate::i18n::Tr;
+use crate::notify::{self, Notice};
 use crate::tickets::derive;
 use crate::time::stored;
 use crate::{Caller, Desk, DeskError, limits};
@@ -734,6 +735,21 @@ impl Desk {
             recorded_at: now,
         }];
         let clocks = derive(&history, Status::New, &compiled, now)?;
+        // The same notifications as a ticket filed on the portal: the reporter's receipt with
+        // the clock and due times, and the desk's on-duty list (SLA-RULES §10).
+        let on_duty = self.store.on_duty().await?;
+        let customer = self.store.get_org(&Scope::System, org).await?.name;
+        let readers = notify::readers(&Notice::Received, person.id, person, None, &on_duty);
+        let links = &self.links;
+        let calendar = &compiled.calendar;
+        let compose = |t: &Ticket| {
+            let cx = notify::Context {
+                calendar,
+                customer: &customer,
+                now,
+            };
+            notify::compose(links, &Notice::Received, t, &readers, cx)
+        };
         let ticket = self
             .store
             .create_ticket_marked(
@@ -756,6 +772,7 @@ impl Desk {
                     clocks,
                 },
                 Some(mark),
+                compose,
             )
             .await?;
         Ok(ticket)
@@ -816,9 +833,26 @@ impl Desk {
                 clocks: derive(history, next, &compiled, now)?,
             })
         };
+        // A reply by mail is a public reply: the assignee hears of it (SLA-RULES §10).
+        let notice = Notice::Reply { body: body.clone() };
+        let assignee = match ticket.assignee_id {
+            Some(a) => Some(self.store.get_person(&Scope::System, a).await?),
+            None => None,
+        };
+        let readers = notify::readers(&notice, person.id, person, assignee.as_ref(), &[]);
+        let links = &self.links;
+        let calendar = &compiled.calendar;
+        let mails = |t: &Ticket| {
+            let cx = notify::Context {
+                calendar,
+                customer: "",
+                now,
+            };
+            notify::compose(links, &notice, t, &readers, cx)
+        };
         let (t, _) = self
             .store
-            .record_event_marked(&scope, ticket.id, &event, &files, mark, now, compute)
+            .record_event_marked(&scope, ticket.id, &event, &files, mark, now, compute, mails)
             .await?;
         Ok(t)
     }

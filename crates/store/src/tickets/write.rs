@@ -9,9 +9,10 @@ use super::{
 };
 use crate::attachments::{attachment_meta, check_attachment, insert_attachment};
 use crate::inbound::{bind_mark, mark_sql};
+use crate::notifications::thread_mails_in_tx;
 use crate::{
     Attachment, Db, Event, InboundMark, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope,
-    Store, StoreError, TargetRow, Ticket, TicketId, TicketUpdate, millis, reports,
+    Store, StoreError, TargetRow, ThreadMail, Ticket, TicketId, TicketUpdate, millis, reports,
 };
 
 const INSERT_EVENT: &str = "INSERT INTO ticket_events \
@@ -122,6 +123,11 @@ macro_rules! apply_totals {
     }};
 }
 
+/// No notifications (the writes that mail no one).
+fn no_mails(_: &Ticket) -> Vec<ThreadMail> {
+    Vec::new()
+}
+
 impl Store {
     /// Creates a ticket with its first event and derived clocks, in one transaction.
     pub async fn create_ticket(
@@ -130,18 +136,40 @@ impl Store {
         first: &NewEvent,
         update: &TicketUpdate,
     ) -> Result<Ticket> {
-        self.create_ticket_marked(new, first, update, None).await
+        self.create_ticket_marked(new, first, update, None, no_mails)
+            .await
     }
 
-    /// [`Store::create_ticket`] that also writes the outcome of the incoming mail that
-    /// filed it, in the same transaction: a mail processed twice rolls back the second time.
-    pub async fn create_ticket_marked(
+    /// [`Store::create_ticket`] with the notifications `compose` writes for the new ticket,
+    /// queued in the same transaction: the ticket and its mails are stored or neither is.
+    pub async fn create_ticket_mailing<M>(
+        &self,
+        new: &NewTicket,
+        first: &NewEvent,
+        update: &TicketUpdate,
+        compose: M,
+    ) -> Result<Ticket>
+    where
+        M: FnOnce(&Ticket) -> Vec<ThreadMail>,
+    {
+        self.create_ticket_marked(new, first, update, None, compose)
+            .await
+    }
+
+    /// [`Store::create_ticket_mailing`] that also writes the outcome of the incoming mail
+    /// that filed it (if any), in the same transaction: a mail processed twice rolls back
+    /// the second time.
+    pub async fn create_ticket_marked<M>(
         &self,
         new: &NewTicket,
         first: &NewEvent,
         update: &TicketUpdate,
         mark: Option<&InboundMark>,
-    ) -> Result<Ticket> {
+        compose: M,
+    ) -> Result<Ticket>
+    where
+        M: FnOnce(&Ticket) -> Vec<ThreadMail>,
+    {
         // One round trip for all rows: a data-modifying CTE on PostgreSQL (atomic by itself),
         // several statements in one call inside a write transaction on SQLite (whose single
         // writer makes `MAX(id)` the ticket just inserted).
@@ -294,35 +322,7 @@ impl Store {
                 q
             }};
         }
-        let id: i64 = match &self.db {
-            Db::Postgres(p) => {
-                bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
-                    .fetch_one(p)
-                    .await?
-            }
-            Db::Sqlite(p) => {
-                // BEGIN … COMMIT travel in the same call; a failure rolls back before the
-                // connection returns to the pool.
-                let _writer = self.write_lock.lock().await;
-                let mut conn = p.acquire().await?;
-                let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
-                let ids: std::result::Result<Vec<i64>, sqlx::Error> =
-                    bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
-                        .fetch_all(&mut *conn)
-                        .await;
-                match ids {
-                    Ok(ids) => ids
-                        .last()
-                        .copied()
-                        .ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?,
-                    Err(e) => {
-                        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                        return Err(e.into());
-                    }
-                }
-            }
-        };
-        Ok(Ticket {
+        let ticket = |id: i64| Ticket {
             id: TicketId(id),
             org_id: new.org_id,
             agreement_id: new.agreement_id,
@@ -338,7 +338,38 @@ impl Store {
             updated_at: new.created_at,
             clocks: update.clocks.clone(),
             event_count: 1,
-        })
+        };
+        let now = millis(new.created_at);
+        let ticket = match &self.db {
+            Db::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let id: i64 = bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let ticket = ticket(id);
+                thread_mails_in_tx!(tx, id, &compose(&ticket), now);
+                tx.commit().await?;
+                ticket
+            }
+            Db::Sqlite(p) => {
+                // The statements travel in one call inside the write transaction; dropping
+                // the transaction on an error rolls it back.
+                let _writer = self.write_lock.lock().await;
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let ids: Vec<i64> = bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let id = ids
+                    .last()
+                    .copied()
+                    .ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?;
+                let ticket = ticket(id);
+                thread_mails_in_tx!(tx, id, &compose(&ticket), now);
+                tx.commit().await?;
+                ticket
+            }
+        };
+        Ok(ticket)
     }
 
     /// Appends an event to a ticket the scope may see and stores the state `compute` derives
@@ -356,15 +387,25 @@ impl Store {
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
     {
-        self.update_ticket(scope, ticket, Some(event), &[], None, now, compute)
-            .await
-            .map(|(t, _)| t)
+        self.update_ticket(
+            scope,
+            ticket,
+            Some(event),
+            &[],
+            None,
+            now,
+            compute,
+            no_mails,
+        )
+        .await
+        .map(|(t, _)| t)
     }
 
-    /// [`Store::record_event`] with the files of an incoming mail attached to the new event
-    /// and the mail's outcome written, all in one transaction.
+    /// [`Store::record_event`] with the files of an incoming mail attached to the new event,
+    /// the mail's outcome written and the notifications `mails` writes queued, all in one
+    /// transaction.
     #[allow(clippy::too_many_arguments)]
-    pub async fn record_event_marked<E, F>(
+    pub async fn record_event_marked<E, F, M>(
         &self,
         scope: &Scope,
         ticket: TicketId,
@@ -373,16 +414,27 @@ impl Store {
         mark: &InboundMark,
         now: Timestamp,
         compute: F,
+        mails: M,
     ) -> Result<(Ticket, Vec<Attachment>), E>
     where
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+        M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
         for f in files {
             check_attachment(f)?;
         }
-        self.update_ticket(scope, ticket, Some(event), files, Some(mark), now, compute)
-            .await
+        self.update_ticket(
+            scope,
+            ticket,
+            Some(event),
+            files,
+            Some(mark),
+            now,
+            compute,
+            mails,
+        )
+        .await
     }
 
     /// [`Store::record_event`] with a file attached to the new event, in the same
@@ -418,6 +470,7 @@ impl Store {
                 None,
                 now,
                 compute,
+                no_mails,
             )
             .await?;
         let a = a
@@ -425,6 +478,43 @@ impl Store {
             .next()
             .ok_or_else(|| StoreError::Corrupt("attachment not stored".into()))?;
         Ok((t, a))
+    }
+
+    /// Appends an event (with an optional file) like [`Store::record_event`] and
+    /// [`Store::record_event_with_attachment`], and queues the notifications `mails` writes
+    /// for the ticket as it is after the event, in the same transaction: the event, its file,
+    /// the clocks and the mails are stored or none is.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_event_mailing<E, F, M>(
+        &self,
+        scope: &Scope,
+        ticket: TicketId,
+        event: &NewEvent,
+        attachment: Option<&NewAttachment>,
+        now: Timestamp,
+        compute: F,
+        mails: M,
+    ) -> Result<(Ticket, Option<Attachment>), E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+        M: FnOnce(&Ticket) -> Vec<ThreadMail>,
+    {
+        if let Some(a) = attachment {
+            check_attachment(a)?;
+            if scope.org().is_some() && is_internal_data(&event.data) {
+                return Err(StoreError::Rejected {
+                    field: "file",
+                    message: "internal notes are for the service desk".into(),
+                }
+                .into());
+            }
+        }
+        let files = attachment.map_or(&[][..], std::slice::from_ref);
+        let (t, mut stored) = self
+            .update_ticket(scope, ticket, Some(event), files, None, now, compute, mails)
+            .await?;
+        Ok((t, stored.pop()))
     }
 
     /// Recomputes a ticket's derived state from its unchanged history (time has passed: a
@@ -443,13 +533,14 @@ impl Store {
             None,
             current.updated_at,
             compute,
+            no_mails,
         )
         .await
         .map(|(t, _)| t)
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn update_ticket<E, F>(
+    async fn update_ticket<E, F, M>(
         &self,
         scope: &Scope,
         ticket: TicketId,
@@ -458,10 +549,12 @@ impl Store {
         mark: Option<&InboundMark>,
         now: Timestamp,
         compute: F,
+        mails: M,
     ) -> Result<(Ticket, Vec<Attachment>), E>
     where
         E: From<StoreError>,
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
+        M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
         let select =
             |lock: &str| format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1{lock}");
@@ -545,18 +638,17 @@ impl Store {
                 .filter_map(|row| reports::total_key(current.org_id, current.kind, next.priority, row))
                 .collect();
             apply_totals!(tx, &reports::deltas(counted, now_counted));
-            Ok((
-                Ticket {
-                    status: next.status,
-                    priority: next.priority,
-                    assignee_id: next.assignee_id,
-                    updated_at: now,
-                    clocks: next.clocks,
-                    event_count: current.event_count + i64::from(event.is_some()),
-                    ..current
-                },
-                stored,
-            ))
+            let after = Ticket {
+                status: next.status,
+                priority: next.priority,
+                assignee_id: next.assignee_id,
+                updated_at: now,
+                clocks: next.clocks,
+                event_count: current.event_count + i64::from(event.is_some()),
+                ..current
+            };
+            thread_mails_in_tx!(tx, ticket.0, &mails(&after), millis(now));
+            Ok((after, stored))
         });
         result
     }

@@ -17,6 +17,7 @@ mod compensation;
 mod connect;
 mod fixtures;
 mod listing;
+mod notifications;
 mod orgs;
 mod people;
 mod reports;
@@ -31,6 +32,7 @@ use availability::*;
 use compensation::*;
 use connect::*;
 use listing::*;
+use notifications::*;
 use orgs::*;
 use people::*;
 use reports::*;
@@ -110,6 +112,7 @@ conformance! {
         case_outage_lifecycle,
         case_maintenance_announcements,
         case_mail_outbox,
+        case_notifications_ride_in_the_transaction,
         case_concurrent_mail_claims,
         case_job_leases,
     ],

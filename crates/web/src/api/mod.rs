@@ -292,6 +292,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list_people, create_person))
         .routes(routes!(get_person))
         .routes(routes!(set_role))
+        .routes(routes!(mail_standing, set_on_duty))
         .routes(routes!(list_tickets, file_ticket))
         .routes(routes!(get_ticket))
         .routes(routes!(ticket_events))

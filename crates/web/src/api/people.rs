@@ -192,3 +192,66 @@ pub async fn set_role(
             .into(),
     ))
 }
+
+/// A person's standing for mail: on the on-duty list, and whether mail to them bounces.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MailStandingDto {
+    /// On the service desk's on-duty list: gets the mail of a new, unassigned ticket.
+    pub on_duty: bool,
+    /// Since when mail to their address bounces (RFC 3339); absent when it does not.
+    pub failing_since: Option<String>,
+    /// The last bounce's reason, as the reporting server put it, while it is failing.
+    pub bounce_reason: Option<String>,
+}
+
+impl From<desk::notify::MailStanding> for MailStandingDto {
+    fn from(s: desk::notify::MailStanding) -> Self {
+        let failing = s.address.filter(|a| a.failing_since.is_some());
+        MailStandingDto {
+            on_duty: s.on_duty,
+            failing_since: failing.as_ref().and_then(|a| a.failing_since).map(rfc3339),
+            bounce_reason: failing.map(|a| a.reason),
+        }
+    }
+}
+
+/// Input: on or off the on-duty list.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnDutyBody {
+    /// On duty.
+    pub on_duty: bool,
+}
+
+/// A person's mail standing: on duty, and whether mail to their address bounces.
+#[utoipa::path(get, path = "/api/v1/people/{id}/mail", tag = "people",
+    params(("id" = i64, Path, description = "Person id", minimum = 1)),
+    responses((status = 200, description = "The standing.", body = MailStandingDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn mail_standing(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<ApiJson<MailStandingDto>, ApiError> {
+    Ok(ApiJson(
+        app.mail_standing(&caller, PersonId(id)).await?.into(),
+    ))
+}
+
+/// Put one of the service desk's staff on or off the on-duty list (administrators).
+#[utoipa::path(put, path = "/api/v1/people/{id}/mail", request_body = OnDutyBody, tag = "people",
+    params(("id" = i64, Path, description = "Person id", minimum = 1)),
+    responses((status = 200, description = "Changed.", body = MailStandingDto), Problems),
+    security(("session" = []), ("token" = [])))]
+pub async fn set_on_duty(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<OnDutyBody>,
+) -> Result<ApiJson<MailStandingDto>, ApiError> {
+    Ok(ApiJson(
+        app.set_on_duty(&caller, PersonId(id), body.on_duty)
+            .await?
+            .into(),
+    ))
+}

@@ -30,6 +30,8 @@ pub enum Ep {
     CreatePerson,
     GetPerson,
     SetRole,
+    MailStanding,
+    SetOnDuty,
     ListTickets,
     FileTicket,
     GetTicket,
@@ -99,7 +101,7 @@ pub enum Ep {
 
 use Ep::*;
 
-pub const ALL: [Ep; 81] = [
+pub const ALL: [Ep; 83] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -116,6 +118,8 @@ pub const ALL: [Ep; 81] = [
     CreatePerson,
     GetPerson,
     SetRole,
+    MailStanding,
+    SetOnDuty,
     ListTickets,
     FileTicket,
     GetTicket,
@@ -202,6 +206,8 @@ impl Ep {
             CreatePerson => (Method::POST, "/api/v1/people"),
             GetPerson => (Method::GET, "/api/v1/people/{id}"),
             SetRole => (Method::POST, "/api/v1/people/{id}/role"),
+            MailStanding => (Method::GET, "/api/v1/people/{id}/mail"),
+            SetOnDuty => (Method::PUT, "/api/v1/people/{id}/mail"),
             ListTickets => (Method::GET, "/api/v1/tickets"),
             FileTicket => (Method::POST, "/api/v1/tickets"),
             GetTicket => (Method::GET, "/api/v1/tickets/{id}"),
@@ -328,6 +334,8 @@ ListPeople         200          200          200          200          200      
 CreatePerson       201 201 422  403 403 403  403 403 403  403 403 403  403 403 403  401 401 401
 GetPerson          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
 SetRole            200 200 404  403 403 403  403 403 403  403 403 403  403 403 403  401 401 401
+MailStanding       200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+SetOnDuty          422 422 404  403 403 403  403 403 403  403 403 403  403 403 403  401 401 401
 ListTickets        200          200          200          200          200          401
 FileTicket         201 201 422  201 201 422  201 201 422  201 403 403  403 403 403  401 401 401
 GetTicket          200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
@@ -631,6 +639,11 @@ impl Matrix<'_> {
             SetRole => (
                 Some(self.pick(target, w.a.viewer.id, w.b.viewer.id)),
                 Some(json!({ "role": "customer_viewer" })),
+            ),
+            MailStanding => (Some(self.pick(target, w.a.viewer.id, w.b.viewer.id)), None),
+            SetOnDuty => (
+                Some(self.pick(target, w.a.viewer.id, w.b.viewer.id)),
+                Some(json!({ "on_duty": true })),
             ),
             FileTicket => {
                 let subject = format!("Vraag {n}");

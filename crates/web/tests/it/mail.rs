@@ -393,10 +393,11 @@ pub async fn mail_announcement_delivered(app: App) {
         let to = msg.header("X-RcptTo").expect("envelope");
         let admin = admins.iter().find(|p| p.email == to).expect("admin");
         assert_eq!(msg.header("To"), Some(to));
-        assert_eq!(
-            msg.header("X-MailFrom"),
-            Some("servicedesk@loket.example"),
-            "the envelope sender is the From address"
+        // VERP: the envelope sender names the outbox mail on the From address's domain.
+        let verp = msg.header("X-MailFrom").expect("envelope sender");
+        assert!(
+            verp.starts_with("bounce+") && verp.ends_with("@loket.example"),
+            "the envelope sender is bounce+<id>@ the sender's domain: {verp}"
         );
         assert!(
             msg.header("From")
@@ -539,4 +540,40 @@ pub async fn mail_server_down_then_back(app: App) {
         .await
         .expect("run");
     assert_eq!(s.claimed, 0, "a given-up mail stays given up");
+}
+
+/// The test SMTP server for other suites' mail tests (see [`smtp_server`]).
+pub fn smtp_server_for_tests() -> Option<(String, PathBuf)> {
+    smtp_server()
+}
+
+/// A recipient tag no other test run uses (see [`tag`]).
+pub fn tag_for_tests(app: &App) -> String {
+    tag(app)
+}
+
+/// The raw messages (CR LF turned into LF, header lines unfolded not) to an address
+/// containing `tag`, waiting up to a few seconds for `expected` of them.
+pub async fn received_raw(dir: &Path, tag: &str, expected: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..50 {
+        out = std::fs::read_dir(dir.join("new"))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                    .map(|raw| raw.replace("\r\n", "\n"))
+                    .filter(|raw| {
+                        Received::parse(raw)
+                            .header("X-RcptTo")
+                            .is_some_and(|to| to.contains(tag))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if out.len() >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    out
 }

@@ -13,9 +13,11 @@ mod harness;
 mod inbound;
 mod input;
 mod mail;
+mod mail_cycle;
 mod meetings;
 mod meetings_more;
 mod notes;
+mod notifications;
 mod openapi;
 mod pagekit;
 mod people;
@@ -31,9 +33,11 @@ use hardening::*;
 use inbound::*;
 use input::*;
 use mail::*;
+use mail_cycle::*;
 use meetings::*;
 use meetings_more::*;
 use notes::*;
+use notifications::*;
 use openapi::*;
 use people::*;
 use refresh::*;
@@ -61,6 +65,11 @@ macro_rules! cases {
 }
 
 cases! {
+    notify_ticket_events,
+    notify_a_failed_write_queues_nothing,
+    notify_delivered_over_smtp,
+    mail_cycle_in_and_out,
+    notify_on_duty_list_and_failing_address,
     authz_matrix,
     hardening_redirects_stay_on_site,
     hardening_months_out_of_range,

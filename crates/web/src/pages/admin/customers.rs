@@ -11,7 +11,7 @@ use store::{Agreement, OrgId, Organization, Person, Role};
 
 use super::forms::{
     AgreementForm, AgreementRow, Field, Flash, Notices, PersonForm, PersonRow, flash_id,
-    local_time, path_id, people_notices, person_rows, read_form, require_admin,
+    local_time, mail_rows, path_id, people_notices, person_rows, read_form, require_admin,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -260,6 +260,10 @@ pub(super) async fn customer_page(
         .list_people(scope, Some(org))
         .await
         .map_err(|e| api(t)(e))?;
+    let mut rows = person_rows(t, v, &people, parts.role_error.as_ref());
+    mail_rows(app, t, &mut rows, &people)
+        .await
+        .map_err(|e| api(t)(e))?;
     let admins = count(&people, org, Role::CustomerAdmin);
     let role_hint = match max {
         Some(m) => format!(
@@ -279,7 +283,7 @@ pub(super) async fn customer_page(
         max,
         over: max.is_some_and(|m| admins > m as usize),
         viewers: count(&people, org, Role::CustomerViewer),
-        people: person_rows(t, v, &people, parts.role_error.as_ref()),
+        people: rows,
         people_caption: t.get("admin.people.caption"),
         form: parts.form,
         person_form: parts.person_form,

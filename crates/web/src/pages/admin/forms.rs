@@ -243,6 +243,41 @@ pub struct PersonRow {
     pub choices: Vec<Choice>,
     /// Why the last role change was refused.
     pub error: Option<String>,
+    /// On the on-duty list (vendor staff only; `None` for a customer's people).
+    pub on_duty: Option<bool>,
+    /// Why mail to the address fails, in the reader's language, if it bounces.
+    pub failing: Option<String>,
+}
+
+/// Fills in the rows' mail standing: the on-duty mark of the vendor's staff and, for anyone
+/// whose mail bounces, since when and why (SLA-RULES §10).
+pub(super) async fn mail_rows(
+    app: &crate::AppState,
+    t: Tr,
+    rows: &mut [PersonRow],
+    people: &[Person],
+) -> Result<(), store::StoreError> {
+    let on_duty = app.store.on_duty().await?;
+    for (row, p) in rows.iter_mut().zip(people) {
+        if p.role.is_vendor() {
+            row.on_duty = Some(on_duty.iter().any(|o| o.id == p.id));
+        }
+        if let Some(a) = app.store.address_status(&p.email).await?
+            && let Some(since) = a.failing_since
+        {
+            // In Amsterdam time, on the standard calendar (its zone is the desk's).
+            let since = match app.policies.standard() {
+                Ok(c) => sla::words::format_local(&c.calendar, since.div_euclid(1000), t.0),
+                Err(_) => desk::time::rfc3339(since),
+            };
+            row.failing = Some(
+                t.get("admin.people.failing")
+                    .replace("{since}", &since)
+                    .replace("{reason}", &a.reason),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The people as table rows, with a role form's error at its person.
@@ -265,6 +300,8 @@ pub(super) fn person_rows(
             error: error
                 .filter(|(id, _)| *id == p.id.0)
                 .map(|(_, m)| m.clone()),
+            on_duty: None,
+            failing: None,
         })
         .collect()
 }

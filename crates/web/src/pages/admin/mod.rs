@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 use agreements::add_agreement;
 use customers::{create_customer, customer, customers};
-use people::{change_role, create_person, staff};
+use people::{change_on_duty, change_role, create_person, staff};
 
 /// This part's routes.
 pub fn routes() -> Router<AppState> {
@@ -33,4 +33,5 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/customers/{id}/agreements", post(add_agreement))
         .route("/admin/people", get(staff).post(create_person))
         .route("/admin/people/{id}/role", post(change_role))
+        .route("/admin/people/{id}/on-duty", post(change_on_duty))
 }

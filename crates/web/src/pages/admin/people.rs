@@ -11,8 +11,8 @@ use store::{NewPerson, OrgId, Person, PersonId, Role};
 
 use super::customers::{CustomerParts, customer_page, in_force};
 use super::forms::{
-    Flash, Notices, PersonForm, PersonRow, path_id, people_notices, person_rows, read_form,
-    require_admin, role_choices, roles_for,
+    Flash, Notices, PersonForm, PersonRow, mail_rows, path_id, people_notices, person_rows,
+    read_form, require_admin, role_choices, roles_for,
 };
 use crate::AppState;
 use crate::auth;
@@ -52,10 +52,14 @@ async fn staff_page(
         .into_iter()
         .filter(|p| p.role.is_vendor() && p.org_id.is_none())
         .collect();
+    let mut rows = person_rows(v.t, v, &people, role_error.as_ref());
+    mail_rows(app, v.t, &mut rows, &people)
+        .await
+        .map_err(|e| api(v.t)(e))?;
     Ok(StaffPage {
         t: v.t,
         shell: v.shell.clone(),
-        people: person_rows(v.t, v, &people, role_error.as_ref()),
+        people: rows,
         people_caption: v.t.get("admin.people.staff_caption"),
         person_form,
         role_hint: v.t.get("admin.people.staff_role_hint"),
@@ -282,4 +286,31 @@ pub(super) async fn change_role(
         }
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct OnDutyInput {
+    csrf: String,
+    on_duty: String,
+}
+
+/// `POST /admin/people/{id}/on-duty`: puts one of the vendor's staff on or off the on-duty
+/// list (who gets the mail of a new, unassigned ticket).
+pub(super) async fn change_on_duty(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    require_admin(&viewer)?;
+    let t = viewer.t;
+    let id = PersonId(path_id(t, &id)?);
+    let input: OnDutyInput = read_form(t, &body)?;
+    viewer.check_csrf(&input.csrf)?;
+    let on = input.on_duty == "1";
+    app.set_on_duty(&viewer.caller, id, on)
+        .await
+        .map_err(|e| PageError::Api(t, e.into()))?;
+    Ok(Redirect::to(&format!("/admin/people?changed={}#person-{}", id.0, id.0)).into_response())
 }
