@@ -109,6 +109,38 @@ _loket_apt_install() {
     return 1
 }
 
+# _loket_listen_on_free_port FIRST DIR LAUNCH: for free ports from FIRST on, runs
+# `LAUNCH PORT DIR` (which starts one server in the background) until that server listens on
+# 127.0.0.1:PORT; sets _LOKET_PORT and _LOKET_PID. A server that loses a race for its port or
+# fails to start is stopped and the next port tried; gives up after 20 tries.
+_loket_listen_on_free_port() {
+    local port=$1 dir=$2 launch=$3 tries=0 pid i
+    while ((tries < 20 && port < 65535)); do
+        if _loket_port_in_use "$port"; then
+            port=$((port + 1))
+            continue
+        fi
+        tries=$((tries + 1))
+        "$launch" "$port" "$dir"
+        pid=$!
+        for ((i = 0; i < 100; i++)); do
+            if _loket_port_in_use "$port"; then
+                break
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null && _loket_port_in_use "$port"; then
+            _LOKET_PORT=$port _LOKET_PID=$pid
+            return 0
+        fi
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        port=$((port + 1))
+    done
+    return 1
+}
+
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL
 # ---------------------------------------------------------------------------------------------
@@ -263,41 +295,21 @@ start_smtp() {
     install_smtp || return 1
     local dir
     dir="$(mktemp -d /tmp/loket-smtp.XXXXXX)" || return 1
-    local port=${LOKET_SMTP_PORT:-52525} tries=0 pid="" i
-    while ((tries < 20 && port < 65535)); do
-        if _loket_port_in_use "$port"; then
-            port=$((port + 1))
-            continue
-        fi
-        tries=$((tries + 1))
-        "$_LOKET_SMTP_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$port" \
-            -c aiosmtpd.handlers.Mailbox "$dir/maildir" >"$dir/server.log" 2>&1 &
-        pid=$!
-        for ((i = 0; i < 100; i++)); do
-            if _loket_port_in_use "$port"; then
-                break
-            fi
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null && _loket_port_in_use "$port"; then
-            break
-        fi
-        # Lost a race for the port, or failed to start: try the next port.
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        pid=""
-        port=$((port + 1))
-    done
-    if [[ -z "$pid" ]]; then
+    if ! _loket_listen_on_free_port "${LOKET_SMTP_PORT:-52525}" "$dir" _loket_smtp_launch; then
         _loket_say "aiosmtpd failed to start:"
         cat "$dir/server.log" >&2 2>/dev/null
         rm -rf "$dir"
         return 1
     fi
-    loket_on_exit "_loket_smtp_cleanup '$pid' '$dir'"
-    export TEST_SMTP_ADDR="127.0.0.1:$port" TEST_SMTP_MAILDIR="$dir/maildir"
+    loket_on_exit "_loket_smtp_cleanup '$_LOKET_PID' '$dir'"
+    export TEST_SMTP_ADDR="127.0.0.1:$_LOKET_PORT" TEST_SMTP_MAILDIR="$dir/maildir"
     _loket_say "aiosmtpd $("$_LOKET_SMTP_PYTHON" -m aiosmtpd --version 2>&1 | awk '{print $NF}') on $TEST_SMTP_ADDR ($((SECONDS - t0))s): TEST_SMTP_MAILDIR=$TEST_SMTP_MAILDIR"
+}
+
+# _loket_smtp_launch PORT DIR: aiosmtpd on 127.0.0.1:PORT, in the background.
+_loket_smtp_launch() {
+    "$_LOKET_SMTP_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$1" \
+        -c aiosmtpd.handlers.Mailbox "$2/maildir" >"$2/server.log" 2>&1 &
 }
 
 # _loket_smtp_cleanup PID DIR: stop the server and remove its maildir.
@@ -341,40 +353,23 @@ start_imap() {
     fi
     local password="imap-$RANDOM-$RANDOM"
     printf '%s:%s\n' "desk@loket.test" "$(doveadm pw -s SHA512-CRYPT -p "$password")" >"$dir/users"
-    local port=${LOKET_IMAP_PORT:-51143} tries=0 pid="" i
-    while ((tries < 20 && port < 65535)); do
-        if _loket_port_in_use "$port"; then
-            port=$((port + 1))
-            continue
-        fi
-        tries=$((tries + 1))
-        _loket_imap_config "$dir" "$port" "$user" "$group" >"$dir/dovecot.conf"
-        dovecot -F -c "$dir/dovecot.conf" >"$dir/server.log" 2>&1 &
-        pid=$!
-        for ((i = 0; i < 100; i++)); do
-            if _loket_port_in_use "$port"; then
-                break
-            fi
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null && _loket_port_in_use "$port"; then
-            break
-        fi
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-        pid=""
-        port=$((port + 1))
-    done
-    if [[ -z "$pid" ]]; then
+    _LOKET_IMAP_USER=$user _LOKET_IMAP_GROUP=$group
+    if ! _loket_listen_on_free_port "${LOKET_IMAP_PORT:-51143}" "$dir" _loket_imap_launch; then
         _loket_say "dovecot failed to start:"
         cat "$dir/server.log" "$dir/dovecot.log" >&2 2>/dev/null
         rm -rf "$dir"
         return 1
     fi
-    loket_on_exit "_loket_imap_cleanup '$pid' '$dir'"
-    export TEST_IMAP_ADDR="127.0.0.1:$port" TEST_IMAP_USER="desk@loket.test" TEST_IMAP_PASSWORD="$password"
+    loket_on_exit "_loket_imap_cleanup '$_LOKET_PID' '$dir'"
+    export TEST_IMAP_ADDR="127.0.0.1:$_LOKET_PORT" TEST_IMAP_USER="desk@loket.test" TEST_IMAP_PASSWORD="$password"
     _loket_say "dovecot $(dovecot --version | awk '{print $1}') on $TEST_IMAP_ADDR ($((SECONDS - t0))s): user $TEST_IMAP_USER"
+}
+
+# _loket_imap_launch PORT DIR: dovecot on 127.0.0.1:PORT with its configuration in DIR, in
+# the background.
+_loket_imap_launch() {
+    _loket_imap_config "$2" "$1" "$_LOKET_IMAP_USER" "$_LOKET_IMAP_GROUP" >"$2/dovecot.conf"
+    dovecot -F -c "$2/dovecot.conf" >"$2/server.log" 2>&1 &
 }
 
 # _loket_imap_config DIR PORT USER GROUP: the server's whole configuration, on stdout.

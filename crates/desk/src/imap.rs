@@ -20,7 +20,7 @@ use store::Millis;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use crate::mail::{Secret, percent_decode, redact_url};
+use crate::mail::{Secret, host_port, percent_decode, redact_url};
 
 /// How long one IDLE wait lasts before the lease is renewed and the wait is re-issued (well
 /// under the 29 minutes after which RFC 2177 says a server may drop an idle client).
@@ -95,20 +95,7 @@ impl ImapSettings {
         };
         let (userinfo, hostport) = authority.rsplit_once('@').ok_or_else(bad)?;
         let (user, pass) = userinfo.split_once(':').ok_or_else(bad)?;
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (h, after) = v6.split_once(']').ok_or_else(bad)?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| bad())?,
-                None if after.is_empty() => default_port,
-                None => return Err(bad()),
-            };
-            (h.to_string(), port)
-        } else {
-            match hostport.split_once(':') {
-                Some((h, p)) => (h.to_string(), p.parse().map_err(|_| bad())?),
-                None => (hostport.to_string(), default_port),
-            }
-        };
+        let (host, port) = host_port(hostport, default_port).ok_or_else(bad)?;
         let user = percent_decode(user).ok_or_else(bad)?;
         let mailbox = percent_decode(path.trim_end_matches('/')).ok_or_else(bad)?;
         if host.is_empty() || host.contains(['/', '?', '#', ' ']) || user.is_empty() {

@@ -125,20 +125,7 @@ impl SmtpSettings {
             }
             None => None,
         };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (h, after) = v6.split_once(']').ok_or_else(bad)?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| bad())?,
-                None if after.is_empty() => default_port,
-                None => return Err(bad()),
-            };
-            (h.to_string(), port)
-        } else {
-            match hostport.split_once(':') {
-                Some((h, p)) => (h.to_string(), p.parse().map_err(|_| bad())?),
-                None => (hostport.to_string(), default_port),
-            }
-        };
+        let (host, port) = host_port(hostport, default_port).ok_or_else(bad)?;
         if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
             return Err(bad());
         }
@@ -171,6 +158,24 @@ impl SmtpSettings {
 }
 
 /// `url` without its password, for error messages.
+/// `host[:port]` or `[v6][:port]` of a URL's authority, with `default_port` when none is given.
+pub(crate) fn host_port(hostport: &str, default_port: u16) -> Option<(String, u16)> {
+    if let Some(v6) = hostport.strip_prefix('[') {
+        let (h, after) = v6.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().ok()?,
+            None if after.is_empty() => default_port,
+            None => return None,
+        };
+        Some((h.to_string(), port))
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => Some((h.to_string(), p.parse().ok()?)),
+            None => Some((hostport.to_string(), default_port)),
+        }
+    }
+}
+
 pub(crate) fn redact_url(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://")
         && let Some((userinfo, host)) = rest.rsplit_once('@')

@@ -175,6 +175,49 @@ pub fn readers(
     out
 }
 
+/// The receipt of a ticket being received, read before the ticket's transaction: who reads it
+/// (the reporter and, while it has no assignee, the on-duty list) and the customer's name.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    readers: Vec<Reader>,
+    customer: String,
+}
+
+impl crate::Desk {
+    /// The [`Receipt`] of a ticket of customer `org` reported by `reporter`, filed by `actor`.
+    pub async fn receipt(
+        &self,
+        actor: PersonId,
+        reporter: &Person,
+        org: store::OrgId,
+    ) -> Result<Receipt, crate::DeskError> {
+        let on_duty = self.store.on_duty().await?;
+        let customer = self.store.get_org(&store::Scope::System, org).await?.name;
+        Ok(Receipt {
+            readers: readers(&Notice::Received, actor, reporter, None, &on_duty),
+            customer,
+        })
+    }
+}
+
+impl Receipt {
+    /// The receipt's mails for the ticket as filed, measured on `calendar`.
+    pub fn compose(
+        &self,
+        links: &Links,
+        calendar: &Calendar,
+        now: Timestamp,
+        ticket: &Ticket,
+    ) -> Vec<ThreadMail> {
+        let cx = Context {
+            calendar,
+            customer: &self.customer,
+            now,
+        };
+        compose(links, &Notice::Received, ticket, &self.readers, cx)
+    }
+}
+
 /// Escapes text for HTML (element content and quoted attribute values).
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);

@@ -302,25 +302,10 @@ impl Desk {
         }];
         let clocks = derive(&history, Status::New, &compiled, now)?;
         let reporter_person = self.store.get_person(&Scope::System, reporter).await?;
-        let on_duty = self.store.on_duty().await?;
-        let customer = self.store.get_org(&Scope::System, org).await?.name;
-        let readers = notify::readers(
-            &Notice::Received,
-            caller.person.id,
-            &reporter_person,
-            None,
-            &on_duty,
-        );
-        let links = &self.links;
-        let calendar = &compiled.calendar;
-        let compose = |t: &Ticket| {
-            let cx = notify::Context {
-                calendar,
-                customer: &customer,
-                now,
-            };
-            notify::compose(links, &Notice::Received, t, &readers, cx)
-        };
+        let receipt = self
+            .receipt(caller.person.id, &reporter_person, org)
+            .await?;
+        let compose = |t: &Ticket| receipt.compose(&self.links, &compiled.calendar, now, t);
         let ticket = self
             .store
             .create_ticket_mailing(

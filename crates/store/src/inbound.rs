@@ -223,23 +223,8 @@ impl Store {
     /// The ticket of the newest received mail with one of these `Message-ID`s that filed or
     /// commented on one.
     pub async fn ticket_for_received_ids(&self, ids: &[String]) -> Result<Option<TicketId>> {
-        if ids.is_empty() {
-            return Ok(None);
-        }
-        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT ticket_id FROM inbound_outcomes WHERE ticket_id IS NOT NULL \
-             AND message_id IN ({}) ORDER BY mail_id DESC LIMIT 1",
-            marks.join(", ")
-        );
-        let found: Option<i64> = on_pool!(self, p => {
-            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-            for id in ids {
-                q = q.bind(id);
-            }
-            q.fetch_optional(p).await?
-        });
-        Ok(found.map(TicketId))
+        self.ticket_by_message_ids("inbound_outcomes", "mail_id", ids)
+            .await
     }
 
     /// How many automatic answers went to `address` since `since`, and whether one went

@@ -24,13 +24,24 @@ impl Store {
     /// The ticket of the newest outgoing mail sent with one of these `Message-ID`s (angle
     /// brackets included, as in `In-Reply-To` and `References`), if any.
     pub async fn ticket_for_message_ids(&self, ids: &[String]) -> Result<Option<TicketId>> {
+        self.ticket_by_message_ids("mail_outbox", "id", ids).await
+    }
+
+    /// The ticket of the newest row of `table` (ordered by `newest`) whose `message_id` is one
+    /// of `ids`; the table and column names are the caller's constants, never input.
+    pub(crate) async fn ticket_by_message_ids(
+        &self,
+        table: &'static str,
+        newest: &'static str,
+        ids: &[String],
+    ) -> Result<Option<TicketId>> {
         if ids.is_empty() {
             return Ok(None);
         }
         let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT ticket_id FROM mail_outbox WHERE ticket_id IS NOT NULL AND message_id IN ({}) \
-             ORDER BY id DESC LIMIT 1",
+            "SELECT ticket_id FROM {table} WHERE ticket_id IS NOT NULL AND message_id IN ({}) \
+             ORDER BY {newest} DESC LIMIT 1",
             marks.join(", ")
         );
         let found: Option<i64> = on_pool!(self, p => {

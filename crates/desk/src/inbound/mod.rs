@@ -737,19 +737,8 @@ impl Desk {
         let clocks = derive(&history, Status::New, &compiled, now)?;
         // The same notifications as a ticket filed on the portal: the reporter's receipt with
         // the clock and due times, and the desk's on-duty list (SLA-RULES §10).
-        let on_duty = self.store.on_duty().await?;
-        let customer = self.store.get_org(&Scope::System, org).await?.name;
-        let readers = notify::readers(&Notice::Received, person.id, person, None, &on_duty);
-        let links = &self.links;
-        let calendar = &compiled.calendar;
-        let compose = |t: &Ticket| {
-            let cx = notify::Context {
-                calendar,
-                customer: &customer,
-                now,
-            };
-            notify::compose(links, &Notice::Received, t, &readers, cx)
-        };
+        let receipt = self.receipt(person.id, person, org).await?;
+        let compose = |t: &Ticket| receipt.compose(&self.links, &compiled.calendar, now, t);
         let ticket = self
             .store
             .create_ticket_marked(

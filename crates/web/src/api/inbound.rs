@@ -17,6 +17,12 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use desk::time::rfc3339;
 
+/// A raw message (RFC 5322) as the receiving mail server holds it: header lines, an empty
+/// line, the body.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, min_length = 1)]
+pub struct RawMail(pub String);
+
 /// What became of a posted or decided mail.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct IngestedDto {
@@ -136,7 +142,7 @@ fn has_secret(app: &AppState, headers: &HeaderMap) -> bool {
 /// Takes in one raw message from the mail server: it is stored, then processed; the answer
 /// says what became of it. The bearer token is the inbound secret of the server's settings.
 #[utoipa::path(post, path = "/api/v1/mail/inbound", tag = "mail",
-    request_body(content = Vec<u8>, content_type = "message/rfc822", description = "The raw message, at most 50 MiB."),
+    request_body(content = RawMail, content_type = "message/rfc822", description = "The raw message, at most 50 MiB."),
     responses((status = 200, description = "Stored and processed.", body = IngestedDto), Problems),
     security(("inbound" = [])))]
 pub async fn post_inbound(
@@ -232,7 +238,7 @@ pub async fn refuse_held(
 /// customer whose person sent it.
 #[utoipa::path(get, path = "/api/v1/mail/{id}/original", tag = "mail",
     params(("id" = i64, Path, description = "Mail id", minimum = 1)),
-    responses((status = 200, description = "The raw message.", content_type = "message/rfc822", body = Vec<u8>), Problems),
+    responses((status = 200, description = "The raw message.", content_type = "message/rfc822", body = RawMail), Problems),
     security(("session" = []), ("token" = [])))]
 pub async fn original(
     State(app): State<AppState>,

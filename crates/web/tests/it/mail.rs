@@ -63,7 +63,12 @@ fn tag(app: &App) -> String {
 }
 
 fn sender_for(addr: &str) -> SmtpSender {
-    let mut settings = SmtpSettings::parse(&format!("smtp://{addr}"), FROM).expect("settings");
+    sender_from(addr, FROM)
+}
+
+/// A sender to the test SMTP server at `addr` as `from`, with a short timeout.
+pub fn sender_from(addr: &str, from: &str) -> SmtpSender {
+    let mut settings = SmtpSettings::parse(&format!("smtp://{addr}"), from).expect("settings");
     settings.timeout = Duration::from_secs(5);
     SmtpSender::new(&settings).expect("sender")
 }

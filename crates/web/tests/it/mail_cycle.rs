@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use desk::imap::{self, Fetched, Handed, ImapSettings, Mailbox};
 use desk::inbound::{Ingested, Received, Settings, Source};
-use desk::mail::{SmtpSender, SmtpSettings, run_outbox_once};
+use desk::mail::run_outbox_once;
 use serde_json::json;
 use tokio::net::TcpStream;
 
@@ -171,13 +171,7 @@ pub async fn mail_cycle_in_and_out(app: App) {
     )
     .await
     .expect(200);
-    let mut settings = SmtpSettings::parse(
-        &format!("smtp://{smtp}"),
-        "Servicedesk <servicedesk@loket.localhost>",
-    )
-    .expect("settings");
-    settings.timeout = Duration::from_secs(5);
-    let sender = SmtpSender::new(&settings).expect("sender");
+    let sender = crate::mail::sender_from(&smtp, "Servicedesk <servicedesk@loket.localhost>");
     run_outbox_once(&app.state.store, &sender, "cycle", app.state.now_ms())
         .await
         .expect("outbox");

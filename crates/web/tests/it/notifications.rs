@@ -5,9 +5,7 @@
 //! marked auto-generated, with an escaped HTML part; another customer never gets a mail.
 //! One notification is delivered end to end through a real SMTP server.
 
-use std::time::Duration;
-
-use desk::mail::{SmtpSender, SmtpSettings, run_outbox_once};
+use desk::mail::run_outbox_once;
 use serde_json::json;
 use store::{OutboxMail, PersonId};
 
@@ -356,13 +354,7 @@ pub async fn notify_delivered_over_smtp(app: App) {
     )
     .await
     .expect(200);
-    let mut settings = SmtpSettings::parse(
-        &format!("smtp://{addr}"),
-        "Servicedesk <servicedesk@loket.localhost>",
-    )
-    .expect("settings");
-    settings.timeout = Duration::from_secs(5);
-    let sender = SmtpSender::new(&settings).expect("sender");
+    let sender = crate::mail::sender_from(&addr, "Servicedesk <servicedesk@loket.localhost>");
     let stats = run_outbox_once(&app.state.store, &sender, "notify", app.state.now_ms())
         .await
         .expect("outbox");
