@@ -4,12 +4,14 @@
 //! `--pending` instead finishes messages stored earlier but never processed.
 
 use std::io::Read;
+use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
 use anyhow::anyhow;
 use clap::Args;
 use desk::Desk;
 use desk::clock::SystemClock;
+use desk::inbound::auth::Verifier;
 use desk::inbound::{MAX_MAIL_BYTES, Received, Settings, Source};
 
 use crate::Failure;
@@ -26,20 +28,52 @@ pub struct MailSettingsArgs {
     /// the sender address (`LOKET_SMTP_FROM`), which the outgoing mail uses.
     #[arg(long, env = "LOKET_MAIL_DOMAIN")]
     pub mail_domain: Option<String>,
+    /// Where DKIM, SPF and DMARC are looked up for mail the own receiving server left
+    /// unchecked: `system` (the resolvers of /etc/resolv.conf), `HOST:PORT` of one DNS server,
+    /// or `off` (such mail of an administrator is held for an agent).
+    #[arg(long, env = "LOKET_MAIL_DNS", default_value = "system")]
+    pub mail_dns: String,
 }
 
 impl MailSettingsArgs {
-    /// The settings these options give.
-    pub fn settings(&self) -> Settings {
-        Settings {
+    /// The settings these options give; a `--mail-dns` that names no usable resolver is a
+    /// mistake of the user.
+    pub fn settings(&self) -> Result<Settings, Failure> {
+        let domain = self
+            .mail_domain
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .or_else(sender_domain)
+            .unwrap_or_else(|| "loket.invalid".into());
+        let dns = self.mail_dns.trim();
+        let verifier = match dns {
+            "off" => None,
+            "system" => Some(Verifier::system(&domain).map_err(|e| {
+                Failure::User(anyhow!(
+                    "--mail-dns system: {e}; name a server (HOST:PORT) or say off"
+                ))
+            })?),
+            server => {
+                let addr = server
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or_else(|| {
+                        Failure::User(anyhow!(
+                            "--mail-dns {server:?}: expected system, off or HOST:PORT of a DNS server"
+                        ))
+                    })?;
+                Some(
+                    Verifier::with_server(addr, &domain)
+                        .map_err(|e| Failure::User(anyhow!("--mail-dns {server}: {e}")))?,
+                )
+            }
+        };
+        Ok(Settings {
             authserv_id: self.mail_authserv_id.clone().filter(|s| !s.is_empty()),
-            domain: self
-                .mail_domain
-                .clone()
-                .filter(|d| !d.trim().is_empty())
-                .or_else(sender_domain)
-                .unwrap_or_else(|| "loket.invalid".into()),
-        }
+            domain,
+            verifier: verifier.map(Arc::new),
+        })
     }
 }
 
@@ -91,9 +125,10 @@ pub fn ingest(args: IngestArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Io(e.into()))?;
     runtime.block_on(async {
+        let settings = args.mail.settings()?;
         let store = args.db.open().await.map_err(Failure::Temporary)?;
         let desk = Desk::new(store, Arc::new(SystemClock));
-        desk.set_inbound_settings(args.mail.settings());
+        desk.set_inbound_settings(settings);
         if args.pending {
             let n = desk
                 .reprocess_pending()

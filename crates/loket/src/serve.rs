@@ -73,6 +73,7 @@ fn init_logging() {
 
 async fn run(args: ServeArgs) -> Result<(), Failure> {
     init_logging();
+    let mail_settings = args.mail.settings()?;
     let store = args.db.open().await?;
     if args.demo {
         crate::demo::on_serve(&store, &args.admin_email).await?;
@@ -88,7 +89,7 @@ async fn run(args: ServeArgs) -> Result<(), Failure> {
             ..Config::default()
         },
     );
-    state.set_inbound_settings(args.mail.settings());
+    state.set_inbound_settings(mail_settings);
     first_run(&state, &args.admin_email).await?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

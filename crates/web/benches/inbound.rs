@@ -91,6 +91,7 @@ async fn run(url: &str, n: usize) {
     desk.set_inbound_settings(Settings {
         authserv_id: Some("mx.loket.example".into()),
         domain: "loket.example".into(),
+        verifier: None,
     });
     let messages: Vec<Vec<u8>> = (0..n).map(message).collect();
     let bytes: usize = messages.iter().map(Vec::len).sum();

@@ -11,6 +11,7 @@
 //! that passes DMARC, DKIM or SPF for the `From` domain; an administrator's mail without it is
 //! held for an agent to confirm or refuse.
 
+pub mod auth;
 pub mod text;
 
 use std::sync::Arc;
@@ -148,13 +149,16 @@ impl Ingested {
 }
 
 /// How loket reads incoming mail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The authserv-id of loket's own receiving server, whose `Authentication-Results` are
     /// trusted; `None` trusts none (every administrator's mail is held).
     pub authserv_id: Option<String>,
     /// The domain of the Message-IDs loket sends and of its bounce addresses.
     pub domain: String,
+    /// Checks DKIM, SPF and DMARC itself for mail the own receiving server left unchecked;
+    /// `None` checks nothing (such mail of an administrator is held).
+    pub verifier: Option<Arc<auth::Verifier>>,
 }
 
 impl Default for Settings {
@@ -162,6 +166,7 @@ impl Default for Settings {
         Settings {
             authserv_id: None,
             domain: "loket.invalid".into(),
+            verifier: None,
         }
     }
 }
@@ -183,6 +188,37 @@ impl SettingsCell {
             Ok(mut g) => *g = Arc::new(s),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(s),
         }
+    }
+}
+
+/// Why the sender `from` of `raw` is not proven (`None` when it is): the own receiving
+/// server's `Authentication-Results` decide when it left any; otherwise the [`auth::Verifier`]
+/// checks DKIM, SPF and DMARC; without either nothing is proof.
+async fn unproven(
+    raw: &[u8],
+    read: &text::Read,
+    settings: &Settings,
+    from: &str,
+) -> Option<String> {
+    if let Some(id) = settings.authserv_id.as_deref()
+        && text::results_of(&read.auth_results, id).next().is_some()
+    {
+        return (!text::authenticated(&read.auth_results, id, from)).then(|| {
+            format!(
+                "the own receiving server ({id}) found no passing DMARC, DKIM or SPF for {from}; an agent confirms the sender"
+            )
+        });
+    }
+    match &settings.verifier {
+        Some(v) => match v.check(raw, from, &read.envelope).await {
+            auth::Verdict::Aligned(_) => None,
+            auth::Verdict::NotAligned(found) => Some(format!(
+                "the sender {from} is not proven ({found}); an agent confirms the sender"
+            )),
+        },
+        None => Some(format!(
+            "no passing DMARC, DKIM or SPF result of the own receiving server for {from}; an agent confirms the sender"
+        )),
     }
 }
 
@@ -409,7 +445,7 @@ impl Desk {
                 ),
                 Some(message) => {
                     let read = text::read(&message, &settings.domain);
-                    let (d, sender) = self.decide(&read, &settings, confirmed, now).await?;
+                    let (d, sender) = self.decide(&raw, &read, &settings, confirmed, now).await?;
                     (d, read, sender)
                 }
             }
@@ -496,6 +532,7 @@ impl Desk {
     /// What to do with a readable message, and who sent it (when known).
     async fn decide(
         &self,
+        raw: &[u8],
         read: &text::Read,
         settings: &Settings,
         confirmed: bool,
@@ -575,18 +612,8 @@ impl Desk {
                 Some(person),
             ));
         }
-        let authentic = confirmed
-            || settings
-                .authserv_id
-                .as_deref()
-                .is_some_and(|id| text::authenticated(&read.auth_results, id, from));
-        if !authentic {
-            return Ok((
-                Decision::Hold(format!(
-                    "no passing DMARC, DKIM or SPF result of the own receiving server for {from}; an agent confirms the sender"
-                )),
-                Some(person),
-            ));
+        if !confirmed && let Some(why) = unproven(raw, read, settings, from).await {
+            return Ok((Decision::Hold(why), Some(person)));
         }
         let scope = crate::access::scope_of(&person);
         let mut thread = self.store.ticket_for_message_ids(&read.thread_ids).await?;

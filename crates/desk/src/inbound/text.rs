@@ -29,8 +29,22 @@ pub struct Read {
     pub received_header_at: Option<i64>,
     /// `Authentication-Results` headers, raw.
     pub auth_results: Vec<String>,
+    /// Who handed the mail to the receiving server, for SPF.
+    pub envelope: Envelope,
     /// Attachments: name, media type, bytes.
     pub attachments: Vec<(String, String, Vec<u8>)>,
+}
+
+/// The SMTP envelope as the receiving server recorded it: the client of the top `Received`
+/// header and the `Return-Path` (MAIL FROM).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// The client's address.
+    pub client_ip: Option<std::net::IpAddr>,
+    /// The name the client greeted with (HELO/EHLO).
+    pub helo: Option<String>,
+    /// The MAIL FROM address; empty for a bounce.
+    pub mail_from: Option<String>,
 }
 
 /// Angle brackets around an id, as sent.
@@ -90,6 +104,15 @@ pub fn read(m: &Message<'_>, own_domain: &str) -> Read {
         .and_then(|r| r.date.as_ref())
         .map(|d| d.to_timestamp().saturating_mul(1000));
     let auth_results = raw_header("Authentication-Results");
+    let envelope = Envelope {
+        client_ip: m.received().and_then(|r| r.from_ip()),
+        helo: m.received().and_then(|r| r.helo()).map(|h| h.to_string()),
+        mail_from: m.return_address().map(|a| {
+            a.trim()
+                .trim_matches(|c| c == '<' || c == '>')
+                .to_lowercase()
+        }),
+    };
     let text = match m.body_text(0) {
         Some(t) if m.text_body_count() > 0 && !m.root_part().is_text_html() => t.into_owned(),
         _ => m
@@ -126,6 +149,7 @@ pub fn read(m: &Message<'_>, own_domain: &str) -> Read {
         recipients: recipients.iter().map(|s| clean(s)).collect(),
         received_header_at,
         auth_results: auth_results.iter().map(|s| clean(s)).collect(),
+        envelope,
         attachments: attachments
             .into_iter()
             .map(|(n, c, d)| (clean(&n), clean(&c), d))
@@ -193,37 +217,45 @@ fn automatic(
 /// `Authentication-Results` header of `authserv_id` says DMARC passed, or DKIM passed for the
 /// `From` domain, or SPF passed for it.
 pub fn authenticated(results: &[String], authserv_id: &str, from: &str) -> bool {
-    let domain = from.rsplit('@').next().unwrap_or("").to_lowercase();
-    results.iter().any(|r| {
-        let mut parts = r.split(';');
-        let id = parts
+    results_of(results, authserv_id).any(|r| passes(r, from))
+}
+
+/// The `Authentication-Results` headers of `authserv_id` among `results`.
+pub fn results_of<'a>(
+    results: &'a [String],
+    authserv_id: &'a str,
+) -> impl Iterator<Item = &'a String> + 'a {
+    results.iter().filter(move |r| {
+        r.split(';')
             .next()
             .and_then(|s| s.split_whitespace().next())
-            .unwrap_or("");
-        if !id.eq_ignore_ascii_case(authserv_id) {
+            .is_some_and(|id| id.eq_ignore_ascii_case(authserv_id))
+    })
+}
+
+/// Whether one `Authentication-Results` header passes DMARC, DKIM or SPF for `from`'s domain.
+fn passes(r: &str, from: &str) -> bool {
+    let domain = from.rsplit('@').next().unwrap_or("").to_lowercase();
+    r.split(';').skip(1).any(|p| {
+        let p = p.trim().to_lowercase();
+        let words: Vec<&str> = p.split_whitespace().collect();
+        let Some(first) = words.first() else {
             return false;
-        }
-        parts.any(|p| {
-            let p = p.trim().to_lowercase();
-            let words: Vec<&str> = p.split_whitespace().collect();
-            let Some(first) = words.first() else {
-                return false;
-            };
-            let names_domain = |key: &str| {
-                words.iter().any(|w| {
-                    w.strip_prefix(key).is_some_and(|v| {
-                        let v = v.rsplit('@').next().unwrap_or(v);
-                        v == domain
-                    })
+        };
+        let names_domain = |key: &str| {
+            words.iter().any(|w| {
+                w.strip_prefix(key).is_some_and(|v| {
+                    let v = v.rsplit('@').next().unwrap_or(v);
+                    v == domain
                 })
-            };
-            match *first {
-                "dmarc=pass" => names_domain("header.from="),
-                "dkim=pass" => names_domain("header.d=") || names_domain("header.i="),
-                "spf=pass" => names_domain("smtp.mailfrom="),
-                _ => false,
-            }
-        })
+            })
+        };
+        match *first {
+            "dmarc=pass" => names_domain("header.from="),
+            "dkim=pass" => names_domain("header.d=") || names_domain("header.i="),
+            "spf=pass" => names_domain("smtp.mailfrom="),
+            _ => false,
+        }
     })
 }
 

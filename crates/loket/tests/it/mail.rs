@@ -37,6 +37,26 @@ fn mail_ingest_stores_once_and_exits_by_the_rules() {
         ["loket: error: no message on standard input"]
     );
 
+    let bad_dns = loket(
+        &[
+            "mail",
+            "ingest",
+            "--database",
+            &url,
+            "--mail-dns",
+            "nergens",
+        ],
+        MAIL.as_bytes(),
+    );
+    assert_eq!(bad_dns.code, 2, "{}", bad_dns.stderr);
+    assert!(
+        bad_dns
+            .stderr
+            .contains("--mail-dns \"nergens\": expected system, off or HOST:PORT"),
+        "{}",
+        bad_dns.stderr
+    );
+
     let pending = loket(&["mail", "ingest", "--pending", "--database", &url], b"");
     assert_eq!(pending.code, 0, "{}", pending.stderr);
     assert_eq!(pending.lines(), ["0 pending messages finished"]);

@@ -1350,3 +1350,82 @@ mod escalation;
 
 #[path = "browser_meetings.rs"]
 mod meetings;
+
+/// g. A mail of a customer's administrator whose sender is not proven waits on the held-mail
+/// page: the agent finds it from the queue, reads why it was held, and on a phone (390 px, no
+/// sideways scrolling) refuses it with a reason; the page is then empty.
+#[test]
+fn journey_g_held_mail_on_a_phone() {
+    let Some(b) = Bench::new("g-held-mail", MONDAY) else {
+        return;
+    };
+    let org = b.customer("Gemeente Zuidhoven");
+    b.person(
+        "jan.devries@zuidhoven.example",
+        "Jan de Vries",
+        Role::CustomerAdmin,
+        Some(org),
+        "nl",
+    );
+    let agent = b.person(
+        "p.pieters@loket.example",
+        "Piet Pieters",
+        Role::Agent,
+        None,
+        "nl",
+    );
+    let raw = "From: Jan de Vries <jan.devries@zuidhoven.example>\r\n\
+        To: servicedesk@loket.example\r\n\
+        Subject: Koppeling met het zaaksysteem hapert\r\n\
+        Message-ID: <g1@zuidhoven.example>\r\n\
+        \r\n\
+        Sinds vanochtend komen er geen zaken door.\r\n";
+    let held = b
+        .block_on(b.state.ingest(
+            raw.as_bytes(),
+            desk::inbound::Received {
+                at: None,
+                source: desk::inbound::Source::Pipe,
+            },
+        ))
+        .expect("ingest");
+    assert!(
+        matches!(held, desk::inbound::Ingested::Held { .. }),
+        "{held:?}"
+    );
+
+    b.sign_in(&agent, "agent");
+    b.click("main a[href='/desk/mail/held']");
+    b.browser
+        .wait_path("the held mail", |p| p == "/desk/mail/held");
+    b.sees(&[
+        tr("nl", "desk.held.title"),
+        "Koppeling met het zaaksysteem hapert",
+        "jan.devries@zuidhoven.example",
+    ]);
+    b.browser.set_window_size(390, 844);
+    let sideways = b
+        .browser
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        )
+        .as_i64()
+        .unwrap_or(i64::MAX);
+    assert!(
+        sideways <= 0,
+        "the held-mail page scrolls sideways by {sideways} px at 390 px"
+    );
+    b.shot("held-phone");
+    b.browser.fill(
+        &format!("#reason-{}", held.mail()),
+        "Niet door Jan verstuurd",
+    );
+    b.submit(&format!(
+        "form[action='/desk/mail/held/{}/refuse']",
+        held.mail()
+    ));
+    b.browser
+        .wait_path("back on the held mail", |p| p == "/desk/mail/held");
+    b.sees(&[tr("nl", "desk.held.none")]);
+    b.shot("held-empty");
+}

@@ -49,6 +49,7 @@ async fn setup(app: &App) -> World {
     app.state.set_inbound_settings(Settings {
         authserv_id: Some("mx.loket.example".into()),
         domain: "loket.example".into(),
+        verifier: None,
     });
     w
 }
@@ -717,6 +718,7 @@ pub async fn inbound_http_endpoint_and_original(app: App) {
     app.state.set_inbound_settings(Settings {
         authserv_id: Some("mx.loket.example".into()),
         domain: "loket.example".into(),
+        verifier: None,
     });
     app.send(
         Req::new(Method::POST, "/api/v1/mail/inbound")

@@ -113,6 +113,7 @@ pub async fn mail_cycle_in_and_out(app: App) {
     app.state.set_inbound_settings(Settings {
         authserv_id: Some("mx.loket.localhost".into()),
         domain: "loket.localhost".into(),
+        verifier: None,
     });
     let tag = crate::mail::tag_for_tests(&app);
     let reporter = app

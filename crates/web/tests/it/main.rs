@@ -23,6 +23,7 @@ mod pagekit;
 mod people;
 mod refresh;
 mod reports;
+mod sender_checks;
 mod signin;
 mod sla;
 mod world;
@@ -42,6 +43,7 @@ use openapi::*;
 use people::*;
 use refresh::*;
 use reports::*;
+use sender_checks::*;
 use signin::*;
 use sla::*;
 
@@ -148,6 +150,9 @@ cases! {
     inbound_bad_input_is_recorded,
     inbound_http_endpoint_and_original,
     inbound_mutated_messages_always_end_recorded,
+    mail_auth_verifier_rules,
+    mail_auth_decides_the_intake,
+    held_mail_page,
 }
 mod admin_pages;
 mod browser;
