@@ -824,7 +824,7 @@ impl Desk {
         };
         // A reply by mail is a public reply: the assignee hears of it (SLA-RULES §10).
         let notice = Notice::Reply { body: body.clone() };
-        let audience = self.audience(&ticket).await?;
+        let audience = self.audience(ticket).await?;
         let readers = self.readers_for(&notice, person.id, &audience).await?;
         let links = &self.links;
         let calendar = &compiled.calendar;

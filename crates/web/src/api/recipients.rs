@@ -147,8 +147,24 @@ impl From<Person> for ReaderDto {
 #[serde(deny_unknown_fields)]
 pub struct CcBody {
     /// The addresses of people of the ticket's customer (at most 20); replaces the list.
-    #[schema(max_items = 20)]
+    #[schema(schema_with = cc_schema)]
     pub cc: Vec<String>,
+}
+
+/// Up to 20 e-mail addresses of people of the ticket's customer.
+pub fn cc_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .max_length(Some(desk::limits::EMAIL)),
+        )
+        .max_items(Some(desk::recipients::MAX_CC))
+        .description(Some(
+            "E-mail addresses of active people of the ticket's customer (at most 20).",
+        ))
+        .build()
 }
 
 /// The people copied on a ticket.

@@ -160,7 +160,7 @@ pub struct NewTicketBody {
     pub received_at: Option<String>,
     /// Addresses of people of the same customer to copy on the ticket (at most 20).
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(schema_with = super::recipients::cc_schema)]
     pub cc: Vec<String>,
     /// Files attached to the ticket as filed (at most 10, each at most 10 MiB decoded, within
     /// the API's body limit of 256 KiB).

@@ -24,8 +24,8 @@ fn fits_a_phone(b: &Bench, step: &str) {
 }
 
 #[test]
-fn journey_h_notification_preferences() {
-    let Some(b) = Bench::new("h-preferences", super::MONDAY) else {
+fn journey_i_notification_preferences() {
+    let Some(b) = Bench::new("i-preferences", super::MONDAY) else {
         return;
     };
     let org = b.customer("Gemeente Zuidhoven");
@@ -55,7 +55,7 @@ fn journey_h_notification_preferences() {
     b.click("#colleagues");
     b.submit("form[action='/settings/notifications']");
     b.browser
-        .wait_path("saved", |p| p == "/settings/notifications");
+        .wait_path("saved", |p| p == "/settings/notifications?saved=1");
     b.browser.wait_for("p[role=status]");
     b.sees(&[tr("nl", "settings.saved")]);
     b.shot("saved");
