@@ -9,7 +9,6 @@
 //! the on-duty list's copy of a new ticket (the on-duty list itself is the switch). Every
 //! other notification is optional. Internal notes mail no one.
 
-use jiff::Timestamp;
 use jiff::civil::Time;
 use store::{NewMail, NotificationPrefs, OrgId, Person, PersonId, Role, Scope, Ticket, TicketId};
 
@@ -391,7 +390,7 @@ impl Desk {
                 continue;
             }
             let p = self.store.get_person(&Scope::System, person).await?;
-            let mail = digest_mail(&self.links, &p, &day, &entries, now);
+            let mail = digest_mail(&self.links, &p, &day, &entries);
             if self
                 .store
                 .queue_digest(person, &day, cutoff, &mail, now.as_millisecond())
@@ -442,13 +441,7 @@ pub fn well_formed(a: &str) -> bool {
 }
 
 /// The digest mail of `day` for `p`: each waiting notification's subject and text.
-fn digest_mail(
-    links: &Links,
-    p: &Person,
-    day: &str,
-    entries: &[store::DigestEntry],
-    _now: Timestamp,
-) -> NewMail {
+fn digest_mail(links: &Links, p: &Person, day: &str, entries: &[store::DigestEntry]) -> NewMail {
     let t = Tr::for_code(&p.lang);
     let n = entries.len().to_string();
     let subject = t.fill("mail.digest.subject", &[("day", day), ("n", &n)]);
