@@ -19,6 +19,10 @@ pub const COMPENSATION_INTERVAL: std::time::Duration = std::time::Duration::from
 /// lasts two intervals, so the instance that holds it keeps it while it runs.
 pub const REMINDER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(900);
 
+/// How often the daily digests are looked at (each person's digest of a day is queued once,
+/// from [`crate::recipients::DIGEST_HOUR`] local time); under the `digests` lease.
+pub const DIGEST_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// How often the mail outbox is emptied.
 pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -69,6 +73,22 @@ pub fn spawn_all(desk: &Desk) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sending the reminders failed"),
+            }
+        }
+    });
+    let digests = desk.clone();
+    let owner = instance_name();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(DIGEST_INTERVAL);
+        loop {
+            tick.tick().await;
+            match digests
+                .digests_under_lease(&owner, 2 * DIGEST_INTERVAL)
+                .await
+            {
+                Ok(Some(run)) if run.mails > 0 => tracing::info!(?run, "digests queued"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "queuing the daily digests failed"),
             }
         }
     });

@@ -22,6 +22,7 @@ pub mod monitoring;
 pub mod notify;
 pub mod people;
 pub mod policies;
+pub mod recipients;
 pub mod reminders;
 pub mod report;
 pub mod status;

@@ -70,6 +70,9 @@ pub const ESCALATION_TEXT: usize = 4000;
 /// not the person).
 pub const FILE_NAME: usize = 200;
 
+/// The most files that go with a ticket as it is filed.
+pub const FILING_FILES: usize = 10;
+
 /// One line of the table: a field as the API names it, where it is, and its limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {

@@ -2,9 +2,11 @@
 //! language, as plain text with a simple (escaped) HTML alternative, threaded per ticket.
 //! The mails are written here and queued by the store in the transaction of the event.
 //!
-//! Who: the reporter and the assignee, never the person who acted; a ticket received also
-//! mails its reporter (the confirmation) and, while it has no assignee, the desk's on-duty
-//! list. Internal notes mail no one.
+//! Who: see [`crate::recipients`] (the reporter, the assignee, followers, people copied, the
+//! customer's administrators who follow their colleagues' tickets, each as their preferences
+//! say; never the person who acted); a ticket received also mails its reporter (the
+//! confirmation) and, while it has no assignee, the desk's on-duty list. Internal notes mail
+//! no one.
 
 use jiff::Timestamp;
 use sla::words::{self, ClockStartReason};
@@ -105,6 +107,11 @@ pub enum Notice {
 }
 
 impl Notice {
+    /// The event's name in a person's preferences (SLA-RULES §10).
+    pub fn event(&self) -> &'static str {
+        self.key()
+    }
+
     /// The catalog key of the event.
     fn key(&self) -> &'static str {
         match self {
@@ -129,6 +136,12 @@ pub struct Reader {
     pub lang: Lang,
     /// Vendor staff (gets the desk's version of a received ticket).
     pub desk: bool,
+    /// The person, when the reader has an account.
+    pub person: Option<PersonId>,
+    /// The one-click unsubscribe address (RFC 8058) when the mail is optional for them.
+    pub unsubscribe: Option<String>,
+    /// They chose the daily digest: the mail is kept for it instead of sent.
+    pub digest: bool,
 }
 
 impl Reader {
@@ -139,6 +152,9 @@ impl Reader {
             name: p.name.clone(),
             lang: Tr::for_code(&p.lang).0,
             desk: p.role.is_vendor(),
+            person: Some(p.id),
+            unsubscribe: None,
+            digest: false,
         }
     }
 }
@@ -191,10 +207,32 @@ impl crate::Desk {
         reporter: &Person,
         org: store::OrgId,
     ) -> Result<Receipt, crate::DeskError> {
-        let on_duty = self.store.on_duty().await?;
+        self.receipt_with_cc(actor, reporter, org, Vec::new()).await
+    }
+
+    /// [`Desk::receipt`] for a ticket that copies `cc` (people of the same customer): the
+    /// copied, the customer's administrators who follow their colleagues' tickets and the
+    /// on-duty list read it too, each as their preferences say.
+    pub async fn receipt_with_cc(
+        &self,
+        actor: PersonId,
+        reporter: &Person,
+        org: store::OrgId,
+        cc: Vec<Person>,
+    ) -> Result<Receipt, crate::DeskError> {
+        let audience = crate::recipients::Audience {
+            reporter: reporter.clone(),
+            assignee: None,
+            on_duty: self.store.on_duty().await?,
+            cc,
+            followers: Vec::new(),
+            colleagues: self.store.colleague_readers(org).await?,
+        };
         let customer = self.store.get_org(&store::Scope::System, org).await?.name;
         Ok(Receipt {
-            readers: readers(&Notice::Received, actor, reporter, None, &on_duty),
+            readers: self
+                .readers_for(&Notice::Received, actor, &audience)
+                .await?,
             customer,
         })
     }
@@ -301,12 +339,23 @@ pub fn compose(
                     escape_html(t.get("mail.notice.resolved.reopen")),
                 ));
             }
+            if let Some(u) = &r.unsubscribe {
+                let stop = t.fill("mail.notice.unsubscribe", &[("url", u)]);
+                text.push_str(&format!("\n{stop}\n"));
+                html.push_str(&format!(
+                    "<p><a href=\"{}\">{}</a></p>\n",
+                    escape_html(u),
+                    escape_html(&stop)
+                ));
+            }
             text.push_str(&format!("\n{closing}\n"));
             html.push_str(&format!(
                 "<p>{}</p>\n",
                 escape_html(&closing).replace('\n', "<br>\n")
             ));
-            let confirmation = *notice == Notice::Received && !r.desk;
+            // The reporter's confirmation is the one mandatory customer mail of a received
+            // ticket (copies and colleagues' mails are optional): it starts the thread.
+            let confirmation = *notice == Notice::Received && !r.desk && r.unsubscribe.is_none();
             let message_id = if confirmation {
                 root.clone()
             } else {
@@ -323,6 +372,7 @@ pub fn compose(
                 headers.push(("In-Reply-To".to_string(), root.clone()));
                 headers.push(("References".to_string(), root.clone()));
             }
+            crate::recipients::optional_headers(r, &mut headers);
             ThreadMail {
                 to_address: r.email.clone(),
                 subject,

@@ -176,7 +176,40 @@ impl Desk {
         caller: &Caller,
         input: FileTicket,
     ) -> Result<Ticket, DeskError> {
+        self.file_ticket_with(caller, input, &[], Vec::new())
+            .await
+            .map(|(t, _)| t)
+    }
+
+    /// [`Desk::file_ticket`] copying the people of the customer named by `cc` (addresses;
+    /// see [`Desk::resolve_cc`]) and attaching `files` to the first event: the ticket, the
+    /// copies, the files and the mails are stored in one transaction (all or nothing).
+    pub async fn file_ticket_with(
+        &self,
+        caller: &Caller,
+        input: FileTicket,
+        cc: &[String],
+        files: Vec<Upload>,
+    ) -> Result<(Ticket, Vec<Attachment>), DeskError> {
         let now = stored(self.clock.now());
+        if files.len() > limits::FILING_FILES {
+            return Err(DeskError::invalid(
+                "file",
+                format!("at most {} files go with a ticket", limits::FILING_FILES),
+            ));
+        }
+        for f in &files {
+            if f.data.len() > store::MAX_ATTACHMENT_BYTES {
+                return Err(DeskError::invalid(
+                    "file",
+                    format!(
+                        "{} is larger than {} MiB",
+                        f.file_name,
+                        store::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+                    ),
+                ));
+            }
+        }
         limits::check("subject", &input.subject, limits::TICKET_SUBJECT)?;
         limits::check(
             "description",
@@ -302,13 +335,26 @@ impl Desk {
         }];
         let clocks = derive(&history, Status::New, &compiled, now)?;
         let reporter_person = self.store.get_person(&Scope::System, reporter).await?;
+        let cc = self.resolve_cc(org, cc).await?;
+        let cc_ids: Vec<PersonId> = cc.iter().map(|p| p.id).collect();
         let receipt = self
-            .receipt(caller.person.id, &reporter_person, org)
+            .receipt_with_cc(caller.person.id, &reporter_person, org, cc)
             .await?;
         let compose = |t: &Ticket| receipt.compose(&self.links, &compiled.calendar, now, t);
-        let ticket = self
+        let files: Vec<NewAttachment> = files
+            .into_iter()
+            .map(|f| NewAttachment {
+                event_id: None,
+                file_name: f.file_name,
+                content_type: f.content_type,
+                data: f.data,
+                uploaded_by: caller.person.id,
+                created_at: now,
+            })
+            .collect();
+        let filed = self
             .store
-            .create_ticket_mailing(
+            .create_ticket_filed(
                 &NewTicket {
                     org_id: org,
                     agreement_id: agreement.id,
@@ -327,10 +373,12 @@ impl Desk {
                     assignee_id: None,
                     clocks,
                 },
+                &cc_ids,
+                &files,
                 compose,
             )
             .await?;
-        Ok(ticket)
+        Ok(filed)
     }
 
     /// Applies an action to a ticket: appends its event and recomputes the clocks, atomically.
@@ -494,15 +542,8 @@ impl Desk {
         };
         let readers = match &notice {
             Some(n) => {
-                let reporter = self
-                    .store
-                    .get_person(&Scope::System, ticket.reporter_id)
-                    .await?;
-                let assignee = match ticket.assignee_id {
-                    Some(a) => Some(self.store.get_person(&Scope::System, a).await?),
-                    None => None,
-                };
-                notify::readers(n, caller.person.id, &reporter, assignee.as_ref(), &[])
+                let audience = self.audience(&ticket).await?;
+                self.readers_for(n, caller.person.id, &audience).await?
             }
             None => Vec::new(),
         };

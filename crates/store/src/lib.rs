@@ -158,6 +158,7 @@ mod outbox;
 mod packed;
 mod people;
 mod probes;
+mod recipients;
 mod reminders;
 mod reports;
 mod sessions;
@@ -191,6 +192,7 @@ pub use people::{NewPerson, Person};
 pub use probes::{
     KEEP_MINUTES_MS, KEEP_RAW_MS, ProbeHour, ProbeMinute, ProbeResult, ProbeRow, Pruned, Recorded,
 };
+pub use recipients::{DIGEST_HEADER, DigestEntry, NotificationPrefs};
 pub use reminders::{NewReminder, ReminderKind, SentReminder};
 pub use reports::{MissedTarget, PublishedReport, ReportCount, TotalKey};
 pub use sessions::ApiToken;

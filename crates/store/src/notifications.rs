@@ -37,11 +37,16 @@ pub(crate) fn headers_json(headers: &[(String, String)]) -> Option<String> {
 }
 
 /// Queues the mails `$mails` (`&[ThreadMail]`) of ticket `$ticket` (an `i64`) inside the
-/// transaction `$tx`, due at `$now` (millis).
+/// transaction `$tx`, due at `$now` (millis); a mail marked for a daily digest
+/// ([`crate::DIGEST_HEADER`]) is kept for the digest instead.
 macro_rules! thread_mails_in_tx {
     ($tx:expr, $ticket:expr, $mails:expr, $now:expr) => {{
         let mails: &[$crate::ThreadMail] = $mails;
         for m in mails {
+            if let Some(person) = $crate::recipients::digest_reader(m)? {
+                $crate::recipients::digest_entry_in_tx!($tx, person, $ticket, m, $now);
+                continue;
+            }
             sqlx::query(
                 "INSERT INTO mail_outbox (to_address, subject, body_text, created_at, attempts, \
                  next_attempt_at, message_id, ticket_id, body_html, headers) \

@@ -851,11 +851,8 @@ impl Desk {
         };
         // A reply by mail is a public reply: the assignee hears of it (SLA-RULES §10).
         let notice = Notice::Reply { body: body.clone() };
-        let assignee = match ticket.assignee_id {
-            Some(a) => Some(self.store.get_person(&Scope::System, a).await?),
-            None => None,
-        };
-        let readers = notify::readers(&notice, person.id, person, assignee.as_ref(), &[]);
+        let audience = self.audience(ticket).await?;
+        let readers = self.readers_for(&notice, person.id, &audience).await?;
         let links = &self.links;
         let calendar = &compiled.calendar;
         let mails = |t: &Ticket| {

@@ -11,8 +11,9 @@ use crate::attachments::{attachment_meta, check_attachment, insert_attachment};
 use crate::inbound::{bind_mark, mark_sql};
 use crate::notifications::thread_mails_in_tx;
 use crate::{
-    Attachment, Db, Event, InboundMark, NewAttachment, NewEvent, NewTicket, OrgId, Result, Scope,
-    Store, StoreError, TargetRow, ThreadMail, Ticket, TicketId, TicketUpdate, millis, reports,
+    Attachment, Db, Event, InboundMark, NewAttachment, NewEvent, NewTicket, OrgId, PersonId,
+    Result, Scope, Store, StoreError, TargetRow, ThreadMail, Ticket, TicketId, TicketUpdate,
+    millis, reports,
 };
 
 const INSERT_EVENT: &str = "INSERT INTO ticket_events \
@@ -123,6 +124,38 @@ macro_rules! apply_totals {
     }};
 }
 
+/// Writes the people copied on a new ticket and the files of its first event inside the
+/// transaction `$tx`; yields the stored attachments.
+macro_rules! filing_extras {
+    ($tx:expr, $ticket:expr, $cc:expr, $files:expr) => {{
+        let cc: &[PersonId] = $cc;
+        let files: &[NewAttachment] = $files;
+        for p in cc {
+            sqlx::query(
+                "INSERT INTO ticket_cc (ticket_id, person_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind($ticket.id.0)
+            .bind(p.0)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        let mut stored = Vec::with_capacity(files.len());
+        if !files.is_empty() {
+            let event_id: i64 =
+                sqlx::query_scalar("SELECT MIN(id) FROM ticket_events WHERE ticket_id = $1")
+                    .bind($ticket.id.0)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+            for f in files {
+                let meta = attachment_meta($ticket.id, $ticket.org_id, Some(event_id), f);
+                stored.push(insert_attachment!($tx, meta, &f.data));
+            }
+        }
+        stored
+    }};
+}
+
 /// No notifications (the writes that mail no one).
 fn no_mails(_: &Ticket) -> Vec<ThreadMail> {
     Vec::new()
@@ -167,6 +200,47 @@ impl Store {
         mark: Option<&InboundMark>,
         compose: M,
     ) -> Result<Ticket>
+    where
+        M: FnOnce(&Ticket) -> Vec<ThreadMail>,
+    {
+        self.create_ticket_with(new, first, update, mark, &[], &[], compose)
+            .await
+            .map(|(t, _)| t)
+    }
+
+    /// [`Store::create_ticket_mailing`] with the people copied on the ticket (checked by the
+    /// caller) and files attached to its first event, all in the same transaction: the
+    /// ticket, its copies, its files and its mails are stored or none is.
+    pub async fn create_ticket_filed<M>(
+        &self,
+        new: &NewTicket,
+        first: &NewEvent,
+        update: &TicketUpdate,
+        cc: &[PersonId],
+        files: &[NewAttachment],
+        compose: M,
+    ) -> Result<(Ticket, Vec<Attachment>)>
+    where
+        M: FnOnce(&Ticket) -> Vec<ThreadMail>,
+    {
+        for f in files {
+            check_attachment(f)?;
+        }
+        self.create_ticket_with(new, first, update, None, cc, files, compose)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn create_ticket_with<M>(
+        &self,
+        new: &NewTicket,
+        first: &NewEvent,
+        update: &TicketUpdate,
+        mark: Option<&InboundMark>,
+        cc: &[PersonId],
+        files: &[NewAttachment],
+        compose: M,
+    ) -> Result<(Ticket, Vec<Attachment>)>
     where
         M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
@@ -340,16 +414,17 @@ impl Store {
             event_count: 1,
         };
         let now = millis(new.created_at);
-        let ticket = match &self.db {
+        let filed = match &self.db {
             Db::Postgres(p) => {
                 let mut tx = p.begin().await?;
                 let id: i64 = bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)))
                     .fetch_one(&mut *tx)
                     .await?;
                 let ticket = ticket(id);
+                let stored = filing_extras!(tx, ticket, cc, files);
                 thread_mails_in_tx!(tx, id, &compose(&ticket), now);
                 tx.commit().await?;
-                ticket
+                (ticket, stored)
             }
             Db::Sqlite(p) => {
                 // The statements travel in one call inside the write transaction; dropping
@@ -364,12 +439,13 @@ impl Store {
                     .copied()
                     .ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?;
                 let ticket = ticket(id);
+                let stored = filing_extras!(tx, ticket, cc, files);
                 thread_mails_in_tx!(tx, id, &compose(&ticket), now);
                 tx.commit().await?;
-                ticket
+                (ticket, stored)
             }
         };
-        Ok(ticket)
+        Ok(filed)
     }
 
     /// Appends an event to a ticket the scope may see and stores the state `compute` derives

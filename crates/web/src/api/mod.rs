@@ -28,6 +28,7 @@ pub mod meetings;
 pub mod monitoring;
 pub mod outages;
 mod people;
+pub mod recipients;
 pub mod reports;
 mod session;
 pub mod status;
@@ -300,6 +301,13 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(change_priority))
         .routes(routes!(assign))
         .routes(routes!(set_status))
+        .routes(routes!(recipients::ticket_cc, recipients::set_ticket_cc))
+        .routes(routes!(recipients::followers))
+        .routes(routes!(recipients::follow, recipients::unfollow))
+        .routes(routes!(
+            recipients::my_notifications,
+            recipients::set_my_notifications
+        ))
         .routes(routes!(reports::monthly_report))
         .routes(routes!(reports::publish))
         .routes(routes!(reports::dashboard))
@@ -395,6 +403,11 @@ const LINKS: &[(&str, &str, &[&str])] = &[
             "assign",
             "set_status",
             "miss_reason",
+            "ticket_cc",
+            "set_ticket_cc",
+            "followers",
+            "follow",
+            "unfollow",
         ],
     ),
     (

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
-use desk::tickets::{Action, FileTicket};
+use desk::tickets::{Action, FileTicket, Upload};
 use desk::time::rfc3339;
 
 use super::{
@@ -158,6 +158,30 @@ pub struct NewTicketBody {
     /// When the call came in (RFC 3339; phone registrations, default now).
     #[schema(format = DateTime)]
     pub received_at: Option<String>,
+    /// Addresses of people of the same customer to copy on the ticket (at most 20).
+    #[serde(default)]
+    #[schema(schema_with = super::recipients::cc_schema)]
+    pub cc: Vec<String>,
+    /// Files attached to the ticket as filed (at most 10, each at most 10 MiB decoded, within
+    /// the API's body limit of 256 KiB).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub attachments: Vec<NewFileBody>,
+}
+
+/// Input: a file, its bytes in base64 (RFC 4648, standard alphabet).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFileBody {
+    /// The file's name.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub file_name: String,
+    /// Its media type, e.g. `image/png` (default `application/octet-stream`).
+    #[schema(max_length = 200)]
+    pub content_type: Option<String>,
+    /// The bytes, base64.
+    #[schema(max_length = 262144)]
+    pub data: String,
 }
 
 /// One event of a ticket's history.
@@ -342,8 +366,35 @@ pub async fn file_ticket(
         .as_deref()
         .map(|s| parse_instant("received_at", s))
         .transpose()?;
-    let ticket = app
-        .file_ticket(
+    if body.attachments.len() > desk::limits::FILING_FILES {
+        return Err(ApiError::Unprocessable {
+            field: "attachments".into(),
+            message: format!(
+                "at most {} files go with a ticket",
+                desk::limits::FILING_FILES
+            ),
+        });
+    }
+    let mut files = Vec::with_capacity(body.attachments.len());
+    for (i, f) in body.attachments.iter().enumerate() {
+        let data = decode_base64(&f.data).ok_or_else(|| ApiError::Unprocessable {
+            field: format!("attachments[{i}].data"),
+            message: "not base64 (RFC 4648, standard alphabet)".into(),
+        })?;
+        if data.len() > store::MAX_ATTACHMENT_BYTES {
+            return Err(ApiError::Unprocessable {
+                field: format!("attachments[{i}].data"),
+                message: "a file is at most 10 MiB".into(),
+            });
+        }
+        files.push(Upload {
+            file_name: crate::pages::ticket::sanitize_file_name(&f.file_name),
+            content_type: crate::pages::ticket::media_type(f.content_type.as_deref()),
+            data,
+        });
+    }
+    let (ticket, _) = app
+        .file_ticket_with(
             &caller,
             FileTicket {
                 kind: body.kind.into(),
@@ -354,6 +405,8 @@ pub async fn file_ticket(
                 reporter_id: body.reporter_id.map(PersonId),
                 received_at,
             },
+            &body.cc,
+            files,
         )
         .await?;
     Ok((StatusCode::CREATED, ApiJson(ticket.into())))
@@ -485,4 +538,34 @@ pub async fn set_status(
         )
         .await?;
     Ok(ApiJson(t.into()))
+}
+
+/// Decodes base64 (RFC 4648, standard alphabet, padding optional, no line breaks).
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    for b in s.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).ok()?);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    // Leftover bits must be zero padding, and one lone character is never valid.
+    if bits >= 6 || acc != 0 {
+        return None;
+    }
+    Some(out)
 }

@@ -21,6 +21,7 @@ pub mod layout;
 pub mod meetings;
 pub mod portal;
 pub mod reports;
+pub mod settings;
 pub mod signin;
 pub mod status;
 pub mod ticket;
@@ -52,4 +53,5 @@ pub fn routes() -> Router<AppState> {
         .merge(availability::routes())
         .merge(escalation::routes())
         .merge(meetings::routes())
+        .merge(settings::routes())
 }

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,9 +14,11 @@ use super::error::{PageError, api};
 use super::form::encode;
 use super::form::{Fields, field_refusal, too_long};
 use super::layout::{Shell, Viewer, render};
+use super::ticket::COMMENT_BODY_LIMIT;
+use super::ticket::attachments::{Posted, read_multipart};
 use super::words::{Agreements, SlaState, fill, sla_state};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, MAX_BODY};
 use desk::Compiled;
 use desk::i18n::Tr;
 use desk::tickets::FileTicket;
@@ -157,6 +159,8 @@ struct Errors {
     priority: Option<String>,
     subject: Option<String>,
     description: Option<String>,
+    cc: Option<String>,
+    file: Option<String>,
     other: Option<String>,
 }
 
@@ -165,6 +169,8 @@ impl Errors {
         self.kind.is_some()
             || self.priority.is_some()
             || self.subject.is_some()
+            || self.cc.is_some()
+            || self.file.is_some()
             || self.description.is_some()
             || self.other.is_some()
     }
@@ -179,6 +185,7 @@ struct NewPage {
     priorities: Vec<Pick>,
     subject: String,
     description: String,
+    cc: String,
     starts: String,
     errors: Errors,
 }
@@ -208,6 +215,7 @@ struct Typed {
     priority: String,
     subject: String,
     description: String,
+    cc: String,
 }
 
 fn new_page(
@@ -223,6 +231,7 @@ fn new_page(
         priority,
         subject,
         description,
+        cc,
     } = typed;
     let targets = &compiled.policy.targets;
     let kinds = [
@@ -290,6 +299,7 @@ fn new_page(
         priorities,
         subject,
         description,
+        cc,
         starts,
         errors,
     }
@@ -340,20 +350,54 @@ async fn new_form(State(app): State<AppState>, viewer: Viewer) -> Result<Respons
     Ok(render(&page))
 }
 
+/// Files a ticket from the form: URL-encoded, or multipart with one file (at most
+/// `store::MAX_ATTACHMENT_BYTES`) and the addresses to copy.
 async fn file(
     State(app): State<AppState>,
     viewer: Viewer,
-    body: Bytes,
+    req: Request,
 ) -> Result<Response, PageError> {
     let t = viewer.t;
-    let f = Fields::parse(&body);
+    let (f, upload, too_large) = if super::form::is_multipart(req.headers()) {
+        let form = Multipart::from_request(req, &app).await.map_err(|e| {
+            PageError::Api(
+                t,
+                ApiError::BadRequest {
+                    detail: format!("cannot read the form: {e}"),
+                    field: None,
+                },
+            )
+        })?;
+        match read_multipart(form, t).await? {
+            Posted::Form(fields, file) => (fields, file, false),
+            Posted::TooLarge(fields) => (fields, None, true),
+            Posted::Unreadable => {
+                return Err(PageError::Api(t, ApiError::TooLarge(COMMENT_BODY_LIMIT)));
+            }
+        }
+    } else {
+        let body: Bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| PageError::Api(t, ApiError::TooLarge(MAX_BODY)))?;
+        (Fields::parse(&body), None, false)
+    };
     viewer.check_csrf(f.text("csrf"))?;
     may_file(&viewer)?;
     let kind_word = f.text("kind").to_string();
     let priority_word = f.text("priority").to_string();
     let subject = f.text("subject").to_string();
     let description = f.text("description").to_string();
+    let cc_words = f.text("cc").to_string();
+    let cc: Vec<String> = cc_words
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect();
     let mut errors = Errors::default();
+    if too_large {
+        errors.file = Some(t.get("portal.error.file_too_large").to_string());
+    }
     let kind = kind_word.parse::<TicketKind>().ok();
     if kind.is_none() {
         errors.kind = Some(t.get("portal.error.kind").to_string());
@@ -382,7 +426,7 @@ async fn file(
     }
     if let (Some(kind), false) = (kind, errors.any()) {
         let filed = app
-            .file_ticket(
+            .file_ticket_with(
                 &viewer.caller,
                 FileTicket {
                     kind,
@@ -393,21 +437,30 @@ async fn file(
                     reporter_id: None,
                     received_at: None,
                 },
+                &cc,
+                upload.into_iter().collect(),
             )
             .await;
         match filed {
-            Ok(ticket) => {
+            Ok((ticket, _)) => {
                 return Ok(
                     Redirect::to(&format!("/tickets/{}?notice=filed", ticket.id.0)).into_response(),
                 );
             }
             Err(e) => {
                 let (field, message) = field_refusal(t, e).map_err(api(t))?;
+                let message = if field == "cc" {
+                    cc_words_error(t, &cc)
+                } else {
+                    message
+                };
                 let slot = match field.as_str() {
                     "kind" => &mut errors.kind,
                     "priority" => &mut errors.priority,
                     "subject" => &mut errors.subject,
                     "description" => &mut errors.description,
+                    "cc" => &mut errors.cc,
+                    "file" => &mut errors.file,
                     _ => &mut errors.other,
                 };
                 *slot = Some(message);
@@ -424,10 +477,16 @@ async fn file(
             priority: priority_word,
             subject,
             description,
+            cc: cc_words,
         },
         errors,
     );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+/// Why the copies were refused, in the person's language, naming what was typed.
+pub(crate) fn cc_words_error(t: Tr, cc: &[String]) -> String {
+    t.fill("form.error.cc", &[("detail", &cc.join(", "))])
 }
 
 /// This part's routes.
@@ -435,5 +494,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal", get(list))
         .route("/portal/new", get(new_form))
-        .route("/portal/tickets", post(file))
+        .route(
+            "/portal/tickets",
+            post(file).layer(DefaultBodyLimit::max(COMMENT_BODY_LIMIT)),
+        )
 }

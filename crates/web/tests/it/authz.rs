@@ -97,11 +97,18 @@ pub enum Ep {
     ConfirmHeld,
     RefuseHeld,
     MailOriginal,
+    TicketCc,
+    SetTicketCc,
+    Followers,
+    Follow,
+    Unfollow,
+    MyNotifications,
+    SetMyNotifications,
 }
 
 use Ep::*;
 
-pub const ALL: [Ep; 83] = [
+pub const ALL: [Ep; 90] = [
     SignIn,
     SignOut,
     SignOutEverywhere,
@@ -185,6 +192,13 @@ pub const ALL: [Ep; 83] = [
     ConfirmHeld,
     RefuseHeld,
     MailOriginal,
+    TicketCc,
+    SetTicketCc,
+    Followers,
+    Follow,
+    Unfollow,
+    MyNotifications,
+    SetMyNotifications,
 ];
 
 impl Ep {
@@ -262,6 +276,13 @@ impl Ep {
             ConfirmHeld => (Method::POST, "/api/v1/mail/held/{id}/confirm"),
             RefuseHeld => (Method::POST, "/api/v1/mail/held/{id}/refuse"),
             MailOriginal => (Method::GET, "/api/v1/mail/{id}/original"),
+            TicketCc => (Method::GET, "/api/v1/tickets/{id}/cc"),
+            SetTicketCc => (Method::PUT, "/api/v1/tickets/{id}/cc"),
+            Followers => (Method::GET, "/api/v1/tickets/{id}/followers"),
+            Follow => (Method::PUT, "/api/v1/tickets/{id}/following"),
+            Unfollow => (Method::DELETE, "/api/v1/tickets/{id}/following"),
+            MyNotifications => (Method::GET, "/api/v1/me/notifications"),
+            SetMyNotifications => (Method::PUT, "/api/v1/me/notifications"),
             Overview => (Method::GET, "/api/v1/escalations"),
             Ledger => (Method::GET, "/api/v1/ledger"),
             ListMeetings => (Method::GET, "/api/v1/organizations/{id}/meetings"),
@@ -401,6 +422,13 @@ ListHeld           200          200          200          403          403      
 ConfirmHeld        404 404 404  404 404 404  404 404 404  403 403 403  403 403 403  401 401 401
 RefuseHeld         404 404 404  404 404 404  404 404 404  403 403 403  403 403 403  401 401 401
 MailOriginal       404 404 404  404 404 404  404 404 404  404 404 404  404 404 404  401 401 401
+TicketCc           200 200 404  200 200 404  200 200 404  200 404 404  200 404 404  401 401 401
+SetTicketCc        200 200 404  200 200 404  200 200 404  200 404 404  403 404 404  401 401 401
+Followers          200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+Follow             200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+Unfollow           200 200 404  200 200 404  200 200 404  403 403 403  403 403 403  401 401 401
+MyNotifications    200          200          200          200          200          401
+SetMyNotifications 200          200          200          200          200          401
 ";
 
 const ROLES: [&str; 6] = [
@@ -656,7 +684,23 @@ impl Matrix<'_> {
                 };
                 (None, Some(body))
             }
-            GetTicket | TicketEvents => (Some(self.pick(target, w.a.ticket, w.b.ticket)), None),
+            GetTicket | TicketEvents | TicketCc | Followers | Follow | Unfollow => {
+                (Some(self.pick(target, w.a.ticket, w.b.ticket)), None)
+            }
+            SetTicketCc => (
+                Some(self.pick(target, w.a.ticket, w.b.ticket)),
+                Some(json!({ "cc": [] })),
+            ),
+            MyNotifications => (None, None),
+            SetMyNotifications => (
+                None,
+                Some(json!({
+                    "events": { "received": true, "reply": true, "waiting": true,
+                                "resolved": true, "reopened": true, "priority": true },
+                    "delivery": "each",
+                    "colleagues": false,
+                })),
+            ),
             Comment => (
                 Some(self.pick(target, w.a.ticket, w.b.ticket)),
                 Some(json!({ "body": format!("Opmerking {n}") })),

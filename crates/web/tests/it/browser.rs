@@ -1429,3 +1429,6 @@ fn journey_g_held_mail_on_a_phone() {
     b.sees(&[tr("nl", "desk.held.none")]);
     b.shot("held-empty");
 }
+
+#[path = "browser_recipients.rs"]
+mod recipients;

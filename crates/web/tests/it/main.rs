@@ -21,6 +21,7 @@ mod notifications;
 mod openapi;
 mod pagekit;
 mod people;
+mod recipients;
 mod refresh;
 mod reports;
 mod sender_checks;
@@ -41,6 +42,7 @@ use notes::*;
 use notifications::*;
 use openapi::*;
 use people::*;
+use recipients::*;
 use refresh::*;
 use reports::*;
 use sender_checks::*;
@@ -72,6 +74,12 @@ cases! {
     notify_delivered_over_smtp,
     mail_cycle_in_and_out,
     notify_on_duty_list_and_failing_address,
+    recipients_by_role_and_preference,
+    recipients_bad_input_and_isolation,
+    recipients_one_click_unsubscribe,
+    recipients_daily_digest_once,
+    recipients_filing_with_cc_and_files,
+    recipients_pages,
     authz_matrix,
     hardening_redirects_stay_on_site,
     hardening_months_out_of_range,

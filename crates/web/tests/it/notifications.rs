@@ -193,8 +193,13 @@ pub async fn notify_ticket_events(app: App) {
     let h = headers(reply);
     assert_eq!(h["In-Reply-To"], root.as_str());
     assert_eq!(h["References"], root.as_str());
-    // No List-Unsubscribe while there is no settings page to point it at.
-    assert!(h.get("List-Unsubscribe").is_none());
+    // A reply is optional for the reporter: one click turns replies off (RFC 8058).
+    let unsubscribe = h["List-Unsubscribe"].as_str().expect("List-Unsubscribe");
+    assert!(
+        unsubscribe.starts_with("<http://localhost:8080/unsubscribe/"),
+        "{unsubscribe}"
+    );
+    assert_eq!(h["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
     assert_ne!(reply.message_id.as_deref(), Some(root.as_str()));
 
     // The manager changes the priority: reporter and assignee hear it, with the reason.

@@ -284,3 +284,58 @@ pub(crate) async fn status(
 ) -> Result<Response, PageError> {
     submit(app, viewer, raw, body, read_status).await
 }
+
+/// Replaces who is copied on the ticket (form field `cc`: addresses separated by commas).
+pub(crate) async fn set_cc(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let t = viewer.t;
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.text("csrf"))?;
+    let id = parse_id(&raw, t)?;
+    let typed = fields.text("cc").replace('\0', "");
+    let cc: Vec<String> = typed
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect();
+    match app.set_ticket_cc(&viewer.caller, id, &cc).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tickets/{}?notice=cc", id.0)).into_response()),
+        Err(e) => {
+            let (field, message) = field_refusal(t, e).map_err(api(t))?;
+            let message = if field == "cc" {
+                crate::pages::portal::cc_words_error(t, &cc)
+            } else {
+                message
+            };
+            let form = FormState {
+                cc_error: Some(message),
+                cc: Some(typed),
+                ..FormState::default()
+            };
+            again(&app, &viewer, id, form).await
+        }
+    }
+}
+
+/// Starts (`follow=on`) or stops following the ticket (the service desk).
+pub(crate) async fn follow(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let t = viewer.t;
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.text("csrf"))?;
+    let id = parse_id(&raw, t)?;
+    let on = fields.text("follow") == "on";
+    app.set_following(&viewer.caller, id, on)
+        .await
+        .map_err(api(t))?;
+    Ok(Redirect::to(&format!("/tickets/{}?notice=follow", id.0)).into_response())
+}

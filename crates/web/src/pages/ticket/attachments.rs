@@ -40,7 +40,7 @@ pub fn sanitize_file_name(raw: &str) -> String {
 
 /// The declared media type of an uploaded part, reduced to `type/subtype` in lower case, or
 /// `application/octet-stream` when it is missing or malformed.
-pub(crate) fn media_type(declared: Option<&str>) -> String {
+pub fn media_type(declared: Option<&str>) -> String {
     let essence = declared
         .and_then(|d| d.split(';').next())
         .map(|d| d.trim().to_ascii_lowercase())

@@ -10,11 +10,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use actions::{assign, comment, priority, status};
+use actions::{assign, comment, follow, priority, set_cc, status};
 use attachments::download;
 use view::show;
 
-pub use attachments::{COMMENT_BODY_LIMIT, content_disposition, sanitize_file_name};
+pub use attachments::{COMMENT_BODY_LIMIT, content_disposition, media_type, sanitize_file_name};
 
 /// This part's routes.
 pub fn routes() -> Router<AppState> {
@@ -28,4 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets/{id}/priority", post(priority))
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/status", post(status))
+        .route("/tickets/{id}/cc", post(set_cc))
+        .route("/tickets/{id}/follow", post(follow))
 }

@@ -76,6 +76,8 @@ pub(crate) struct FormState {
     pub(crate) status_reason: String,
     pub(crate) decide_error: Option<String>,
     pub(crate) decide_reason: String,
+    pub(crate) cc_error: Option<String>,
+    pub(crate) cc: Option<String>,
 }
 
 /// The ticket page's template data.
@@ -109,6 +111,10 @@ pub(crate) struct TicketPage {
     statuses: Vec<Choice>,
     form: FormState,
     alert: Option<(&'static str, String)>,
+    cc: String,
+    may_cc: bool,
+    followers: String,
+    following: bool,
 }
 
 impl FormState {
@@ -122,6 +128,7 @@ impl FormState {
             ("assignee", &self.assign_error),
             ("status", &self.status_error),
             ("decide-reason", &self.decide_error),
+            ("cc", &self.cc_error),
         ]
         .into_iter()
         .find_map(|(id, e)| e.clone().map(|e| (id, e)))
@@ -456,7 +463,30 @@ pub(crate) async fn ticket_page(
         "status" if !vendor => ("main", e),
         _ => (id, e),
     });
+    let cc_people = app.store.ticket_cc(ticket.id).await.map_err(api(t))?;
+    let cc = form.cc.clone().unwrap_or_else(|| {
+        cc_people
+            .iter()
+            .map(|p| p.email.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let followers = if vendor {
+        app.store.followers(ticket.id).await.map_err(api(t))?
+    } else {
+        Vec::new()
+    };
+    let following = followers.iter().any(|p| p.id == viewer.caller.person.id);
+    let followers = followers
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok(TicketPage {
+        cc,
+        may_cc: role != store::Role::CustomerViewer,
+        followers,
+        following,
         t,
         shell: viewer.shell.clone(),
         id: ticket.id.0,
@@ -495,6 +525,8 @@ pub(crate) fn notice_of(q: &Fields) -> Option<&'static str> {
         "priority" => "ticket.notice.priority",
         "assign" => "ticket.notice.assign",
         "status" => "ticket.notice.status",
+        "cc" => "ticket.notice.cc",
+        "follow" => "ticket.notice.follow",
         _ => return None,
     })
 }
