@@ -1,6 +1,7 @@
 //! The service desk's background jobs: folding passed deadlines into the stored clocks, the
 //! monthly steps of claimed discounts (SLA-RULES §7), the reminders before follow-ups and due
-//! action items (under a lease, so one instance sends them), the mail outbox, the mailbox
+//! action items and the alerts of tickets at risk and missed targets (each under a lease, so
+//! one instance sends them), the mail outbox, the mailbox
 //! tickets arrive in (under a lease, so one instance reads it), and the availability probes
 //! (under a lease, so one instance probes).
 
@@ -19,12 +20,16 @@ pub const COMPENSATION_INTERVAL: std::time::Duration = std::time::Duration::from
 /// lasts two intervals, so the instance that holds it keeps it while it runs.
 pub const REMINDER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(900);
 
+/// How often tickets at risk and missed targets are looked at; the lease lasts two intervals.
+pub const ALERT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// How often the mail outbox is emptied.
 pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Starts every background job on the current tokio runtime: the clock refresh every
 /// [`CLOCK_REFRESH`] (idempotent, so several instances on one database may all run it), the
-/// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the mail outbox (when SMTP is configured), the mailbox reader (when IMAP is configured) and the probe runner while this instance holds the
+/// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the at-risk and
+/// missed-target alerts every [`ALERT_INTERVAL`] under the `ticket-alerts` lease, the mail outbox (when SMTP is configured), the mailbox reader (when IMAP is configured) and the probe runner while this instance holds the
 /// probe lease (see [`crate::monitoring::runner`]).
 pub fn spawn_all(desk: &Desk) {
     let refresher = desk.clone();
@@ -69,6 +74,19 @@ pub fn spawn_all(desk: &Desk) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sending the reminders failed"),
+            }
+        }
+    });
+    let alerts = desk.clone();
+    let owner = instance_name();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(ALERT_INTERVAL);
+        loop {
+            tick.tick().await;
+            match alerts.alerts_under_lease(&owner, 2 * ALERT_INTERVAL).await {
+                Ok(Some(run)) if run.mails > 0 => tracing::info!(?run, "ticket alerts sent"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sending the ticket alerts failed"),
             }
         }
     });

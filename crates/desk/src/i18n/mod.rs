@@ -20,6 +20,7 @@ const NL: &[&str] = &[
     include_str!("escalation.nl.txt"),
     include_str!("meetpages.nl.txt"),
     include_str!("cli.nl.txt"),
+    include_str!("notices.nl.txt"),
 ];
 /// The English catalog, file for file.
 const EN: &[&str] = &[
@@ -35,6 +36,7 @@ const EN: &[&str] = &[
     include_str!("escalation.en.txt"),
     include_str!("meetpages.en.txt"),
     include_str!("cli.en.txt"),
+    include_str!("notices.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

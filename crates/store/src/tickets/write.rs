@@ -123,6 +123,26 @@ macro_rules! apply_totals {
     }};
 }
 
+/// Attaches `$files` to the first event of the ticket `$ticket` just created, inside the
+/// transaction `$tx`.
+macro_rules! attach_to_first {
+    ($tx:expr, $ticket:expr, $files:expr) => {{
+        let files: &[NewAttachment] = $files;
+        if !files.is_empty() {
+            let event: i64 =
+                sqlx::query_scalar("SELECT MIN(id) FROM ticket_events WHERE ticket_id = $1")
+                    .bind($ticket.id.0)
+                    .fetch_one(&mut *$tx)
+                    .await
+                    .map_err(StoreError::from)?;
+            for f in files {
+                let meta = attachment_meta($ticket.id, $ticket.org_id, Some(event), f);
+                let _ = insert_attachment!($tx, meta, &f.data);
+            }
+        }
+    }};
+}
+
 /// No notifications (the writes that mail no one).
 fn no_mails(_: &Ticket) -> Vec<ThreadMail> {
     Vec::new()
@@ -136,7 +156,7 @@ impl Store {
         first: &NewEvent,
         update: &TicketUpdate,
     ) -> Result<Ticket> {
-        self.create_ticket_marked(new, first, update, None, no_mails)
+        self.create_ticket_marked(new, first, update, &[], None, no_mails)
             .await
     }
 
@@ -152,24 +172,28 @@ impl Store {
     where
         M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
-        self.create_ticket_marked(new, first, update, None, compose)
+        self.create_ticket_marked(new, first, update, &[], None, compose)
             .await
     }
 
-    /// [`Store::create_ticket_mailing`] that also writes the outcome of the incoming mail
-    /// that filed it (if any), in the same transaction: a mail processed twice rolls back
-    /// the second time.
+    /// [`Store::create_ticket_mailing`] that also attaches `files` to the first event and
+    /// writes the outcome of the incoming mail that filed it (if any), in the same
+    /// transaction: a mail processed twice rolls back the second time.
     pub async fn create_ticket_marked<M>(
         &self,
         new: &NewTicket,
         first: &NewEvent,
         update: &TicketUpdate,
+        files: &[NewAttachment],
         mark: Option<&InboundMark>,
         compose: M,
     ) -> Result<Ticket>
     where
         M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
+        for f in files {
+            check_attachment(f)?;
+        }
         // One round trip for all rows: a data-modifying CTE on PostgreSQL (atomic by itself),
         // several statements in one call inside a write transaction on SQLite (whose single
         // writer makes `MAX(id)` the ticket just inserted).
@@ -347,6 +371,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                 let ticket = ticket(id);
+                attach_to_first!(tx, ticket, files);
                 thread_mails_in_tx!(tx, id, &compose(&ticket), now);
                 tx.commit().await?;
                 ticket
@@ -364,6 +389,7 @@ impl Store {
                     .copied()
                     .ok_or_else(|| StoreError::Corrupt("no ticket id".into()))?;
                 let ticket = ticket(id);
+                attach_to_first!(tx, ticket, files);
                 thread_mails_in_tx!(tx, id, &compose(&ticket), now);
                 tx.commit().await?;
                 ticket

@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::auth::{self};
 use crate::error::{ApiError, Problem};
 
+mod assessments;
 pub mod availability;
 pub mod compensation;
 mod customers;
@@ -300,6 +301,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(change_priority))
         .routes(routes!(assign))
         .routes(routes!(set_status))
+        .routes(routes!(assessments::get_assessment, assessments::assess))
         .routes(routes!(reports::monthly_report))
         .routes(routes!(reports::publish))
         .routes(routes!(reports::dashboard))
@@ -395,6 +397,8 @@ const LINKS: &[(&str, &str, &[&str])] = &[
             "assign",
             "set_status",
             "miss_reason",
+            "get_assessment",
+            "assess",
         ],
     ),
     (

@@ -1350,3 +1350,6 @@ mod escalation;
 
 #[path = "browser_meetings.rs"]
 mod meetings;
+
+#[path = "browser_assessment.rs"]
+mod assessment;

@@ -1,7 +1,8 @@
 //! Pages: one ticket (`/tickets/{id}`), shared by customers and the service desk: the page
-//! (`view`), the forms that act on it (`actions`) and its files (`attachments`).
+//! (`view`), the forms that act on it (`actions`, and `assess` for an RFC's assessment) and its files (`attachments`).
 
 pub mod actions;
+pub mod assess;
 pub mod attachments;
 pub mod view;
 
@@ -11,6 +12,7 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use actions::{assign, comment, priority, status};
+use assess::assess;
 use attachments::download;
 use view::show;
 
@@ -28,4 +30,5 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets/{id}/priority", post(priority))
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/status", post(status))
+        .route("/tickets/{id}/assessment", post(assess))
 }
