@@ -26,7 +26,7 @@ fn fits_a_phone(b: &Bench, step: &str) {
 }
 
 #[test]
-fn journey_h_rfc_assessment() {
+fn journey_i_rfc_assessment() {
     let Some(b) = Bench::new("assessment", "2026-11-23T09:00:00Z") else {
         return;
     };
