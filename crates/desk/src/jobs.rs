@@ -1,9 +1,9 @@
 //! The service desk's background jobs: folding passed deadlines into the stored clocks, the
 //! monthly steps of claimed discounts (SLA-RULES §7), the reminders before follow-ups and due
 //! action items and the alerts of tickets at risk and missed targets (each under a lease, so
-//! one instance sends them), the mail outbox, the mailbox
-//! tickets arrive in (under a lease, so one instance reads it), and the availability probes
-//! (under a lease, so one instance probes).
+//! one instance sends them), the mail outbox, the mailbox tickets arrive in (under a lease, so
+//! one instance reads it), and the availability probes (under a lease, so one instance
+//! probes).
 
 use crate::Desk;
 use crate::access::{hex, new_secret};
@@ -29,8 +29,9 @@ pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10
 /// Starts every background job on the current tokio runtime: the clock refresh every
 /// [`CLOCK_REFRESH`] (idempotent, so several instances on one database may all run it), the
 /// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the at-risk and
-/// missed-target alerts every [`ALERT_INTERVAL`] under the `ticket-alerts` lease, the mail outbox (when SMTP is configured), the mailbox reader (when IMAP is configured) and the probe runner while this instance holds the
-/// probe lease (see [`crate::monitoring::runner`]).
+/// missed-target alerts every [`ALERT_INTERVAL`] under the `ticket-alerts` lease, the mail
+/// outbox (when SMTP is configured), the mailbox reader (when IMAP is configured) and the probe
+/// runner while this instance holds the probe lease (see [`crate::monitoring::runner`]).
 pub fn spawn_all(desk: &Desk) {
     let refresher = desk.clone();
     tokio::spawn(async move {

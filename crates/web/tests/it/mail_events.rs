@@ -238,20 +238,56 @@ pub async fn alerts_at_risk_and_missed_once(app: App) {
             ("at_risk".to_string(), 1)
         ]
     );
-    // Resolving the rest: the second deadline passes unmailed.
-    for t in [open_id, assigned_id] {
-        app.post(
+    // A moved deadline is a new alert: the open ticket goes to High, its first bound now
+    // Tuesday 10:00 Amsterdam.
+    let resolve = |t: i64| {
+        let path = format!("/api/v1/tickets/{t}/status");
+        let (app, agent) = (app.clone(), agent.clone());
+        async move {
+            app.post(&agent, &path, json!({ "status": "resolved" }))
+                .await
+        }
+    };
+    resolve(assigned_id).await.expect(200);
+    let moved = app
+        .post(
             &agent,
-            &format!("/api/v1/tickets/{t}/status"),
-            json!({ "status": "resolved" }),
+            &format!("/api/v1/tickets/{open_id}/priority"),
+            json!({ "priority": "high", "reason": "Kassa werkt weer gedeeltelijk" }),
         )
         .await
-        .expect(200);
-    }
+        .expect(200)
+        .json;
+    assert_eq!(deadline(&moved, 0), "2026-11-24T09:00:00Z");
     drain(&app).await;
-    app.set_time(&shift(&d1, 60));
-    assert_eq!(run(&app).await, (0, 0, 0));
-    assert!(drain(&app).await.is_empty());
+    app.set_time(&shift(&deadline(&moved, 0), -3600));
+    assert_eq!(run(&app).await, (1, 0, 1));
+    let mails = drain(&app).await;
+    assert_eq!(
+        sent(&mails),
+        vec![(
+            "a.agent@loket.example".to_string(),
+            format!("[#{open_id}] In gevaar: Kassa ligt eruit")
+        )]
+    );
+    // Resolved: its deadlines pass unmailed (the world's two Normal incidents, due at the
+    // same moment, are missed and mailed).
+    resolve(open_id).await.expect(200);
+    drain(&app).await;
+    app.set_time(&shift(&deadline(&moved, 1), 60));
+    assert_eq!(run(&app).await, (0, 2, 2));
+    let mails = drain(&app).await;
+    let about: Vec<Option<i64>> = mails.iter().map(|m| m.ticket_id).collect();
+    assert!(about.contains(&Some(w.a.ticket)) && about.contains(&Some(w.b.ticket)));
+    assert_eq!(
+        app.state
+            .ticket_alerts(TicketId(open_id))
+            .await
+            .expect("alerts")
+            .len(),
+        4,
+        "at risk, missed, at risk (second bound), at risk (moved first bound)"
+    );
 }
 
 pub async fn report_published_mails_the_administrators(app: App) {
