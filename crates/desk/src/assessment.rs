@@ -93,8 +93,7 @@ impl Cost {
 pub struct AssessmentInput {
     /// The decision.
     pub decision: Decision,
-    /// The functional and technical design it refers to (a reference or URL); required when
-    /// it will be implemented.
+    /// The functional and technical design it refers to (a reference or URL).
     pub design: String,
     /// The impact on functionality.
     pub impact_functionality: String,
@@ -102,13 +101,13 @@ pub struct AssessmentInput {
     pub impact_security: String,
     /// The cost.
     pub cost: Cost,
-    /// On subsequent calculation: the estimate in hours (this or `estimate_cents`).
+    /// On subsequent calculation: the estimate in hours (this, `estimate_cents` or both).
     pub estimate_hours: Option<u32>,
-    /// On subsequent calculation: the estimate in euro cents (this or `estimate_hours`).
+    /// On subsequent calculation: the estimate in euro cents (this, `estimate_hours` or both).
     pub estimate_cents: Option<i64>,
     /// A quote: its amount in euro cents.
     pub amount_cents: Option<i64>,
-    /// The release it is planned for (free text); required when it will be implemented.
+    /// The release it is planned for (free text).
     pub planned_release: String,
 }
 
@@ -136,6 +135,24 @@ pub fn euros(cents: i64, lang: Lang) -> String {
 }
 
 impl AssessmentInput {
+    /// The assessment with only the figures its cost has: an estimate (hours, euros or both)
+    /// on subsequent calculation, an amount with a quote, none otherwise; others are dropped.
+    pub fn normalized(mut self) -> AssessmentInput {
+        match self.cost {
+            Cost::None => {
+                self.estimate_hours = None;
+                self.estimate_cents = None;
+                self.amount_cents = None;
+            }
+            Cost::SubsequentCalculation => self.amount_cents = None,
+            Cost::Quote => {
+                self.estimate_hours = None;
+                self.estimate_cents = None;
+            }
+        }
+        self
+    }
+
     /// Checks the rules an assessment keeps; the error names the field.
     pub fn check(&self) -> Result<(), DeskError> {
         limits::check("design", &self.design, limits::ASSESSMENT_DESIGN)?;
@@ -166,110 +183,44 @@ impl AssessmentInput {
                 "an assessment names the impact on security and privacy",
             ));
         }
-        if self.decision == Decision::WillDo && self.design.trim().is_empty() {
-            return Err(DeskError::invalid(
-                "design",
-                "an RFC that will be implemented refers to its design",
-            ));
-        }
-        if self.decision == Decision::WillDo && self.planned_release.trim().is_empty() {
-            return Err(DeskError::invalid(
-                "planned_release",
-                "an RFC that will be implemented names the release it is planned for",
-            ));
-        }
-        match (self.decision, self.cost) {
-            (Decision::NeedsQuote, c) if c != Cost::Quote => {
-                return Err(DeskError::invalid(
-                    "cost",
-                    "an RFC that needs a quote has the cost `quote`",
-                ));
-            }
-            (Decision::WontDo, c) if c != Cost::None => {
-                return Err(DeskError::invalid(
-                    "cost",
-                    "an RFC that will not be implemented costs nothing: `none`",
-                ));
-            }
-            _ => {}
-        }
-        let hours_ok = |h: u32| (1..=MAX_ESTIMATE_HOURS).contains(&h);
+        // Every figure given is in range, whether the cost uses it or not.
         let cents_ok = |c: i64| (1..=MAX_AMOUNT_CENTS).contains(&c);
-        match self.cost {
-            Cost::None => {
-                for (field, given) in [
-                    ("estimate_hours", self.estimate_hours.is_some()),
-                    ("estimate_cents", self.estimate_cents.is_some()),
-                    ("amount_cents", self.amount_cents.is_some()),
-                ] {
-                    if given {
-                        return Err(DeskError::invalid(
-                            field,
-                            "no estimate or amount goes with the cost `none`",
-                        ));
-                    }
-                }
-            }
-            Cost::SubsequentCalculation => {
-                if self.amount_cents.is_some() {
-                    return Err(DeskError::invalid(
-                        "amount_cents",
-                        "an amount goes with a quote; subsequent calculation has an estimate",
-                    ));
-                }
-                match (self.estimate_hours, self.estimate_cents) {
-                    (Some(h), None) if hours_ok(h) => {}
-                    (Some(_), None) => {
-                        return Err(DeskError::invalid(
-                            "estimate_hours",
-                            format!("an estimate of 1 to {MAX_ESTIMATE_HOURS} hours"),
-                        ));
-                    }
-                    (None, Some(c)) if cents_ok(c) => {}
-                    (None, Some(_)) => {
-                        return Err(DeskError::invalid(
-                            "estimate_cents",
-                            format!("an estimate of 1 to {MAX_AMOUNT_CENTS} euro cents"),
-                        ));
-                    }
-                    (Some(_), Some(_)) => {
-                        return Err(DeskError::invalid(
-                            "estimate_cents",
-                            "an estimate in hours or in euros, not both",
-                        ));
-                    }
-                    (None, None) => {
-                        return Err(DeskError::invalid(
-                            "estimate_hours",
-                            "subsequent calculation needs an estimate in hours or in euros",
-                        ));
-                    }
-                }
-            }
-            Cost::Quote => {
-                for (field, given) in [
-                    ("estimate_hours", self.estimate_hours.is_some()),
-                    ("estimate_cents", self.estimate_cents.is_some()),
-                ] {
-                    if given {
-                        return Err(DeskError::invalid(
-                            field,
-                            "a quote has an amount, not an estimate",
-                        ));
-                    }
-                }
-                match self.amount_cents {
-                    Some(c) if cents_ok(c) => {}
-                    _ => {
-                        return Err(DeskError::invalid(
-                            "amount_cents",
-                            format!("a quote has an amount of 1 to {MAX_AMOUNT_CENTS} euro cents"),
-                        ));
-                    }
-                }
-            }
+        if self
+            .estimate_hours
+            .is_some_and(|h| !(1..=MAX_ESTIMATE_HOURS).contains(&h))
+        {
+            return Err(DeskError::invalid(
+                "estimate_hours",
+                format!("an estimate of 1 to {MAX_ESTIMATE_HOURS} hours"),
+            ));
         }
-        Ok(())
+        if self.estimate_cents.is_some_and(|c| !cents_ok(c)) {
+            return Err(DeskError::invalid(
+                "estimate_cents",
+                format!("an estimate of 1 to {MAX_AMOUNT_CENTS} euro cents"),
+            ));
+        }
+        if self.amount_cents.is_some_and(|c| !cents_ok(c)) {
+            return Err(DeskError::invalid(
+                "amount_cents",
+                format!("an amount of 1 to {MAX_AMOUNT_CENTS} euro cents"),
+            ));
+        }
+        match self.cost {
+            Cost::SubsequentCalculation
+                if self.estimate_hours.is_none() && self.estimate_cents.is_none() =>
+            {
+                Err(DeskError::invalid(
+                    "estimate_hours",
+                    "subsequent calculation needs an estimate in hours or in euros",
+                ))
+            }
+            Cost::Quote if self.amount_cents.is_none() => Err(DeskError::invalid(
+                "amount_cents",
+                "a quote has an amount in euro cents",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The assessment in words, one line per part, in `t`'s language.
@@ -306,23 +257,26 @@ impl AssessmentInput {
     /// The cost in words: its kind and the estimate or amount.
     pub fn cost_words(&self, t: Tr) -> String {
         let kind = t.get(&format!("assessment.cost.{}", self.cost.as_str()));
-        let detail = match (self.estimate_hours, self.estimate_cents, self.amount_cents) {
-            (Some(h), _, _) => Some(t.fill(
+        let mut detail = Vec::new();
+        if let Some(h) = self.estimate_hours {
+            detail.push(t.fill(
                 "assessment.cost.estimate_hours",
                 &[("hours", &h.to_string())],
-            )),
-            (None, Some(c), _) => Some(t.fill(
+            ));
+        }
+        if let Some(c) = self.estimate_cents {
+            detail.push(t.fill(
                 "assessment.cost.estimate_euros",
                 &[("euros", &euros(c, t.0))],
-            )),
-            (None, None, Some(c)) => {
-                Some(t.fill("assessment.cost.amount", &[("euros", &euros(c, t.0))]))
-            }
-            _ => None,
-        };
-        match detail {
-            Some(d) => format!("{kind} ({d})"),
-            None => kind.to_string(),
+            ));
+        }
+        if let Some(c) = self.amount_cents {
+            detail.push(t.fill("assessment.cost.amount", &[("euros", &euros(c, t.0))]));
+        }
+        if detail.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind} ({})", detail.join(", "))
         }
     }
 
@@ -416,6 +370,7 @@ impl Desk {
             });
         }
         input.check()?;
+        let input = input.normalized();
         let now = stored(self.clock.now());
         let reporter = self
             .store

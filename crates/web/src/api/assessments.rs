@@ -18,10 +18,9 @@ use super::{Id, Problems};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentBody {
-    /// `will_do`, `wont_do` or `needs_quote` (which needs the cost `quote`; `wont_do` needs
-    /// `none`).
+    /// `will_do`, `wont_do` or `needs_quote`.
     pub decision: Decision,
-    /// The functional and technical design (a reference or URL); required for `will_do`.
+    /// The functional and technical design (a reference or URL).
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub design: String,
@@ -31,8 +30,8 @@ pub struct AssessmentBody {
     /// The impact on security and privacy.
     #[schema(min_length = 1, max_length = 4000, pattern = "\\S")]
     pub impact_security: String,
-    /// `none`, `subsequent_calculation` (with `estimate_hours` or `estimate_cents`) or
-    /// `quote` (with `amount_cents`).
+    /// `none`, `subsequent_calculation` (with `estimate_hours`, `estimate_cents` or both) or
+    /// `quote` (with `amount_cents`); a figure the cost does not use is checked and not kept.
     pub cost: Cost,
     /// The estimate in hours, on subsequent calculation.
     #[serde(default)]
@@ -46,7 +45,7 @@ pub struct AssessmentBody {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 100000000000.0)]
     pub amount_cents: Option<i64>,
-    /// The release it is planned for (free text); required for `will_do`.
+    /// The release it is planned for (free text).
     #[serde(default)]
     #[schema(max_length = 200)]
     pub planned_release: String,

@@ -63,17 +63,19 @@ fn journey_i_rfc_assessment() {
     b.browser.wait_for("#assess-decision");
     b.sees(&[tr("en", "assessment.form_hint")]);
     fits_a_phone(&b, "agent-form");
-    // Will be implemented, but no design named: refused at the design field.
+    // On subsequent calculation without an estimate: refused at the hours field.
     b.browser
         .fill("#assess-functionality", "A button Export on the list.");
     b.browser
         .fill("#assess-security", "None: only the customer's own data.");
     b.browser.fill("#assess-release", "2027.1");
-    b.submit("form[action$='/assessment']");
-    b.browser.wait_for("#assess-design-error");
-    b.sees(&[tr("en", "assessment.error.design")]);
     b.browser
         .fill("#assess-design", "https://docs.example/design-csv");
+    b.browser.select("#assess-cost", "subsequent_calculation");
+    b.submit("form[action$='/assessment']");
+    b.browser.wait_for("#assess-hours-error");
+    b.sees(&[tr("en", "assessment.error.estimate_hours")]);
+    b.browser.fill("#assess-hours", "12");
     b.submit("form[action$='/assessment']");
     b.browser.wait_for("[role=status]");
     b.sees(&[
@@ -89,7 +91,8 @@ fn journey_i_rfc_assessment() {
     b.sees(&[
         tr("nl", "assessment.title"),
         tr("nl", "assessment.decision.will_do"),
-        tr("nl", "assessment.cost.none"),
+        tr("nl", "assessment.cost.subsequent_calculation"),
+        "schatting 12 uur",
         "2027.1",
     ]);
     b.absent("#assess-decision");

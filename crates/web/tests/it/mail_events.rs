@@ -426,15 +426,19 @@ pub async fn assessment_of_an_rfc(app: App) {
         b[k] = v;
         b
     };
+    let mut quote_without_amount = assessment();
+    quote_without_amount["cost"] = json!("quote");
     let refusals = [
         (with("estimate_hours", Value::Null), "estimate_hours"),
-        (with("estimate_cents", json!(50_000)), "estimate_cents"),
-        (with("amount_cents", json!(100)), "amount_cents"),
+        (with("estimate_hours", json!(0)), "estimate_hours"),
+        (with("estimate_cents", json!(0)), "estimate_cents"),
+        (with("amount_cents", json!(-1)), "amount_cents"),
+        (quote_without_amount, "amount_cents"),
         (with("impact_security", json!("  ")), "impact_security"),
-        (with("design", json!("")), "design"),
-        (with("planned_release", json!("")), "planned_release"),
-        (with("decision", json!("needs_quote")), "cost"),
-        (with("decision", json!("wont_do")), "cost"),
+        (
+            with("impact_functionality", json!("")),
+            "impact_functionality",
+        ),
     ];
     for (body, field) in refusals {
         app.post(&agent, &path, body)
@@ -542,18 +546,20 @@ pub async fn assessment_of_an_rfc(app: App) {
             &ticket_page,
             &format!("/tickets/{id}/assessment"),
             &[
-                ("decision", "will_do"),
+                ("decision", "needs_quote"),
                 ("design", ""),
                 ("impact_functionality", "Klein"),
                 ("impact_security", "Geen"),
-                ("cost", "none"),
-                ("planned_release", "2027.2"),
+                ("cost", "quote"),
+                ("amount_euros", "veel"),
+                ("planned_release", ""),
             ],
         )
         .await
         .expect(422);
-    refused.has("An RFC that will be implemented refers to its design.");
-    refused.has_html("aria-invalid=\"true\" aria-describedby=\"assess-design-error\"");
+    refused.has("Give the quote's amount in euros (for example 1250,00).");
+    refused.has_html("aria-invalid=\"true\" aria-describedby=\"assess-amount-error\"");
+    refused.has_html("value=\"veel\"");
     assert!(drain(&app).await.is_empty());
     let done = desk
         .submit(
