@@ -83,11 +83,14 @@ contract_check() {
     # Something of every resource to talk about.
     local auth=(-fsS -H "Authorization: Bearer $token" -H 'content-type: application/json')
     post() { curl "${auth[@]}" -d "$2" "$base/api/v1/$1"; }
-    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE LOKET_ESC_ORG LOKET_DISCOUNT LOKET_CLAIM_ORG LOKET_CLAIM_ADMIN LOKET_REQUEST_ORG LOKET_REQUEST_ADMIN LOKET_OVERRUN_MONTH LOKET_MEETING LOKET_ATTENDEE LOKET_CANCELLABLE LOKET_ACTION_ITEM LOKET_MOVABLE_ITEM
+    export LOKET_TOKEN="$token" LOKET_ORG LOKET_PERSON LOKET_AGENT LOKET_TICKET LOKET_RFC LOKET_MISSED LOKET_RECEIVED LOKET_ENV LOKET_MONITOR LOKET_PUSH_TOKEN LOKET_OUTAGE LOKET_MAINTENANCE LOKET_ESC_ORG LOKET_DISCOUNT LOKET_CLAIM_ORG LOKET_CLAIM_ADMIN LOKET_REQUEST_ORG LOKET_REQUEST_ADMIN LOKET_OVERRUN_MONTH LOKET_MEETING LOKET_ATTENDEE LOKET_CANCELLABLE LOKET_ACTION_ITEM LOKET_MOVABLE_ITEM
     LOKET_ORG="$(post organizations '{"name":"Contract BV"}' | json_field id)"
     LOKET_PERSON="$(post people "{\"email\":\"beheer@contract.example\",\"name\":\"Beheerder\",\"role\":\"customer_admin\",\"organization_id\":$LOKET_ORG}" | json_field person.id)"
     LOKET_AGENT="$(post people '{"email":"agent@vendor.example","name":"Agent","role":"agent"}' | json_field person.id)"
     LOKET_TICKET="$(post tickets "{\"kind\":\"incident\",\"priority\":\"high\",\"subject\":\"Storing\",\"organization_id\":$LOKET_ORG,\"reporter_id\":$LOKET_PERSON}" | json_field id)"
+    # An RFC with an assessment (read back, and assessed again by the fuzzing).
+    LOKET_RFC="$(post tickets "{\"kind\":\"rfc\",\"subject\":\"Export\",\"organization_id\":$LOKET_ORG,\"reporter_id\":$LOKET_PERSON}" | json_field id)"
+    post "tickets/$LOKET_RFC/assessment" '{"decision":"will_do","design":"DMS-1","impact_functionality":"Klein","impact_security":"Geen","cost":"none","planned_release":"2027.1"}' >/dev/null
     # Filed by phone six days ago, urgent: it has missed its targets.
     LOKET_MISSED="$(post tickets "{\"kind\":\"incident\",\"priority\":\"urgent\",\"subject\":\"Storing\",\"reporter_id\":$LOKET_PERSON,\"received_at\":\"$(date -u -d '-6 days' +%FT%TZ)\"}" | json_field id)"
     LOKET_RECEIVED="$(date -u -d '-1 hour' +%FT%TZ)"

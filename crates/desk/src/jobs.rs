@@ -1,8 +1,9 @@
 //! The service desk's background jobs: folding passed deadlines into the stored clocks, the
 //! monthly steps of claimed discounts (SLA-RULES §7), the reminders before follow-ups and due
-//! action items (under a lease, so one instance sends them), the mail outbox, the mailbox
-//! tickets arrive in (under a lease, so one instance reads it), and the availability probes
-//! (under a lease, so one instance probes).
+//! action items and the alerts of tickets at risk and missed targets (each under a lease, so
+//! one instance sends them), the mail outbox, the mailbox tickets arrive in (under a lease, so
+//! one instance reads it), and the availability probes (under a lease, so one instance
+//! probes).
 
 use crate::Desk;
 use crate::access::{hex, new_secret};
@@ -22,14 +23,18 @@ pub const REMINDER_INTERVAL: std::time::Duration = std::time::Duration::from_sec
 /// How often the daily digests are looked at (each person's digest of a day is queued once,
 /// from [`crate::recipients::DIGEST_HOUR`] local time); under the `digests` lease.
 pub const DIGEST_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+/// How often tickets at risk and missed targets are looked at; the lease lasts two intervals.
+pub const ALERT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// How often the mail outbox is emptied.
 pub const MAIL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Starts every background job on the current tokio runtime: the clock refresh every
 /// [`CLOCK_REFRESH`] (idempotent, so several instances on one database may all run it), the
-/// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the mail outbox (when SMTP is configured), the mailbox reader (when IMAP is configured) and the probe runner while this instance holds the
-/// probe lease (see [`crate::monitoring::runner`]).
+/// reminders every [`REMINDER_INTERVAL`] under the `reminders` lease, the at-risk and
+/// missed-target alerts every [`ALERT_INTERVAL`] under the `ticket-alerts` lease, the mail
+/// outbox (when SMTP is configured), the mailbox reader (when IMAP is configured) and the probe
+/// runner while this instance holds the probe lease (see [`crate::monitoring::runner`]).
 pub fn spawn_all(desk: &Desk) {
     let refresher = desk.clone();
     tokio::spawn(async move {
@@ -89,6 +94,19 @@ pub fn spawn_all(desk: &Desk) {
                 Ok(Some(run)) if run.mails > 0 => tracing::info!(?run, "digests queued"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "queuing the daily digests failed"),
+            }
+        }
+    });
+    let alerts = desk.clone();
+    let owner = instance_name();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(ALERT_INTERVAL);
+        loop {
+            tick.tick().await;
+            match alerts.alerts_under_lease(&owner, 2 * ALERT_INTERVAL).await {
+                Ok(Some(run)) if run.mails > 0 => tracing::info!(?run, "ticket alerts sent"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sending the ticket alerts failed"),
             }
         }
     });

@@ -5,6 +5,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod access;
+pub mod alerts;
+pub mod assessment;
 pub mod availability;
 pub mod clock;
 pub mod compensation;

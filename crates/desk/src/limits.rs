@@ -66,6 +66,13 @@ pub const ACTION_ITEM: usize = 2000;
 /// An escalation step's free text: names, reasons, descriptions, minutes, why.
 pub const ESCALATION_TEXT: usize = 4000;
 
+/// An RFC assessment's impact on functionality, and on security and privacy.
+pub const ASSESSMENT_TEXT: usize = 4000;
+/// An RFC assessment's design reference (text or URL).
+pub const ASSESSMENT_DESIGN: usize = 2000;
+/// The release an RFC assessment plans it for.
+pub const ASSESSMENT_RELEASE: usize = 200;
+
 /// An attachment's file name: cut to this length rather than refused (the browser writes it,
 /// not the person).
 pub const FILE_NAME: usize = 200;
@@ -84,6 +91,18 @@ pub struct Limit {
 
 /// Every free-text field and its limit, for the documentation and the tests that walk them.
 pub const TABLE: &[Limit] = &[
+    Limit {
+        place: "RFC assessment impact (functionality, security and privacy)",
+        max: ASSESSMENT_TEXT,
+    },
+    Limit {
+        place: "RFC assessment design reference",
+        max: ASSESSMENT_DESIGN,
+    },
+    Limit {
+        place: "RFC assessment planned release",
+        max: ASSESSMENT_RELEASE,
+    },
     Limit {
         place: "ticket subject",
         max: TICKET_SUBJECT,

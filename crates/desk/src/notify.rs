@@ -104,6 +104,38 @@ pub enum Notice {
         /// Why (SLA §6.2: always given).
         reason: String,
     },
+    /// A target's deadline lies within the at-risk window (to the desk).
+    AtRisk {
+        /// The target's index among the ticket's bounds.
+        bound: i64,
+        /// The target's percent, in basis points.
+        percent_bp: i64,
+        /// Its deadline.
+        deadline: Timestamp,
+    },
+    /// A target's deadline passed while the ticket was open (to the desk).
+    Missed {
+        /// The target's index among the ticket's bounds.
+        bound: i64,
+        /// The target's percent, in basis points.
+        percent_bp: i64,
+        /// The deadline that passed.
+        deadline: Timestamp,
+    },
+    /// The service desk's assessment of an RFC, in the reader's language.
+    Assessment {
+        /// The assessment in words, per language.
+        body: AssessmentWords,
+    },
+}
+
+/// An assessment in Dutch and in English, so each reader gets their own language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssessmentWords {
+    /// In Dutch.
+    pub nl: String,
+    /// In English.
+    pub en: String,
 }
 
 impl Notice {
@@ -121,8 +153,33 @@ impl Notice {
             Notice::Resolved { .. } => "resolved",
             Notice::Reopened { .. } => "reopened",
             Notice::Priority { .. } => "priority",
+            Notice::AtRisk { .. } => "at_risk",
+            Notice::Missed { .. } => "missed",
+            Notice::Assessment { .. } => "assessment",
         }
     }
+
+    /// What makes the `Message-ID` of an alert unique besides the ticket: the kind, bound and
+    /// deadline (an alert goes once per those); `None` for the mails of an event.
+    fn alert_tag(&self) -> Option<String> {
+        match self {
+            Notice::AtRisk {
+                bound, deadline, ..
+            }
+            | Notice::Missed {
+                bound, deadline, ..
+            } => Some(format!("{}.{bound}.{}", self.key(), deadline.as_second())),
+            _ => None,
+        }
+    }
+}
+
+/// A target's percent in words (`90%`).
+fn percent_words(bp: i64) -> String {
+    u32::try_from(bp)
+        .ok()
+        .and_then(sla::Percent::from_basis_points)
+        .map_or_else(|| format!("{bp}bp"), |p| p.to_string())
 }
 
 /// One person a notification goes to.
@@ -358,6 +415,8 @@ pub fn compose(
             let confirmation = *notice == Notice::Received && !r.desk && r.unsubscribe.is_none();
             let message_id = if confirmation {
                 root.clone()
+            } else if let Some(tag) = notice.alert_tag() {
+                format!("<loket.ticket.{id}.{tag}.{k}@{}>", links.mail_domain)
             } else {
                 format!(
                     "<loket.ticket.{id}.{}.{k}@{}>",
@@ -449,6 +508,34 @@ fn lines(t: Tr, notice: &Notice, ticket: &Ticket, desk_copy: bool, cx: Context<'
                 ],
             ));
         }
+        Notice::AtRisk {
+            percent_bp,
+            deadline,
+            ..
+        }
+        | Notice::Missed {
+            percent_bp,
+            deadline,
+            ..
+        } => {
+            let at = words::format_local(cx.calendar, deadline.as_second(), t.0);
+            let key = format!("mail.notice.{}.line", notice.key());
+            out.push(t.fill(
+                &key,
+                &[
+                    ("customer", cx.customer),
+                    ("subject", subject),
+                    ("priority", &priority),
+                    ("p", &percent_words(*percent_bp)),
+                    ("at", &at),
+                ],
+            ));
+        }
+        Notice::Assessment { body } => {
+            out.push(t.fill("mail.notice.assessment.line", &[("subject", subject)]));
+            let words = if t.0 == Lang::En { &body.en } else { &body.nl };
+            out.push(words.trim().to_string());
+        }
     }
     if let Some(reason) = notice_reason(notice).filter(|r| !r.trim().is_empty()) {
         out.push(t.fill("mail.notice.reason", &[("reason", reason.trim())]));
@@ -485,10 +572,7 @@ fn clock_words(t: Tr, ticket: &Ticket, cx: Context<'_>) -> String {
         parts.push(why);
     }
     for r in &ticket.clocks.targets {
-        let p = u32::try_from(r.percent_bp)
-            .ok()
-            .and_then(sla::Percent::from_basis_points)
-            .map_or_else(|| format!("{}bp", r.percent_bp), |p| p.to_string());
+        let p = percent_words(r.percent_bp);
         match (r.outcome, r.deadline) {
             (OutcomeKind::Running, Some(d)) => {
                 let at = words::format_local(cx.calendar, d.as_second(), lang);

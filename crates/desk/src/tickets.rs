@@ -28,6 +28,10 @@ where
 /// the agreement), for the queue, the API's listing and the dashboard alike.
 pub const MAX_AT_RISK_HOURS: u32 = 200;
 
+/// The at-risk window when none is asked for, in business hours: the queue's default filter
+/// and the window of the at-risk alerts.
+pub const DEFAULT_AT_RISK_HOURS: u32 = 2;
+
 /// The order of a ticket listing that asks for no order: the queue by time to breach, but
 /// newest first when it asks for resolved or closed tickets, which have left the queue.
 pub fn listing_order(status: Option<Status>) -> TicketOrder {

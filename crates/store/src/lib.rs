@@ -142,6 +142,7 @@ macro_rules! fetch_built {
 
 // Declared after the macros above, which they use.
 mod agreements;
+mod alerts;
 mod attachments;
 mod audit;
 mod compensation;
@@ -167,6 +168,7 @@ mod tickets;
 mod views;
 
 pub use agreements::{Agreement, NewAgreement};
+pub use alerts::{AlertKind, DueTarget, NewAlert};
 pub use attachments::{Attachment, MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use audit::AuditEntry;
 pub use compensation::{

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use sla::{OutcomeKind, Priority, TicketKind};
 use sqlx::AssertSqlSafe;
 
+use crate::notifications::thread_mails_in_tx;
 use crate::tickets::{TICKET_COLUMNS, TicketRecord};
 use crate::{
     Millis, OrgId, PersonId, QueryBuilder, Result, Scope, Store, StoreError, Ticket, TicketId,
@@ -452,7 +453,9 @@ impl Store {
     }
 
     /// Freezes a month's report for a customer (or all customers, `None`), with an audit
-    /// entry, in one transaction. A month is published once per scope: again is a conflict.
+    /// entry and the `mails` that announce it, in one transaction. A month is published once
+    /// per scope: again is a conflict (and nothing is mailed).
+    #[allow(clippy::too_many_arguments)]
     pub async fn publish_report(
         &self,
         org: Option<OrgId>,
@@ -461,6 +464,7 @@ impl Store {
         sha256: &str,
         by: PersonId,
         now: Millis,
+        mails: &[crate::ThreadMail],
     ) -> Result<PublishedReport> {
         let insert = "INSERT INTO published_reports \
                       (month, org_id, scope_key, body, sha256, published_at, published_by) \
@@ -495,6 +499,7 @@ impl Store {
                 .bind(&detail)
                 .execute(&mut *tx)
                 .await?;
+            thread_mails_in_tx!(tx, None::<i64>, mails, now);
         });
         Ok(PublishedReport {
             month: month.to_string(),

@@ -21,6 +21,7 @@ const NL: &[&str] = &[
     include_str!("meetpages.nl.txt"),
     include_str!("cli.nl.txt"),
     include_str!("settings.nl.txt"),
+    include_str!("notices.nl.txt"),
 ];
 /// The English catalog, file for file.
 const EN: &[&str] = &[
@@ -37,6 +38,7 @@ const EN: &[&str] = &[
     include_str!("meetpages.en.txt"),
     include_str!("cli.en.txt"),
     include_str!("settings.en.txt"),
+    include_str!("notices.en.txt"),
 ];
 
 fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {

@@ -234,6 +234,7 @@ enum Decision {
     Refuse {
         reason: String,
         answer: Option<NewMail>,
+        ticket: Option<TicketId>,
     },
     Automatic(String),
     Bounce {
@@ -281,6 +282,55 @@ fn subject_words(subject: &str) -> (Option<i64>, Option<TicketKind>, Option<Prio
         rest = &after[j + 1..];
     }
     (tag, kind, priority)
+}
+
+/// The most files one mail attaches to its ticket (the rest stay in the original message).
+pub const MAX_MAIL_FILES: usize = 20;
+
+/// A file name from a mail as the portal keeps one: its last path part, without control
+/// or direction characters, at most [`limits::FILE_NAME`] characters; `attachment` when
+/// nothing is left.
+pub fn file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    let clean = cut(clean.trim(), limits::FILE_NAME).trim().to_string();
+    if clean.is_empty() || clean.chars().all(|c| c == '.') {
+        "attachment".to_string()
+    } else {
+        clean
+    }
+}
+
+/// The files of a mail that go with its ticket or reply: those within the portal's size
+/// limit ([`MAX_ATTACHMENT_BYTES`]), not empty, at most [`MAX_MAIL_FILES`]; larger ones are
+/// named in the text instead ([`Desk::mail_text`]) and stay in the original message.
+fn files_of(read: &text::Read, person: &Person, now: Timestamp) -> Vec<NewAttachment> {
+    read.attachments
+        .iter()
+        .filter(|(_, _, d)| !d.is_empty() && d.len() <= MAX_ATTACHMENT_BYTES)
+        .take(MAX_MAIL_FILES)
+        .map(|(name, ctype, data)| {
+            let ctype = cut(ctype.trim(), 100);
+            NewAttachment {
+                event_id: None,
+                file_name: file_name(name),
+                content_type: if ctype.is_empty() {
+                    "application/octet-stream".into()
+                } else {
+                    ctype
+                },
+                data: data.clone(),
+                uploaded_by: person.id,
+                created_at: now,
+            }
+        })
+        .collect()
 }
 
 /// The outbox mail id a bounce address `bounce+{id}@{domain}` names.
@@ -429,6 +479,7 @@ impl Desk {
                         raw.len()
                     ),
                     answer: None,
+                    ticket: None,
                 },
                 text::Read::default(),
                 None,
@@ -439,6 +490,7 @@ impl Desk {
                     Decision::Refuse {
                         reason: "not a mail message (no headers could be read)".into(),
                         answer: None,
+                        ticket: None,
                     },
                     text::Read::default(),
                     None,
@@ -483,10 +535,15 @@ impl Desk {
                 self.store.finish_inbound(&mark, None, None).await?;
                 Ok(Ingested::Held { mail: id, reason })
             }
-            Decision::Refuse { reason, answer } => {
+            Decision::Refuse {
+                reason,
+                answer,
+                ticket,
+            } => {
                 mark.outcome = "refused".into();
                 mark.reason = reason.clone();
                 mark.answered = answer.is_some();
+                mark.ticket_id = ticket;
                 self.store
                     .finish_inbound(&mark, answer.as_ref(), None)
                     .await?;
@@ -514,6 +571,8 @@ impl Desk {
                     return Err(DeskError::internal("a ticket without a sender"));
                 };
                 mark.outcome = "filed".into();
+                // The receipt to the sender is the ticket's one automatic answer.
+                mark.answered = true;
                 mark.reason = match follows {
                     Some(old) => format!("a new ticket following closed ticket {}", old.0),
                     None => "a new ticket".into(),
@@ -568,6 +627,7 @@ impl Desk {
                 Decision::Refuse {
                     reason: reason.into(),
                     answer: None,
+                    ticket: None,
                 },
                 None,
             ))
@@ -600,7 +660,8 @@ impl Desk {
             return refuse("the sender belongs to no customer");
         };
         if !person.active || person.role != Role::CustomerAdmin {
-            let answer = self.refusal_answer(&person, org, read, now).await?;
+            let about = self.thread_ticket(&person, read).await?;
+            let answer = self.refusal_answer(&person, org, about, read, now).await?;
             return Ok((
                 Decision::Refuse {
                     reason: format!(
@@ -608,6 +669,7 @@ impl Desk {
                         person.email
                     ),
                     answer,
+                    ticket: about,
                 },
                 Some(person),
             ));
@@ -649,20 +711,44 @@ impl Desk {
         Ok((decision, Some(person)))
     }
 
+    /// The ticket of the sender's own customer that a mail answers (by its `In-Reply-To` and
+    /// `References`, else the `[#id]` in its subject), if any.
+    async fn thread_ticket(
+        &self,
+        person: &Person,
+        read: &text::Read,
+    ) -> Result<Option<TicketId>, DeskError> {
+        let mut thread = self.store.ticket_for_message_ids(&read.thread_ids).await?;
+        if thread.is_none() {
+            thread = self.store.ticket_for_received_ids(&read.thread_ids).await?;
+        }
+        if thread.is_none() {
+            thread = subject_words(&read.subject).0.map(TicketId);
+        }
+        let scope = crate::access::scope_of(person);
+        Ok(match thread {
+            Some(t) => self.store.get_ticket(&scope, t).await.ok().map(|t| t.id),
+            None => None,
+        })
+    }
+
     /// The polite refusal to a customer's person who is not an administrator, in their
-    /// language, naming the administrators; `None` when the loop rules say no more answers.
+    /// language, naming the administrators; `None` when the loop rules say no more answers:
+    /// [`ANSWERS_PER_HOUR`] went to the address in the last hour, or the ticket the mail
+    /// answers (`about`) had its one automatic answer already.
     async fn refusal_answer(
         &self,
         person: &Person,
         org: store::OrgId,
+        about: Option<TicketId>,
         read: &text::Read,
         now: Millis,
     ) -> Result<Option<NewMail>, DeskError> {
-        let (recent, _) = self
+        let (recent, answered_about) = self
             .store
-            .automatic_answers(&person.email, now - 3_600_000, None)
+            .automatic_answers(&person.email, now - 3_600_000, about)
             .await?;
-        if recent >= ANSWERS_PER_HOUR {
+        if recent >= ANSWERS_PER_HOUR || answered_about {
             return Ok(None);
         }
         let admins: Vec<String> = self
@@ -696,13 +782,23 @@ impl Desk {
     /// and the closed ticket it follows.
     fn mail_text(read: &text::Read, follows: Option<TicketId>) -> String {
         let mut body = read.text.clone();
+        let mut kept = 0;
         for (name, _, data) in &read.attachments {
-            if data.len() as u64 > MAX_ATTACHMENT_BYTES as u64 {
+            if data.len() > MAX_ATTACHMENT_BYTES {
                 body.push_str(&format!(
-                    "\n\n[{name}: {} bytes, larger than the {} bytes a file may have; kept in the original mail]",
+                    "\n\n[{}: {} bytes, larger than the {} bytes a file may have; kept in the original mail]",
+                    file_name(name),
                     data.len(),
                     MAX_ATTACHMENT_BYTES
                 ));
+            } else if !data.is_empty() {
+                kept += 1;
+                if kept > MAX_MAIL_FILES {
+                    body.push_str(&format!(
+                        "\n\n[{}: more than {MAX_MAIL_FILES} files; kept in the original mail]",
+                        file_name(name)
+                    ));
+                }
             }
         }
         if let Some(old) = follows {
@@ -787,6 +883,7 @@ impl Desk {
                     assignee_id: None,
                     clocks,
                 },
+                &files_of(read, person, now),
                 Some(mark),
                 compose,
             )
@@ -816,20 +913,7 @@ impl Desk {
             kind: EventType::Commented,
             data: json!({ "body": cut(&body, limits::COMMENT), "internal": false, "response": false, "mail": mark.mail_id }),
         };
-        let files: Vec<NewAttachment> = read
-            .attachments
-            .iter()
-            .filter(|(_, _, d)| !d.is_empty() && d.len() as u64 <= MAX_ATTACHMENT_BYTES as u64)
-            .take(20)
-            .map(|(name, ctype, data)| NewAttachment {
-                event_id: None,
-                file_name: cut(name, 200),
-                content_type: cut(ctype, 100),
-                data: data.clone(),
-                uploaded_by: person.id,
-                created_at: now,
-            })
-            .collect();
+        let files = files_of(read, person, now);
         let agreement = self
             .store
             .get_agreement(&Scope::System, ticket.agreement_id)

@@ -13,6 +13,8 @@ use crate::Caller;
 use crate::Desk;
 use crate::DeskError;
 use crate::access::hex;
+use crate::i18n::Tr;
+use crate::notify::escape_html;
 use crate::time::ms;
 use crate::time::rfc3339;
 
@@ -202,6 +204,10 @@ impl Desk {
         let mut report = self.report_for(&caller.scope, org, month).await?;
         let body = serde_json::to_string(&report).map_err(|e| DeskError::Internal(e.into()))?;
         let sha = sha256_hex(&body);
+        let mails = match org {
+            Some(o) => self.published_mails(o, month).await?,
+            None => Vec::new(),
+        };
         let p = self
             .store
             .publish_report(
@@ -211,6 +217,7 @@ impl Desk {
                 &sha,
                 caller.person.id,
                 ms(now),
+                &mails,
             )
             .await?;
         report.publication = Some(Publication {
@@ -219,6 +226,67 @@ impl Desk {
             sha256: p.sha256,
         });
         self.with_compensation(&caller.scope, report, month).await
+    }
+
+    /// The mails announcing a customer's published report: one to each of its active
+    /// administrators, in their language, with the link to the report (SLA-RULES §10).
+    async fn published_mails(
+        &self,
+        org: OrgId,
+        month: Month,
+    ) -> Result<Vec<store::ThreadMail>, DeskError> {
+        let customer = self.store.get_org(&Scope::System, org).await?.name;
+        let link = format!("{}/reports/{month}", self.links.public_url);
+        let month_word = month.to_string();
+        let admins = self
+            .store
+            .list_people(&Scope::System, Some(org))
+            .await?
+            .into_iter()
+            .filter(|p| p.active && p.role == Role::CustomerAdmin);
+        let mut mails: Vec<store::ThreadMail> = Vec::new();
+        for (k, p) in admins.enumerate() {
+            if mails
+                .iter()
+                .any(|m| m.to_address.eq_ignore_ascii_case(&p.email))
+            {
+                continue;
+            }
+            let t = Tr::for_code(&p.lang);
+            let values = [
+                ("month", month_word.as_str()),
+                ("customer", customer.as_str()),
+            ];
+            let greeting = t.fill("mail.notice.greeting", &[("name", &p.name)]);
+            let line = t.fill("mail.report.published.body", &values);
+            let see = t.get("mail.report.published.see");
+            let closing = t.fill("mail.notice.closing", &[]);
+            let text = format!("{greeting}\n\n{line}\n\n{see} {link}\n\n{closing}\n");
+            let html = format!(
+                "<!DOCTYPE html>\n<html lang=\"{}\"><body>\n<p>{}</p>\n<p>{}</p>\n<p><a href=\"{}\">{}</a></p>\n<p>{}</p>\n</body></html>\n",
+                if t.0 == sla::Lang::En { "en" } else { "nl" },
+                escape_html(&greeting),
+                escape_html(&line),
+                escape_html(&link),
+                escape_html(see),
+                escape_html(&closing).replace('\n', "<br>\n"),
+            );
+            mails.push(store::ThreadMail {
+                to_address: p.email.clone(),
+                subject: t.fill("mail.report.published.subject", &values),
+                body_text: text,
+                body_html: Some(html),
+                message_id: format!(
+                    "<loket.report.{}.{month_word}.{k}@{}>",
+                    org.0, self.links.mail_domain
+                ),
+                headers: vec![
+                    ("Auto-Submitted".to_string(), "auto-generated".to_string()),
+                    ("X-Auto-Response-Suppress".to_string(), "All".to_string()),
+                ],
+            });
+        }
+        Ok(mails)
     }
 
     /// What changed in earlier published months (up to [`CORRECTION_MONTHS`] back) since

@@ -169,7 +169,7 @@ impl Store {
         first: &NewEvent,
         update: &TicketUpdate,
     ) -> Result<Ticket> {
-        self.create_ticket_marked(new, first, update, None, no_mails)
+        self.create_ticket_marked(new, first, update, &[], None, no_mails)
             .await
     }
 
@@ -185,25 +185,29 @@ impl Store {
     where
         M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
-        self.create_ticket_marked(new, first, update, None, compose)
+        self.create_ticket_marked(new, first, update, &[], None, compose)
             .await
     }
 
-    /// [`Store::create_ticket_mailing`] that also writes the outcome of the incoming mail
-    /// that filed it (if any), in the same transaction: a mail processed twice rolls back
-    /// the second time.
+    /// [`Store::create_ticket_mailing`] that also attaches `files` to the first event and
+    /// writes the outcome of the incoming mail that filed it (if any), in the same
+    /// transaction: a mail processed twice rolls back the second time.
     pub async fn create_ticket_marked<M>(
         &self,
         new: &NewTicket,
         first: &NewEvent,
         update: &TicketUpdate,
+        files: &[NewAttachment],
         mark: Option<&InboundMark>,
         compose: M,
     ) -> Result<Ticket>
     where
         M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
-        self.create_ticket_with(new, first, update, mark, &[], &[], compose)
+        for f in files {
+            check_attachment(f)?;
+        }
+        self.create_ticket_with(new, first, update, mark, &[], files, compose)
             .await
             .map(|(t, _)| t)
     }

@@ -407,7 +407,7 @@ pub async fn case_publications_and_reasons(store: &Store) {
     let by = w.agent.id;
     let a = Some(w.org_a.id);
     let p = store
-        .publish_report(a, "2026-10", "{\"x\":1}", "abc", by, T0)
+        .publish_report(a, "2026-10", "{\"x\":1}", "abc", by, T0, &[])
         .await
         .expect("publish");
     assert_eq!(
@@ -416,17 +416,17 @@ pub async fn case_publications_and_reasons(store: &Store) {
     );
     assert!(matches!(
         store
-            .publish_report(a, "2026-10", "{}", "def", by, T0)
+            .publish_report(a, "2026-10", "{}", "def", by, T0, &[])
             .await,
         Err(store::StoreError::Conflict { field: "month", .. })
     ));
     // Another scope publishes the same month independently.
     store
-        .publish_report(None, "2026-10", "{\"all\":1}", "ghi", by, T0)
+        .publish_report(None, "2026-10", "{\"all\":1}", "ghi", by, T0, &[])
         .await
         .expect("all customers");
     store
-        .publish_report(a, "2026-08", "{\"x\":0}", "aug", by, T0)
+        .publish_report(a, "2026-08", "{\"x\":0}", "aug", by, T0, &[])
         .await
         .expect("august");
     let got = store

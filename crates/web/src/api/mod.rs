@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::auth::{self};
 use crate::error::{ApiError, Problem};
 
+mod assessments;
 pub mod availability;
 pub mod compensation;
 mod customers;
@@ -308,6 +309,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             recipients::my_notifications,
             recipients::set_my_notifications
         ))
+        .routes(routes!(assessments::get_assessment, assessments::assess))
         .routes(routes!(reports::monthly_report))
         .routes(routes!(reports::publish))
         .routes(routes!(reports::dashboard))
@@ -408,6 +410,8 @@ const LINKS: &[(&str, &str, &[&str])] = &[
             "followers",
             "follow",
             "unfollow",
+            "get_assessment",
+            "assess",
         ],
     ),
     (

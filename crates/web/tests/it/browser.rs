@@ -1432,3 +1432,5 @@ fn journey_g_held_mail_on_a_phone() {
 
 #[path = "browser_recipients.rs"]
 mod recipients;
+#[path = "browser_assessment.rs"]
+mod assessment;

@@ -249,3 +249,12 @@ cases! {
     reminders_before_follow_ups,
     reminders_before_action_items,
 }
+mod mail_events;
+use mail_events::*;
+cases! {
+    alerts_at_risk_and_missed_once,
+    report_published_mails_the_administrators,
+    assessment_of_an_rfc,
+    inbound_one_automatic_answer_per_ticket,
+    inbound_filing_mail_keeps_its_files,
+}

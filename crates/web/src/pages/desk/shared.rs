@@ -9,8 +9,8 @@ use desk::i18n::Tr;
 
 /// Tickets on one page of the queue.
 pub(super) const PAGE_SIZE: u32 = 50;
-/// The at-risk horizon when the filter names none: two business hours.
-pub(super) const DEFAULT_RISK_HOURS: u32 = 2;
+/// The at-risk horizon when the filter names none (as the at-risk alerts use).
+pub(super) const DEFAULT_RISK_HOURS: u32 = desk::tickets::DEFAULT_AT_RISK_HOURS;
 /// The largest at-risk horizon a filter may ask for (as the API allows).
 pub(super) const MAX_RISK_HOURS: u32 = desk::tickets::MAX_AT_RISK_HOURS;
 /// Tickets one bulk action may change.

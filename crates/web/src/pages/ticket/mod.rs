@@ -1,7 +1,8 @@
 //! Pages: one ticket (`/tickets/{id}`), shared by customers and the service desk: the page
-//! (`view`), the forms that act on it (`actions`) and its files (`attachments`).
+//! (`view`), the forms that act on it (`actions`, and `assess` for an RFC's assessment) and its files (`attachments`).
 
 pub mod actions;
+pub mod assess;
 pub mod attachments;
 pub mod view;
 
@@ -11,6 +12,7 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use actions::{assign, comment, follow, priority, set_cc, status};
+use assess::assess;
 use attachments::download;
 use view::show;
 
@@ -30,4 +32,5 @@ pub fn routes() -> Router<AppState> {
         .route("/tickets/{id}/status", post(status))
         .route("/tickets/{id}/cc", post(set_cc))
         .route("/tickets/{id}/follow", post(follow))
+        .route("/tickets/{id}/assessment", post(assess))
 }

@@ -78,6 +78,7 @@ pub(crate) struct FormState {
     pub(crate) decide_reason: String,
     pub(crate) cc_error: Option<String>,
     pub(crate) cc: Option<String>,
+    pub(crate) assess: super::assess::AssessForm,
 }
 
 /// The ticket page's template data.
@@ -115,6 +116,10 @@ pub(crate) struct TicketPage {
     may_cc: bool,
     followers: String,
     following: bool,
+    assessment: Option<super::assess::AssessmentView>,
+    may_assess: bool,
+    decisions: Vec<Choice>,
+    costs: Vec<Choice>,
 }
 
 impl FormState {
@@ -132,6 +137,7 @@ impl FormState {
         ]
         .into_iter()
         .find_map(|(id, e)| e.clone().map(|e| (id, e)))
+        .or_else(|| self.assess.error.clone())
     }
 }
 
@@ -201,7 +207,11 @@ async fn event_view(
             w
         }
         "commented" => {
-            body = Some(text("body"));
+            // An assessment reads in the viewer's language, whoever it was written for.
+            body = Some(match desk::assessment::AssessmentInput::from_event(d) {
+                Some(a) => a.words(t),
+                None => text("body"),
+            });
             let key = if internal {
                 "ticket.ev.internal"
             } else if d.get("response").and_then(|v| v.as_bool()) == Some(true) {
@@ -455,6 +465,48 @@ pub(crate) async fn ticket_page(
     } else {
         Vec::new()
     };
+    let assessment = if ticket.kind == TicketKind::Rfc {
+        app.assessment(&viewer.caller, id)
+            .await
+            .ok()
+            .map(|a| super::assess::view(&a, t, calendar, now_s))
+    } else {
+        None
+    };
+    let may_assess = vendor && ticket.kind == TicketKind::Rfc && status != sla::Status::Closed;
+    let chosen = |value: &str, kept: &str, default: bool| {
+        if kept.is_empty() {
+            default
+        } else {
+            kept == value
+        }
+    };
+    let decisions = if may_assess {
+        ["will_do", "wont_do", "needs_quote"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| Choice {
+                value: d.to_string(),
+                label: t.get(&format!("assessment.decision.{d}")).to_string(),
+                selected: chosen(d, &form.assess.decision, i == 0),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let costs = if may_assess {
+        ["none", "subsequent_calculation", "quote"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| Choice {
+                value: c.to_string(),
+                label: t.get(&format!("assessment.cost.{c}")).to_string(),
+                selected: chosen(c, &form.assess.cost, i == 0),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let role = viewer.caller.role();
     let may_decide = desk::access::may_decide(role, status);
     // An error of a form that is no longer shown (the status moved on) links to the top.
@@ -514,6 +566,10 @@ pub(crate) async fn ticket_page(
         statuses,
         form,
         alert,
+        assessment,
+        may_assess,
+        decisions,
+        costs,
     })
 }
 
@@ -527,6 +583,7 @@ pub(crate) fn notice_of(q: &Fields) -> Option<&'static str> {
         "status" => "ticket.notice.status",
         "cc" => "ticket.notice.cc",
         "follow" => "ticket.notice.follow",
+        "assessment" => "ticket.notice.assessment",
         _ => return None,
     })
 }
