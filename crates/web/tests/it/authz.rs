@@ -708,7 +708,7 @@ impl Matrix<'_> {
                     "delivery": "each",
                     "colleagues": false,
                 })),
-            GetTicket | TicketEvents => (Some(self.pick(target, w.a.ticket, w.b.ticket)), None),
+            ),
             // The customers' tickets are incidents: none has an assessment, and assessing one
             // is refused (409) for the desk once it may see it.
             GetAssessment => (Some(self.pick(target, w.a.ticket, w.b.ticket)), None),

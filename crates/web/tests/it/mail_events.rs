@@ -618,6 +618,7 @@ pub async fn inbound_one_automatic_answer_per_ticket(app: App) {
     app.state.set_inbound_settings(Settings {
         authserv_id: Some("mx.loket.example".into()),
         domain: "loket.example".into(),
+        verifier: None,
     });
     drain(&app).await;
     let ingest = |raw: Vec<u8>| {
@@ -737,6 +738,7 @@ pub async fn inbound_filing_mail_keeps_its_files(app: App) {
     app.state.set_inbound_settings(Settings {
         authserv_id: Some("mx.loket.example".into()),
         domain: "loket.example".into(),
+        verifier: None,
     });
     let big = vec![b'x'; store::MAX_ATTACHMENT_BYTES + 1];
     let raw = format!(
