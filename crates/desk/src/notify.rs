@@ -284,6 +284,8 @@ impl crate::Desk {
             cc,
             followers: Vec::new(),
             colleagues: self.store.colleague_readers(org).await?,
+            prefs: Default::default(),
+            tokens: Default::default(),
         };
         let customer = self.store.get_org(&store::Scope::System, org).await?.name;
         Ok(Receipt {

@@ -40,6 +40,11 @@ pub fn parse_policy(text: &str, file: &str) -> Result<Policy, sla::PolicyError> 
 }
 
 impl Policies {
+    /// The compiled form of agreement version `id` when it was compiled before.
+    pub fn cached(&self, id: AgreementId) -> Option<Arc<Compiled>> {
+        self.cache.lock().ok().and_then(|m| m.get(&id).cloned())
+    }
+
     /// The compiled form of an agreement version.
     pub fn get(&self, a: &Agreement) -> Result<Arc<Compiled>, DeskError> {
         if let Some(c) = self.cache.lock().ok().and_then(|m| m.get(&a.id).cloned()) {

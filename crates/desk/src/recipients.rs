@@ -9,6 +9,8 @@
 //! the on-duty list's copy of a new ticket (the on-duty list itself is the switch). Every
 //! other notification is optional. Internal notes mail no one.
 
+use std::collections::HashMap;
+
 use jiff::civil::Time;
 use store::{NewMail, NotificationPrefs, OrgId, Person, PersonId, Role, Scope, Ticket, TicketId};
 
@@ -46,6 +48,10 @@ pub struct Audience {
     pub followers: Vec<Person>,
     /// The customer's administrators who follow their colleagues' tickets.
     pub colleagues: Vec<Person>,
+    /// Preferences already read, by person (the others are read when needed).
+    pub prefs: HashMap<PersonId, NotificationPrefs>,
+    /// Unsubscribe tokens already read for the notice's event, by person.
+    pub tokens: HashMap<PersonId, String>,
 }
 
 /// Who may read `notice`, each with whether the mail is optional for them: never the actor
@@ -141,23 +147,29 @@ pub struct PrefsInput {
 }
 
 impl Desk {
-    /// The people who may read the notifications of `ticket` (as it is now).
-    pub async fn audience(&self, ticket: &Ticket) -> Result<Audience, DeskError> {
-        let reporter = self
+    /// The people who may read the notifications of `notice` on `ticket` (as it is now), with
+    /// their preferences and unsubscribe tokens for it, read at once.
+    pub async fn audience(&self, ticket: &Ticket, notice: &Notice) -> Result<Audience, DeskError> {
+        let r = self
             .store
-            .get_person(&Scope::System, ticket.reporter_id)
+            .ticket_readers(
+                ticket.id,
+                ticket.org_id,
+                ticket.reporter_id,
+                ticket.assignee_id,
+                notice.event(),
+            )
             .await?;
-        let assignee = match ticket.assignee_id {
-            Some(a) => Some(self.store.get_person(&Scope::System, a).await?),
-            None => None,
-        };
+        let reporter = r.reporter.ok_or(DeskError::NotFound("person"))?;
         Ok(Audience {
             reporter,
-            assignee,
+            assignee: r.assignee,
             on_duty: Vec::new(),
-            cc: self.store.ticket_cc(ticket.id).await?,
-            followers: self.store.followers(ticket.id).await?,
-            colleagues: self.store.colleague_readers(ticket.org_id).await?,
+            cc: r.cc,
+            followers: r.followers,
+            colleagues: r.colleagues,
+            prefs: r.prefs,
+            tokens: r.tokens,
         })
     }
 
@@ -175,15 +187,22 @@ impl Desk {
         for (p, optional) in candidates(notice, actor, audience) {
             let mut r = Reader::of(p);
             if optional {
-                let prefs = self.store.notification_prefs(p.id).await?;
+                let prefs = match audience.prefs.get(&p.id) {
+                    Some(known) => known.clone(),
+                    None => self.store.notification_prefs(p.id).await?,
+                };
                 if !prefs.wants(event) {
                     continue;
                 }
                 r.digest = prefs.digest;
-                let token = self
-                    .store
-                    .unsubscribe_token(p.id, event, &new_secret()?, self.now_ms())
-                    .await?;
+                let token = match audience.tokens.get(&p.id) {
+                    Some(known) => known.clone(),
+                    None => {
+                        self.store
+                            .unsubscribe_token(p.id, event, &new_secret()?, self.now_ms())
+                            .await?
+                    }
+                };
                 r.unsubscribe = Some(self.links.unsubscribe(&token));
             }
             out.push(r);

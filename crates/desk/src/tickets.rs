@@ -546,17 +546,12 @@ impl Desk {
         };
         let readers = match &notice {
             Some(n) => {
-                let audience = self.audience(&ticket).await?;
+                let audience = self.audience(&ticket, n).await?;
                 self.readers_for(n, caller.person.id, &audience).await?
             }
             None => Vec::new(),
         };
-        let policies = &self.policies;
-        let agreement = self
-            .store
-            .get_agreement(&Scope::System, ticket.agreement_id)
-            .await?;
-        let compiled = policies.get(&agreement)?;
+        let compiled = self.compiled(ticket.agreement_id).await?;
         // The action was checked against the ticket as read above; if another change landed
         // in between (the transaction holds the row now), refuse rather than act on a stale view.
         let seen = (ticket.status, ticket.priority, ticket.assignee_id);
@@ -630,6 +625,18 @@ fn notice_of(action: &Action, next_status: Status, before: Option<Priority>) -> 
 }
 
 impl Desk {
+    /// The compiled agreement version `id` (a stored version never changes: read once).
+    pub async fn compiled(
+        &self,
+        id: store::AgreementId,
+    ) -> Result<std::sync::Arc<crate::Compiled>, DeskError> {
+        if let Some(c) = self.policies.cached(id) {
+            return Ok(c);
+        }
+        let agreement = self.store.get_agreement(&Scope::System, id).await?;
+        self.policies.get(&agreement)
+    }
+
     /// Saves a filter of the queue under a name for one of the service desk's staff; saving
     /// again under the same name replaces the filter.
     pub async fn save_view(
@@ -659,11 +666,7 @@ impl Desk {
         due.extend(self.store.tickets_uncounted(500).await?);
         for id in &due {
             let ticket = self.store.get_ticket(&Scope::System, *id).await?;
-            let agreement = self
-                .store
-                .get_agreement(&Scope::System, ticket.agreement_id)
-                .await?;
-            let compiled = self.policies.get(&agreement)?;
+            let compiled = self.compiled(ticket.agreement_id).await?;
             self.store
                 .refresh_ticket(*id, |t, history| {
                     Ok::<_, DeskError>(TicketUpdate {

@@ -194,7 +194,7 @@ pub use people::{NewPerson, Person};
 pub use probes::{
     KEEP_MINUTES_MS, KEEP_RAW_MS, ProbeHour, ProbeMinute, ProbeResult, ProbeRow, Pruned, Recorded,
 };
-pub use recipients::{DIGEST_HEADER, DigestEntry, NotificationPrefs};
+pub use recipients::{DIGEST_HEADER, DigestEntry, NotificationPrefs, TicketReaders};
 pub use reminders::{NewReminder, ReminderKind, SentReminder};
 pub use reports::{MissedTarget, PublishedReport, ReportCount, TotalKey};
 pub use sessions::ApiToken;
@@ -239,7 +239,10 @@ impl Store {
                 .pragma("temp_store", "memory");
             // An in-memory database exists per connection: keep exactly one, for good.
             let memory = path == ":memory:";
+            // A connection to a file cannot be dropped by a server: no ping before each use
+            // (one round trip to the connection's thread per query saved).
             let pool = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(if memory { 1 } else { 8 })
                 .min_connections(u32::from(memory))
                 .idle_timeout((!memory).then_some(Duration::from_secs(600)))

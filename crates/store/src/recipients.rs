@@ -2,6 +2,8 @@
 //! people copied on it, the service desk's followers, each person's notification preferences,
 //! the one-click unsubscribe tokens (RFC 8058) and the daily digests.
 
+use std::collections::HashMap;
+
 use sqlx::AssertSqlSafe;
 
 use crate::people::{PERSON_COLUMNS, PersonRecord};
@@ -53,6 +55,63 @@ struct PrefsRecord {
     digest: i64,
     colleagues: i64,
 }
+
+impl PrefsRecord {
+    fn prefs(&self) -> NotificationPrefs {
+        NotificationPrefs {
+            off: split_events(&self.off_events),
+            digest: self.digest == 1,
+            colleagues: self.colleagues == 1,
+        }
+    }
+}
+
+/// The people related to a ticket who may read its notifications, with each one's
+/// preferences and stored unsubscribe token for one event, as [`Store::ticket_readers`]
+/// reads them.
+#[derive(Debug, Clone, Default)]
+pub struct TicketReaders {
+    /// The reporter.
+    pub reporter: Option<Person>,
+    /// The assignee.
+    pub assignee: Option<Person>,
+    /// The people copied on the ticket, by name.
+    pub cc: Vec<Person>,
+    /// The service desk's followers, by name.
+    pub followers: Vec<Person>,
+    /// The customer's active administrators who follow their colleagues' tickets, by name.
+    pub colleagues: Vec<Person>,
+    /// Every person above with their preferences (the defaults when they set none).
+    pub prefs: HashMap<PersonId, NotificationPrefs>,
+    /// The stored unsubscribe token for the event, of those who have one.
+    pub tokens: HashMap<PersonId, String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReaderRecord {
+    rel: i64,
+    #[sqlx(flatten)]
+    person: PersonRecord,
+    off_events: Option<String>,
+    digest: Option<i64>,
+    colleagues: Option<i64>,
+    token: Option<String>,
+}
+
+/// The relations of [`Store::ticket_readers`], in the order they are read.
+const READERS_SQL: &str = "SELECT x.rel, p.id, p.email, p.name, p.role, p.org_id, p.lang, \
+    p.active, p.created_at, np.off_events, np.digest, np.colleagues, ut.token FROM ( \
+    SELECT CAST(1 AS BIGINT) AS rel, CAST($1 AS BIGINT) AS pid \
+    UNION ALL SELECT CAST(2 AS BIGINT), CAST($2 AS BIGINT) \
+    UNION ALL SELECT CAST(3 AS BIGINT), person_id FROM ticket_cc WHERE ticket_id = $3 \
+    UNION ALL SELECT CAST(4 AS BIGINT), person_id FROM ticket_followers WHERE ticket_id = $3 \
+    UNION ALL SELECT CAST(5 AS BIGINT), id FROM people WHERE org_id = $4 \
+      AND role = 'customer_admin' AND active = 1 \
+      AND id IN (SELECT person_id FROM notification_prefs WHERE colleagues = 1) \
+    ) x JOIN people p ON p.id = x.pid \
+    LEFT JOIN notification_prefs np ON np.person_id = p.id \
+    LEFT JOIN unsubscribe_tokens ut ON ut.person_id = p.id AND ut.event = $5 \
+    ORDER BY x.rel, p.name, p.id";
 
 /// Inserts the digest entry for `$m` (a [`crate::ThreadMail`] carrying [`DIGEST_HEADER`])
 /// inside the transaction `$tx`.
@@ -147,13 +206,7 @@ impl Store {
             .bind(person.0)
             .fetch_optional(p)
             .await?);
-        Ok(
-            row.map_or_else(NotificationPrefs::default, |r| NotificationPrefs {
-                off: split_events(&r.off_events),
-                digest: r.digest == 1,
-                colleagues: r.colleagues == 1,
-            }),
-        )
+        Ok(row.map_or_else(NotificationPrefs::default, |r| r.prefs()))
     }
 
     /// Stores a person's notification preferences.
@@ -194,6 +247,52 @@ impl Store {
             .fetch_all(p)
             .await?);
         rows.into_iter().map(Person::try_from).collect()
+    }
+
+    /// Everyone related to ticket `ticket` (of customer `org`, reported by `reporter`,
+    /// assigned to `assignee`) who may read its notifications, with their preferences and
+    /// their stored unsubscribe tokens for `event`, in one query.
+    pub async fn ticket_readers(
+        &self,
+        ticket: TicketId,
+        org: OrgId,
+        reporter: PersonId,
+        assignee: Option<PersonId>,
+        event: &str,
+    ) -> Result<TicketReaders> {
+        let rows: Vec<ReaderRecord> = on_pool!(self, p => sqlx::query_as(READERS_SQL)
+            .bind(reporter.0)
+            .bind(assignee.map(|a| a.0))
+            .bind(ticket.0)
+            .bind(org.0)
+            .bind(event)
+            .fetch_all(p)
+            .await?);
+        let mut out = TicketReaders::default();
+        for r in rows {
+            let person = Person::try_from(r.person)?;
+            let prefs = match (r.off_events, r.digest, r.colleagues) {
+                (Some(off_events), Some(digest), Some(colleagues)) => PrefsRecord {
+                    off_events,
+                    digest,
+                    colleagues,
+                }
+                .prefs(),
+                _ => NotificationPrefs::default(),
+            };
+            out.prefs.insert(person.id, prefs);
+            if let Some(t) = r.token {
+                out.tokens.insert(person.id, t);
+            }
+            match r.rel {
+                1 => out.reporter = Some(person),
+                2 => out.assignee = Some(person),
+                3 => out.cc.push(person),
+                4 => out.followers.push(person),
+                _ => out.colleagues.push(person),
+            }
+        }
+        Ok(out)
     }
 
     /// The unsubscribe token of `person` for `event`: the stored one, or `fresh` stored now.

@@ -914,11 +914,7 @@ impl Desk {
             data: json!({ "body": cut(&body, limits::COMMENT), "internal": false, "response": false, "mail": mark.mail_id }),
         };
         let files = files_of(read, person, now);
-        let agreement = self
-            .store
-            .get_agreement(&Scope::System, ticket.agreement_id)
-            .await?;
-        let compiled = self.policies.get(&agreement)?;
+        let compiled = self.compiled(ticket.agreement_id).await?;
         let scope = crate::access::scope_of(person);
         let compute = |current: &Ticket, history: &[Event]| {
             let next = if current.status == Status::WaitingOnCustomer {
@@ -935,7 +931,7 @@ impl Desk {
         };
         // A reply by mail is a public reply: the assignee hears of it (SLA-RULES §10).
         let notice = Notice::Reply { body: body.clone() };
-        let audience = self.audience(ticket).await?;
+        let audience = self.audience(ticket, &notice).await?;
         let readers = self.readers_for(&notice, person.id, &audience).await?;
         let links = &self.links;
         let calendar = &compiled.calendar;

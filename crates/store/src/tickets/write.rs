@@ -711,7 +711,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
-            write_targets!(tx, ticket.0, current.org_id.0, next.priority, &c.targets, true);
+            // Most events leave the bounds' clocks as they were: rewrite them only when not.
+            if c.targets != current.clocks.targets || next.priority != current.priority {
+                write_targets!(tx, ticket.0, current.org_id.0, next.priority, &c.targets, true);
+            }
             let now_counted: Vec<reports::TotalKey> = c
                 .targets
                 .iter()

@@ -1430,7 +1430,7 @@ fn journey_g_held_mail_on_a_phone() {
     b.shot("held-empty");
 }
 
-#[path = "browser_recipients.rs"]
-mod recipients;
 #[path = "browser_assessment.rs"]
 mod assessment;
+#[path = "browser_recipients.rs"]
+mod recipients;
