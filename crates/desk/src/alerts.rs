@@ -54,7 +54,7 @@ impl Desk {
             .map_err(DeskError::internal)?;
         // The window's end is exclusive; a deadline exactly at `now` has passed.
         let until = until.max(now + jiff::SignedDuration::from_millis(1));
-        let due = self.store.targets_due(from, until, RUN_LIMIT).await?;
+        let due = self.store.targets_due(from, until, now, RUN_LIMIT).await?;
         let mut run = AlertRun::default();
         if due.is_empty() {
             return Ok(run);

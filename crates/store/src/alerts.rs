@@ -63,11 +63,14 @@ type DueRow = (i64, i64, i64, Millis);
 
 impl Store {
     /// The targets not met yet of open tickets whose clock is not paused, with a deadline in
-    /// `[from, until)`, soonest first, at most `limit`.
+    /// `[from, until)` and no alert of their kind at `now` (missed once the deadline is not
+    /// after `now`, else at risk) sent for that deadline yet, soonest first, at most `limit`:
+    /// alerts sent before never crowd out those still due.
     pub async fn targets_due(
         &self,
         from: Timestamp,
         until: Timestamp,
+        now: Timestamp,
         limit: u32,
     ) -> Result<Vec<DueTarget>> {
         let sql = "SELECT g.ticket_id, g.bound, g.percent_bp, g.deadline \
@@ -75,11 +78,16 @@ impl Store {
                    WHERE t.status NOT IN ('resolved', 'closed') AND t.paused = 0 \
                    AND g.outcome IN ('running', 'missed') AND g.deadline IS NOT NULL \
                    AND g.deadline >= $1 AND g.deadline < $2 \
+                   AND NOT EXISTS (SELECT 1 FROM ticket_alerts a \
+                     WHERE a.ticket_id = g.ticket_id AND a.bound = g.bound \
+                     AND a.deadline = g.deadline \
+                     AND a.kind = CASE WHEN g.deadline <= $4 THEN 'missed' ELSE 'at_risk' END) \
                    ORDER BY g.deadline, g.ticket_id, g.bound LIMIT $3";
         let rows: Vec<DueRow> = on_pool!(self, p => sqlx::query_as(sql)
             .bind(millis(from))
             .bind(millis(until))
             .bind(i64::from(limit))
+            .bind(millis(now))
             .fetch_all(p)
             .await?);
         rows.into_iter()

@@ -169,7 +169,25 @@ pub async fn alerts_at_risk_and_missed_once(app: App) {
         h["In-Reply-To"],
         format!("<loket.ticket.{open_id}@loket.localhost>")
     );
-    // A second run, and the lease: one instance works, the other waits.
+    // A second run, and the lease: one instance works, the other waits. Targets alerted
+    // already are no longer among those due, so they never crowd out the ones still due.
+    let now = app.state.clock.now();
+    let day = jiff::SignedDuration::from_hours(24);
+    let due = app
+        .state
+        .store
+        .targets_due(now - day, now + day, now, 1000)
+        .await
+        .expect("due");
+    assert!(
+        due.iter()
+            .all(|d| !(d.bound == 0 && [open_id, assigned_id].contains(&d.ticket_id.0))),
+        "the alerted targets are not due again: {due:?}"
+    );
+    assert!(
+        due.iter().any(|d| d.bound == 1 && d.ticket_id.0 == open_id),
+        "the next bound is still due: {due:?}"
+    );
     assert_eq!(run(&app).await, (0, 0, 0));
     assert!(
         app.state
