@@ -271,16 +271,17 @@ impl Desk {
     /// Turns off exactly the event the token stands for, for its person (idempotent).
     pub async fn unsubscribe(&self, token: &str) -> Result<Unsubscribe, DeskError> {
         let u = self.unsubscribe_info(token).await?;
+        let now = self.now_ms();
+        let audit = store::AuditEntry {
+            at: now,
+            actor_id: None,
+            org_id: None,
+            action: "notifications.unsubscribe".into(),
+            detail: serde_json::json!({ "person": u.person.id, "event": u.event }),
+        };
         self.store
-            .turn_off_event(u.person.id, &u.event, self.now_ms())
+            .turn_off_event(u.person.id, &u.event, now, &audit)
             .await?;
-        self.audit(
-            None,
-            None,
-            "notifications.unsubscribe",
-            serde_json::json!({ "person": u.person.id, "event": u.event }),
-        )
-        .await?;
         Ok(u)
     }
 

@@ -19,6 +19,33 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+/// The statement that writes `entry`, for either backend.
+macro_rules! audit_query {
+    ($entry:expr) => {{
+        let entry: &$crate::AuditEntry = $entry;
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, org_id, action, detail) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(entry.at)
+        .bind(entry.actor_id.map(|a| a.0))
+        .bind(entry.org_id.map(|o| o.0))
+        .bind(entry.action.clone())
+        .bind(entry.detail.to_string())
+    }};
+}
+pub(crate) use audit_query;
+
+/// Writes `$entry` inside the transaction `$tx`.
+macro_rules! insert_audit {
+    ($tx:expr, $entry:expr) => {{
+        $crate::audit::audit_query!($entry)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use insert_audit;
+
 /// An audit row: at, actor, organization, action, detail.
 type AuditRow = (i64, Option<i64>, Option<i64>, String, String);
 
@@ -44,17 +71,7 @@ pub(crate) use audit_in_tx;
 impl Store {
     /// Appends an entry to the audit trail.
     pub async fn audit(&self, entry: &AuditEntry) -> Result<()> {
-        let sql = "INSERT INTO audit_log (at, actor_id, org_id, action, detail) \
-                   VALUES ($1, $2, $3, $4, $5)";
-        on_pool!(self, p => sqlx::query(sql)
-            .bind(entry.at)
-            .bind(entry.actor_id.map(|a| a.0))
-            .bind(entry.org_id.map(|o| o.0))
-            .bind(&entry.action)
-            .bind(entry.detail.to_string())
-            .execute(p)
-            .await
-            .map(|_| ())?);
+        on_pool!(self, p => audit_query!(entry).execute(p).await.map(|_| ())?);
         Ok(())
     }
 

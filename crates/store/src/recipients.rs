@@ -336,8 +336,15 @@ impl Store {
         Ok(row.map(|(p, e)| (PersonId(p), e)))
     }
 
-    /// Turns off mail about `event` for `person`, leaving every other preference as it is.
-    pub async fn turn_off_event(&self, person: PersonId, event: &str, now: Millis) -> Result<()> {
+    /// Turns off mail about `event` for `person`, leaving every other preference as it is, and
+    /// writes `audit` in the same transaction.
+    pub async fn turn_off_event(
+        &self,
+        person: PersonId,
+        event: &str,
+        now: Millis,
+        audit: &crate::AuditEntry,
+    ) -> Result<()> {
         in_tx!(self, tx, lock => {
             let sql = format!(
                 "SELECT off_events, digest, colleagues FROM notification_prefs \
@@ -366,6 +373,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            crate::audit::insert_audit!(tx, audit);
         });
         Ok(())
     }
