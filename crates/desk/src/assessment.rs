@@ -447,14 +447,7 @@ impl Desk {
         };
         let links = &self.links;
         let calendar = &compiled.calendar;
-        let mails = |t: &Ticket| {
-            let cx = notify::Context {
-                calendar,
-                customer: "",
-                now,
-            };
-            notify::compose(links, &notice, t, &readers, cx)
-        };
+        let mails = notify::mailer(links, &notice, &readers, calendar, now);
         let (updated, _) = self
             .store
             .record_event_mailing(&caller.scope, id, &event, None, now, compute, mails)

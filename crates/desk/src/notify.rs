@@ -342,6 +342,25 @@ pub struct Context<'a> {
     pub now: Timestamp,
 }
 
+/// The mails of `notice` to `readers` for a ticket write: given the ticket as it is after the
+/// event, measured on `calendar` at `now` (the write's `mails` argument).
+pub fn mailer<'a>(
+    links: &'a Links,
+    notice: &'a Notice,
+    readers: &'a [Reader],
+    calendar: &'a Calendar,
+    now: Timestamp,
+) -> impl Fn(&Ticket) -> Vec<ThreadMail> + 'a {
+    move |t: &Ticket| {
+        let cx = Context {
+            calendar,
+            customer: "",
+            now,
+        };
+        compose(links, notice, t, readers, cx)
+    }
+}
+
 /// The mails for `notice` on `ticket` (as it is after the event), one per reader.
 pub fn compose(
     links: &Links,

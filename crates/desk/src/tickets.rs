@@ -574,14 +574,7 @@ impl Desk {
         let links = &self.links;
         let calendar = &compiled.calendar;
         let mails = |t: &Ticket| match &notice {
-            Some(n) => {
-                let cx = notify::Context {
-                    calendar,
-                    customer: "",
-                    now,
-                };
-                notify::compose(links, n, t, &readers, cx)
-            }
+            Some(n) => notify::mailer(links, n, &readers, calendar, now)(t),
             None => Vec::new(),
         };
         let new = file.map(|f| NewAttachment {

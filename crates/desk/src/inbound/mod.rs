@@ -935,14 +935,7 @@ impl Desk {
         let readers = self.readers_for(&notice, person.id, &audience).await?;
         let links = &self.links;
         let calendar = &compiled.calendar;
-        let mails = |t: &Ticket| {
-            let cx = notify::Context {
-                calendar,
-                customer: "",
-                now,
-            };
-            notify::compose(links, &notice, t, &readers, cx)
-        };
+        let mails = notify::mailer(links, &notice, &readers, calendar, now);
         let (t, _) = self
             .store
             .record_event_marked(&scope, ticket.id, &event, &files, mark, now, compute, mails)
