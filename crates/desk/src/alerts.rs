@@ -11,14 +11,13 @@
 //! runs under a lease ([`Desk::alerts_under_lease`]), so one instance does the work.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 use store::{AlertKind, NewAlert, Person, Scope, TicketId};
 
 use crate::notify::{self, Notice, Reader};
 use crate::tickets::DEFAULT_AT_RISK_HOURS;
-use crate::{Compiled, Desk, DeskError};
+use crate::{Desk, DeskError};
 
 /// The lease the alert job runs under.
 pub const ALERT_LEASE: &str = "ticket-alerts";
@@ -60,7 +59,6 @@ impl Desk {
             return Ok(run);
         }
         let on_duty: Vec<Person> = self.store.on_duty().await?;
-        let mut calendars: HashMap<i64, Arc<Compiled>> = HashMap::new();
         let mut customers: HashMap<i64, String> = HashMap::new();
         for target in due {
             let kind = if target.deadline <= now {
@@ -72,18 +70,7 @@ impl Desk {
                 .store
                 .get_ticket(&Scope::System, target.ticket_id)
                 .await?;
-            let compiled = match calendars.get(&ticket.agreement_id.0) {
-                Some(c) => c.clone(),
-                None => {
-                    let agreement = self
-                        .store
-                        .get_agreement(&Scope::System, ticket.agreement_id)
-                        .await?;
-                    let c = self.policies.get(&agreement)?;
-                    calendars.insert(ticket.agreement_id.0, c.clone());
-                    c
-                }
-            };
+            let compiled = self.compiled(ticket.agreement_id).await?;
             let customer = match customers.get(&ticket.org_id.0) {
                 Some(c) => c.clone(),
                 None => {
