@@ -58,7 +58,8 @@ async fn ingest(app: &App, raw: &[u8]) -> Ingested {
     app.state.ingest(raw, pipe()).await.expect("ingest")
 }
 
-async fn caller(app: &App, email: &str) -> Caller {
+/// The caller signed in as `email`.
+pub(crate) async fn caller(app: &App, email: &str) -> Caller {
     let (person, _) = app
         .state
         .store

@@ -355,7 +355,7 @@ pub async fn held_mail_page(app: App) {
         .has_html(&format!("id=\"reason-{a}\""));
     let still = app
         .state
-        .inbound_mail(&caller_of(&app, &w.agent.email).await, a)
+        .inbound_mail(&crate::inbound::caller(&app, &w.agent.email).await, a)
         .await
         .expect("mail");
     assert_eq!(still.outcome.as_deref(), Some("held"));
@@ -378,7 +378,7 @@ pub async fn held_mail_page(app: App) {
     assert_eq!(refused.redirect(), "/desk/mail/held");
     let gone = app
         .state
-        .inbound_mail(&caller_of(&app, &w.agent.email).await, a)
+        .inbound_mail(&crate::inbound::caller(&app, &w.agent.email).await, a)
         .await
         .expect("mail");
     assert_eq!(gone.outcome.as_deref(), Some("refused"));
@@ -421,19 +421,4 @@ pub async fn held_mail_page(app: App) {
     let customer = Browser::of(&app, &w.a.admin);
     let denied = customer.get("/desk/mail/held").await;
     assert_eq!(denied.status.as_u16(), 403);
-}
-
-async fn caller_of(app: &App, email: &str) -> desk::Caller {
-    let (person, _) = app
-        .state
-        .store
-        .person_for_sign_in(email)
-        .await
-        .expect("person")
-        .expect("known");
-    desk::Caller {
-        scope: desk::access::scope_of(&person),
-        person,
-        via_token: false,
-    }
 }
