@@ -11,7 +11,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sla::{Channel, OutcomeKind, Priority, Status, TicketKind};
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, FromRow as _};
 
 use crate::{
     AgreementId, Millis, OrgId, PersonId, Result, Scope, Store, StoreError, TicketId, instant, word,
@@ -397,23 +397,151 @@ impl TryFrom<EventRecord> for Event {
     }
 }
 
+/// What one call reads of a ticket: its row (`None` when absent or out of scope), its bound
+/// rows, and on request its history and the id its next event gets.
+pub(crate) struct TicketRead {
+    /// The ticket's row.
+    pub(crate) ticket: Option<TicketRecord>,
+    /// Its bound rows, by bound.
+    pub(crate) targets: Vec<TargetRecord>,
+    /// Its events, oldest first (empty unless asked for).
+    pub(crate) events: Vec<EventRecord>,
+    /// The id the next event will be stored under (only when asked for).
+    pub(crate) next_event: Option<i64>,
+}
+
+/// Which parts of a ticket a [`TicketRead`] takes, and how its row is held.
+#[derive(Clone, Copy)]
+pub(crate) struct ReadSpec<'a> {
+    /// Only a ticket of this organisation.
+    pub(crate) org: Option<OrgId>,
+    /// The row-lock clause (` FOR UPDATE` on PostgreSQL in a write, else empty).
+    pub(crate) lock: &'a str,
+    /// Also the history.
+    pub(crate) history: bool,
+    /// Also the next event's id (`Some(postgres)`).
+    pub(crate) next_event: Option<bool>,
+}
+
+/// The statements of a [`TicketRead`] as one string: every value in it is an integer id,
+/// so it travels as one call (no parameters) on either backend.
+pub(crate) fn ticket_read_sql(id: TicketId, spec: ReadSpec<'_>) -> String {
+    let id = id.0;
+    let org = spec
+        .org
+        .map_or(String::new(), |o| format!(" AND org_id = {}", o.0));
+    let mut sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = {id}{org}{}; \
+         SELECT {TARGET_COLUMNS} FROM ticket_targets WHERE ticket_id = {id} ORDER BY bound;",
+        spec.lock
+    );
+    if spec.history {
+        sql.push_str(&format!(
+            " SELECT {EVENT_COLUMNS} FROM ticket_events WHERE ticket_id = {id} ORDER BY id;"
+        ));
+    }
+    match spec.next_event {
+        Some(true) => {
+            sql.push_str(" SELECT nextval(pg_get_serial_sequence('ticket_events', 'id')) AS next;")
+        }
+        Some(false) => sql.push_str(" SELECT COALESCE(MAX(id), 0) + 1 AS next FROM ticket_events;"),
+        None => {}
+    }
+    sql
+}
+
+/// Sorts the rows of a [`ticket_read_sql`] call by the statement that yielded them.
+pub(crate) fn ticket_read<Q, R>(
+    items: Vec<sqlx::Either<Q, R>>,
+    spec: ReadSpec<'_>,
+) -> Result<TicketRead>
+where
+    R: sqlx::Row,
+    for<'r> TicketRecord: sqlx::FromRow<'r, R>,
+    for<'r> TargetRecord: sqlx::FromRow<'r, R>,
+    for<'r> EventRecord: sqlx::FromRow<'r, R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+{
+    let mut groups: Vec<Vec<R>> = vec![Vec::new()];
+    for item in items {
+        match item {
+            sqlx::Either::Left(_) => groups.push(Vec::new()),
+            sqlx::Either::Right(row) => {
+                if let Some(g) = groups.last_mut() {
+                    g.push(row);
+                }
+            }
+        }
+    }
+    let mut groups = groups.into_iter();
+    let mut next = || groups.next().unwrap_or_default();
+    let ticket = next().first().map(TicketRecord::from_row).transpose()?;
+    let targets = next()
+        .iter()
+        .map(TargetRecord::from_row)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let events = if spec.history {
+        next()
+            .iter()
+            .map(EventRecord::from_row)
+            .collect::<std::result::Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
+    let next_event = match spec.next_event {
+        Some(_) => Some(
+            next()
+                .first()
+                .map(|r| r.try_get::<i64, _>("next"))
+                .transpose()?
+                .ok_or_else(|| StoreError::Corrupt("no next event id".into()))?,
+        ),
+        None => None,
+    };
+    Ok(TicketRead {
+        ticket,
+        targets,
+        events,
+        next_event,
+    })
+}
+
+/// Reads what `spec` asks of ticket `$id` through `$executor` in one call; yields a
+/// [`TicketRead`].
+macro_rules! read_ticket {
+    ($executor:expr, $id:expr, $spec:expr) => {{
+        use futures_util::TryStreamExt as _;
+        let spec: $crate::tickets::ReadSpec<'_> = $spec;
+        let sql = $crate::tickets::ticket_read_sql($id, spec);
+        let items: Vec<_> = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .fetch_many($executor)
+            .try_collect()
+            .await
+            .map_err($crate::StoreError::from)?;
+        $crate::tickets::ticket_read(items, spec)
+    }};
+}
+pub(crate) use read_ticket;
+
+pub(crate) const EVENT_COLUMNS: &str = "id, ticket_id, at, actor_id, kind, data, recorded_at";
+
 impl Store {
     /// One ticket, if the scope may see it.
     pub async fn get_ticket(&self, scope: &Scope, id: TicketId) -> Result<Ticket> {
-        let sql = format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND ($2 IS NULL OR org_id = $2)"
-        );
-        let row: Option<TicketRecord> = on_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql))
-            .bind(id.0)
-            .bind(scope.org().map(|o| o.0))
-            .fetch_optional(p)
-            .await?);
-        let mut ticket = Ticket::try_from(row.ok_or(StoreError::NotFound("ticket"))?)?;
-        ticket.clocks.targets = self
-            .targets_of(&[ticket.id])
-            .await?
-            .remove(&ticket.id)
-            .unwrap_or_default();
+        let spec = ReadSpec {
+            org: scope.org(),
+            lock: "",
+            history: false,
+            next_event: None,
+        };
+        let read = on_pool!(self, p => read_ticket!(p, id, spec)?);
+        let mut ticket = Ticket::try_from(read.ticket.ok_or(StoreError::NotFound("ticket"))?)?;
+        ticket.clocks.targets = read
+            .targets
+            .into_iter()
+            .map(TargetRow::try_from)
+            .collect::<Result<_>>()?;
         Ok(ticket)
     }
 

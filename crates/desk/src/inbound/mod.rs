@@ -368,10 +368,14 @@ impl Desk {
                 now,
             )
             .await?;
-        if !new && self.store.inbound_outcome(id).await?.is_some() {
-            return Ok(Ingested::Duplicate { mail: id });
+        if !new {
+            if self.store.inbound_outcome(id).await?.is_some() {
+                return Ok(Ingested::Duplicate { mail: id });
+            }
+            // Stored earlier and left unprocessed: the stored bytes and time count.
+            return self.process(id, false).await;
         }
-        self.process(id, false).await
+        self.process_read(id, raw, received.at, false).await
     }
 
     /// Finishes every stored message that has no outcome yet (left by a crash between
@@ -454,6 +458,17 @@ impl Desk {
     /// of a held message.
     async fn process(&self, id: i64, confirmed: bool) -> Result<Ingested, DeskError> {
         let (raw, received_at) = self.store.inbound_raw(id).await?;
+        self.process_read(id, &raw, received_at, confirmed).await
+    }
+
+    /// [`Desk::process`] with the stored message's bytes and receiving time at hand.
+    async fn process_read(
+        &self,
+        id: i64,
+        raw: &[u8],
+        received_at: Option<Millis>,
+        confirmed: bool,
+    ) -> Result<Ingested, DeskError> {
         let settings = self.inbound_settings();
         let now = self.now_ms();
         let mut mark = InboundMark {
@@ -485,7 +500,7 @@ impl Desk {
                 None,
             )
         } else {
-            match mail_parser::MessageParser::default().parse(&raw) {
+            match mail_parser::MessageParser::default().parse(raw) {
                 None => (
                     Decision::Refuse {
                         reason: "not a mail message (no headers could be read)".into(),
@@ -497,7 +512,7 @@ impl Desk {
                 ),
                 Some(message) => {
                     let read = text::read(&message, &settings.domain);
-                    let (d, sender) = self.decide(&raw, &read, &settings, confirmed, now).await?;
+                    let (d, sender) = self.decide(raw, &read, &settings, confirmed, now).await?;
                     (d, read, sender)
                 }
             }

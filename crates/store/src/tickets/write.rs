@@ -4,21 +4,15 @@
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
-use super::{
-    EventRecord, TARGET_COLUMNS, TICKET_COLUMNS, TargetRecord, TicketRecord, is_internal_data,
-};
+use super::{ReadSpec, TARGET_COLUMNS, is_internal_data, read_ticket};
 use crate::attachments::{attachment_meta, check_attachment, insert_attachment};
 use crate::inbound::{bind_mark, mark_sql};
 use crate::notifications::thread_mails_in_tx;
 use crate::{
     Attachment, Db, Event, InboundMark, NewAttachment, NewEvent, NewTicket, OrgId, PersonId,
     Result, Scope, Store, StoreError, TargetRow, ThreadMail, Ticket, TicketId, TicketUpdate,
-    millis, reports,
+    instant, millis, reports,
 };
-
-const INSERT_EVENT: &str = "INSERT INTO ticket_events \
-    (ticket_id, at, actor_id, kind, data, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) \
-    RETURNING id";
 
 const INSERT_TARGETS: &str = "INSERT INTO ticket_targets (ticket_id, bound, percent_bp, within, \
     deadline, outcome, decided_at, business_used, budget, priority, decided_month, bin, org_id) \
@@ -29,22 +23,6 @@ const UPSERT_TOTALS: &str = "INSERT INTO report_totals \
 
 const UPSERT_TOTALS_END: &str = " ON CONFLICT (month, org_id, kind, priority, bound, percent_bp, \
     within, outcome, bin) DO UPDATE SET n = report_totals.n + excluded.n";
-
-/// Appends one event row inside the transaction `$tx`; yields its id.
-macro_rules! insert_event {
-    ($tx:expr, $ticket:expr, $e:expr, $now:expr) => {
-        sqlx::query_scalar::<_, i64>(INSERT_EVENT)
-            .bind($ticket)
-            .bind(millis($e.at))
-            .bind($e.actor_id.map(|a| a.0))
-            .bind($e.kind.as_str())
-            .bind($e.data.to_string())
-            .bind(millis($now))
-            .fetch_one(&mut *$tx)
-            .await
-            .map_err(StoreError::from)
-    };
-}
 
 /// Writes a ticket's target rows inside the transaction `$tx` (one statement), replacing
 /// earlier ones when `$replace` is true.
@@ -154,6 +132,71 @@ macro_rules! filing_extras {
         }
         stored
     }};
+}
+
+/// The write of an event as one call: the event (when `event`), `mails` outbox rows, an
+/// inbound outcome (when `mark`) and the ticket's new state — a data-modifying CTE on
+/// PostgreSQL, statements in one call on SQLite. Parameters: `$1` the ticket, `$2`–`$11`
+/// its new state (`$5` the instant), then the event's five, six per mail, then the mark's.
+fn event_write_sql(
+    postgres: bool,
+    event: bool,
+    mails: usize,
+    mark: Option<&InboundMark>,
+) -> String {
+    let update = "UPDATE tickets SET status = $2, priority = $3, assignee_id = $4, \
+        updated_at = $5, clock_start = $6, next_deadline = $7, queue_at = $8, \
+        sla_outcome = $9, paused = $10, event_count = event_count + $11 WHERE id = $1";
+    let mut parts: Vec<String> = Vec::new();
+    let mut base = 12;
+    if event {
+        parts.push(
+            "INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind, data, recorded_at) \
+             VALUES ($12, $1, $13, $14, $15, $16, $5)"
+                .to_string(),
+        );
+        base += 5;
+    }
+    if mails > 0 {
+        let values = (0..mails)
+            .map(|i| {
+                let b = base + i * 6;
+                format!(
+                    "(${}, ${}, ${}, $5, 0, $5, ${}, $1, ${}, ${})",
+                    b,
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(format!(
+            "INSERT INTO mail_outbox (to_address, subject, body_text, created_at, attempts, \
+             next_attempt_at, message_id, ticket_id, body_html, headers) VALUES {values}"
+        ));
+        base += mails * 6;
+    }
+    if let Some(m) = mark {
+        parts.push(mark_sql(m, base, "$1"));
+    }
+    if postgres {
+        if parts.is_empty() {
+            return update.to_string();
+        }
+        let with = parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("w{i} AS ({p})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("WITH {with} {update}")
+    } else {
+        parts.push(update.to_string());
+        parts.join("; ")
+    }
 }
 
 /// No notifications (the writes that mail no one).
@@ -636,67 +679,73 @@ impl Store {
         F: FnOnce(&Ticket, &[Event]) -> Result<TicketUpdate, E>,
         M: FnOnce(&Ticket) -> Vec<ThreadMail>,
     {
-        let select =
-            |lock: &str| format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1{lock}");
-        let update = "UPDATE tickets SET status = $1, priority = $2, assignee_id = $3, \
-            updated_at = $4, clock_start = $5, next_deadline = $6, queue_at = $7, \
-            sla_outcome = $8, paused = $9, event_count = event_count + $11 WHERE id = $10";
-        let events = "SELECT id, ticket_id, at, actor_id, kind, data, recorded_at \
-            FROM ticket_events WHERE ticket_id = $1 ORDER BY id";
-        let targets = format!(
-            "SELECT {TARGET_COLUMNS} FROM ticket_targets WHERE ticket_id = $1 ORDER BY bound"
-        );
+        // The common event costs two calls in its transaction: one reads the ticket (held),
+        // its bounds, its history and the next event's id; one writes the event, the
+        // ticket's new state, its mails and an inbound outcome. Changed bounds, report
+        // totals, files and digest entries (rarer) follow as statements of their own.
+        let postgres = matches!(self.db, Db::Postgres(_));
         let result: Result<(Ticket, Vec<Attachment>), E> = in_tx!(self, tx, lock => {
-            let row: Option<TicketRecord> = sqlx::query_as(AssertSqlSafe(select(lock)))
-                .bind(ticket.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            let mut current = match row {
+            let spec = ReadSpec {
+                org: None,
+                lock,
+                history: true,
+                next_event: event.map(|_| postgres),
+            };
+            let read = read_ticket!(&mut *tx, ticket, spec)?;
+            let mut current = match read.ticket {
                 Some(r) if scope.may_see(OrgId(r.org_id)) => Ticket::try_from(r)?,
                 _ => return Err(StoreError::NotFound("ticket").into()),
             };
-            let t: Vec<TargetRecord> = sqlx::query_as(AssertSqlSafe(targets))
-                .bind(ticket.0)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            let mut counted: Vec<reports::TotalKey> = Vec::with_capacity(t.len());
-            let mut rows: Vec<TargetRow> = Vec::with_capacity(t.len());
-            for r in t {
+            let mut counted: Vec<reports::TotalKey> = Vec::with_capacity(read.targets.len());
+            let mut rows: Vec<TargetRow> = Vec::with_capacity(read.targets.len());
+            for r in read.targets {
                 let priority = r.priority()?;
                 let row = TargetRow::try_from(r)?;
                 counted.extend(reports::total_key(current.org_id, current.kind, priority, &row));
                 rows.push(row);
             }
             current.clocks.targets = rows;
-            let mut stored = Vec::with_capacity(attachments.len());
-            if let Some(event) = event {
-                let event_id = insert_event!(tx, ticket.0, event, now)?;
-                for new in attachments {
-                    let meta = attachment_meta(ticket, current.org_id, Some(event_id), new);
-                    stored.push(insert_attachment!(tx, meta, &new.data));
-                }
-            }
-            if let Some(m) = mark {
-                let sql = mark_sql(m, 1, &ticket.0.to_string());
-                bind_mark!(sqlx::query(AssertSqlSafe(sql)), m, false)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from)?;
-            }
-            let history: Vec<EventRecord> = sqlx::query_as(events)
-                .bind(ticket.0)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            let history = history
+            let mut history = read
+                .events
                 .into_iter()
                 .map(Event::try_from)
                 .collect::<Result<Vec<_>>>()?;
+            // The new event as it will be stored (its instants at the stored precision).
+            let new_event = match (event, read.next_event) {
+                (Some(e), Some(id)) => Some(Event {
+                    id,
+                    ticket_id: ticket,
+                    at: instant(millis(e.at))?,
+                    actor_id: e.actor_id,
+                    kind: e.kind,
+                    data: e.data.clone(),
+                    recorded_at: instant(millis(now))?,
+                }),
+                _ => None,
+            };
+            history.extend(new_event.clone());
             let next = compute(&current, &history)?;
             let c = &next.clocks;
-            sqlx::query(update)
+            let after = Ticket {
+                status: next.status,
+                priority: next.priority,
+                assignee_id: next.assignee_id,
+                updated_at: now,
+                clocks: next.clocks.clone(),
+                event_count: current.event_count + i64::from(event.is_some()),
+                ..current.clone()
+            };
+            let mut outbox = Vec::new();
+            let mut digest = Vec::new();
+            for m in mails(&after) {
+                match crate::recipients::digest_reader(&m)? {
+                    Some(person) => digest.push((person, m)),
+                    None => outbox.push(m),
+                }
+            }
+            let write = event_write_sql(postgres, new_event.is_some(), outbox.len(), mark);
+            let q = sqlx::query(AssertSqlSafe(write))
+                .bind(ticket.0)
                 .bind(next.status.as_str())
                 .bind(next.priority.map(|p| p.as_str()))
                 .bind(next.assignee_id.map(|a| a.0))
@@ -706,11 +755,38 @@ impl Store {
                 .bind(c.queue_at)
                 .bind(c.sla_outcome.as_str())
                 .bind(i64::from(c.paused))
-                .bind(ticket.0)
-                .bind(i64::from(event.is_some()))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
+                .bind(i64::from(event.is_some()));
+            let q = match &new_event {
+                Some(e) => q
+                    .bind(e.id)
+                    .bind(millis(e.at))
+                    .bind(e.actor_id.map(|a| a.0))
+                    .bind(e.kind.as_str())
+                    .bind(e.data.to_string()),
+                None => q,
+            };
+            let mut q = q;
+            for m in &outbox {
+                q = q
+                    .bind(&m.to_address)
+                    .bind(&m.subject)
+                    .bind(&m.body_text)
+                    .bind(&m.message_id)
+                    .bind(m.body_html.as_deref())
+                    .bind(crate::notifications::headers_json(&m.headers));
+            }
+            let q = match mark {
+                Some(m) => bind_mark!(q, m, false),
+                None => q,
+            };
+            q.execute(&mut *tx).await.map_err(StoreError::from)?;
+            let mut stored = Vec::with_capacity(attachments.len());
+            if let Some(e) = &new_event {
+                for new in attachments {
+                    let meta = attachment_meta(ticket, current.org_id, Some(e.id), new);
+                    stored.push(insert_attachment!(tx, meta, &new.data));
+                }
+            }
             // Most events leave the bounds' clocks as they were: rewrite them only when not.
             if c.targets != current.clocks.targets || next.priority != current.priority {
                 write_targets!(tx, ticket.0, current.org_id.0, next.priority, &c.targets, true);
@@ -721,16 +797,10 @@ impl Store {
                 .filter_map(|row| reports::total_key(current.org_id, current.kind, next.priority, row))
                 .collect();
             apply_totals!(tx, &reports::deltas(counted, now_counted));
-            let after = Ticket {
-                status: next.status,
-                priority: next.priority,
-                assignee_id: next.assignee_id,
-                updated_at: now,
-                clocks: next.clocks,
-                event_count: current.event_count + i64::from(event.is_some()),
-                ..current
-            };
-            thread_mails_in_tx!(tx, ticket.0, &mails(&after), millis(now));
+            let now_ms = millis(now);
+            for (person, m) in &digest {
+                crate::recipients::digest_entry_in_tx!(tx, *person, ticket.0, m, now_ms);
+            }
             Ok((after, stored))
         });
         result
